@@ -1,0 +1,175 @@
+"""The typed syntax tree of engql: what the user wrote, with where they wrote it.
+
+Nodes compare equal when they say the same thing: spans are left out of equality, so a
+query and its formatted form parse to equal trees. ``dump`` turns a tree into plain data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from engql.source import Source, Span
+
+_span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Name:
+    """An identifier: a metric, endpoint, grouping key or grouping name."""
+
+    text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class Comment:
+    """A ``--`` or ``/* */`` comment, kept for the formatter."""
+
+    text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class TweetLiteral:
+    """One Tweet as written: an integer, or a quoted ID or URL (``quoted`` says which)."""
+
+    value: str
+    quoted: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class TweetList:
+    """``(a, 'b', ...)`` holding at least one quoted item or comment."""
+
+    items: tuple[TweetLiteral, ...]
+    span: Span = _span
+
+    def literals(self) -> Iterator[TweetLiteral]:
+        return iter(self.items)
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@attrs.frozen
+class IdList:
+    """``(1, 2, ...)`` of plain integers, read as one token: no object per ID until asked."""
+
+    ids: list[str]
+    span: Span = _span
+
+    def literals(self) -> Iterator[TweetLiteral]:
+        source, base = self.span.source, self.span.start
+        for m in _DIGITS.finditer(self.span.text):
+            yield TweetLiteral(m.group(), False, Span(source, base + m.start(), base + m.end()))
+
+
+@attrs.frozen
+class Param:
+    """``:name``, bound by the caller."""
+
+    name: str
+    span: Span = _span
+
+
+@attrs.frozen
+class FileRef:
+    """``FILE 'path'``: IDs read from a file relative to the query file."""
+
+    path: str
+    span: Span = _span
+
+
+TweetSet = TweetLiteral | TweetList | IdList | Param | FileRef
+
+
+@attrs.frozen
+class TweetCondition:
+    """``tweet = x`` or ``tweet IN set``."""
+
+    tweets: TweetSet
+    span: Span = _span
+
+
+@attrs.frozen
+class TimeLiteral:
+    """A quoted ISO date or date-time."""
+
+    text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class TimeRelative:
+    """``now``, ``today``, or either plus or minus a number of days, hours or weeks."""
+
+    anchor: str
+    sign: str | None
+    amount: int | None
+    unit: str | None
+    span: Span = _span
+
+
+TimeExpr = TimeLiteral | TimeRelative | Param
+
+
+@attrs.frozen
+class TimeRange:
+    """``time BETWEEN start AND end``."""
+
+    start: TimeExpr
+    end: TimeExpr
+    span: Span = _span
+
+
+Condition = TweetCondition | TimeRange
+
+
+@attrs.frozen
+class Grouping:
+    """``GROUP BY keys [AS name]``."""
+
+    keys: tuple[Name, ...]
+    name: Name | None
+    span: Span = _span
+
+
+@attrs.frozen
+class Statement:
+    """One query: ``metrics`` is None for ``SELECT *``."""
+
+    metrics: tuple[Name, ...] | None
+    endpoint: Name
+    conditions: tuple[Condition, ...]
+    groupings: tuple[Grouping, ...]
+    span: Span = _span
+
+
+@attrs.frozen
+class Script:
+    """A whole query file: its statements and every comment in it."""
+
+    statements: tuple[Statement, ...]
+    comments: tuple[Comment, ...] = attrs.field(eq=False)
+    source: Source = attrs.field(eq=False, repr=False)
+
+
+def dump(node: object) -> Any:
+    """Plain data for a node, without spans; both kinds of Tweet list dump alike."""
+    if isinstance(node, IdList | TweetList):
+        return {"TweetList": [dump(item) for item in node.literals()]}
+    if isinstance(node, tuple | list):
+        return [dump(item) for item in node]
+    if attrs.has(type(node)):
+        fields = attrs.fields(type(node))
+        return {
+            type(node).__name__: {
+                f.name: dump(getattr(node, f.name)) for f in fields if f.eq and f.name != "span"
+            }
+        }
+    return node

@@ -1,0 +1,87 @@
+"""Diagnostics are data: code, severity, message, span and hint.
+
+Every stage collects them instead of raising at the first problem; rendering happens
+once, at the edge, as text with a caret or as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from engql.codes import CODES, Severity
+from engql.source import Span
+
+
+@attrs.frozen
+class Diagnostic:
+    """One problem found in a query, at a place in its source."""
+
+    code: str
+    message: str
+    span: Span | None = attrs.field(default=None, eq=False)
+    hint: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def location(self) -> tuple[str, int, int, int, int] | None:
+        """(source name, line, column, end line, end column), all 1-based."""
+        if self.span is None:
+            return None
+        line, col = self.span.start_line_col()
+        end_line, end_col = self.span.end_line_col()
+        return self.span.source.name, line, col, end_line, end_col
+
+    def to_json(self) -> dict[str, Any]:
+        loc = self.location()
+        data: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": loc[0] if loc else None,
+            "line": loc[1] if loc else None,
+            "column": loc[2] if loc else None,
+            "end": {"line": loc[3], "column": loc[4]} if loc else None,
+            "hint": self.hint,
+        }
+        return data
+
+    def render(self) -> str:
+        """``file:line:col: error[CODE]: message``, the source line, a caret, the hint."""
+        loc = self.location()
+        head = f"{self.severity.value}[{self.code}]: {self.message}"
+        lines = [f"{loc[0]}:{loc[1]}:{loc[2]}: {head}" if loc else head]
+        if self.span is not None and loc is not None:
+            _, line, col, end_line, end_col = loc
+            text = self.span.source.line_text(line)
+            width = (end_col - col if end_line == line else len(text) - col + 1) or 1
+            width = max(1, min(width, max(len(text) - col + 1, 1)))
+            gutter = f"{line} | "
+            lines.append(gutter + text)
+            lines.append(" " * (len(gutter) + col - 1) + "^" * width)
+        if self.hint:
+            lines.append(f"  = hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class EngqlError(Exception):
+    """A query could not be used; ``diagnostics`` says every reason, with places."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        first = next((d for d in self.diagnostics if d.is_error), None)
+        summary = first.render().splitlines()[0] if first else "query has errors"
+        more = len([d for d in self.diagnostics if d.is_error]) - 1
+        super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)

@@ -1,0 +1,194 @@
+"""The Engagement API's facts: endpoints, metrics, grouping keys, limits and auth rules.
+
+This is the only copy of them. The validator, the planner, the sandbox emulator and the
+REPL's completion all read this module, so a change to the API is a change here.
+Sources: ``shared/engagement-api.md`` (Part A decides, Part B records).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import attrs
+
+DEFAULT_BASE_URL = "https://data-api.twitter.com"
+PATH_PREFIX = "/insights/engagement/"
+
+
+@attrs.frozen
+class Metric:
+    """One ``engagement_types`` value and what it counts."""
+
+    name: str
+    description: str
+    public: bool
+    """Readable with an app-only bearer token on /totals (Part A §7)."""
+
+
+@attrs.frozen
+class Endpoint:
+    """One of the three POST endpoints and its request rules."""
+
+    name: str
+    description: str
+    max_tweet_ids: int
+    metrics: tuple[str, ...]
+    """Offered metrics, in the order ``SELECT *`` sends them."""
+    group_keys: tuple[str, ...]
+    takes_time_range: bool
+    owned_tweets_only: bool
+
+    @property
+    def path(self) -> str:
+        return PATH_PREFIX + self.name
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("impressions", "times the Tweet was shown", public=False),
+        Metric("engagements", "times people interacted with the Tweet", public=False),
+        Metric("favorites", "likes", public=True),
+        Metric("retweets", "Retweets", public=True),
+        Metric("quote_tweets", "Quote Tweets (/totals only)", public=True),
+        Metric("replies", "replies", public=True),
+        Metric("video_views", "video views (50% visible for 2 s)", public=True),
+        Metric("media_views", "views of the Tweet's media", public=False),
+        Metric("media_engagements", "clicks on the Tweet's media", public=False),
+        Metric("url_clicks", "clicks on a URL in the Tweet", public=False),
+        Metric("hashtag_clicks", "clicks on a hashtag", public=False),
+        Metric("detail_expands", "clicks to open the Tweet's details", public=False),
+        Metric("permalink_clicks", "clicks on the Tweet's permalink", public=False),
+        Metric("app_install_attempts", "app installs started from the Tweet", public=False),
+        Metric("app_opens", "app opens from the Tweet", public=False),
+        Metric("email_tweet", "Tweet shared by email", public=False),
+        Metric("user_follows", "author followed from the Tweet", public=False),
+        Metric("user_profile_clicks", "author's profile clicked from the Tweet", public=False),
+    )
+}
+
+DEPRECATED_METRICS: dict[str, str] = {"media_clicks": "media_engagements"}
+"""Old names and their replacements (Part A §6)."""
+
+TWEET_ID = "tweet.id"
+ENGAGEMENT_TYPE = "engagement.type"
+ENGAGEMENT_DAY = "engagement.day"
+ENGAGEMENT_HOUR = "engagement.hour"
+
+GROUP_KEYS: dict[str, str] = {
+    TWEET_ID: "one bucket per Tweet",
+    ENGAGEMENT_TYPE: "one bucket per metric",
+    ENGAGEMENT_DAY: "one bucket per UTC day (YYYY-MM-DD)",
+    ENGAGEMENT_HOUR: "one bucket per UTC hour (HH)",
+}
+
+_TIME_SERIES_METRICS = (
+    "impressions",
+    "engagements",
+    "favorites",
+    "retweets",
+    "replies",
+    "video_views",
+    "media_views",
+    "media_engagements",
+    "url_clicks",
+    "hashtag_clicks",
+    "detail_expands",
+    "permalink_clicks",
+    "app_install_attempts",
+    "app_opens",
+    "email_tweet",
+    "user_follows",
+    "user_profile_clicks",
+)
+_ALL_KEYS = (TWEET_ID, ENGAGEMENT_TYPE, ENGAGEMENT_DAY, ENGAGEMENT_HOUR)
+
+ENDPOINTS: dict[str, Endpoint] = {
+    e.name: e
+    for e in (
+        Endpoint(
+            "totals",
+            "lifetime totals as of now",
+            max_tweet_ids=250,
+            metrics=(
+                "impressions",
+                "engagements",
+                "favorites",
+                "retweets",
+                "quote_tweets",
+                "replies",
+                "video_views",
+            ),
+            group_keys=(TWEET_ID, ENGAGEMENT_TYPE),
+            takes_time_range=False,
+            owned_tweets_only=False,
+        ),
+        Endpoint(
+            "28hr",
+            "hourly engagement of the last 28 hours",
+            max_tweet_ids=25,
+            metrics=_TIME_SERIES_METRICS,
+            group_keys=_ALL_KEYS,
+            takes_time_range=False,
+            owned_tweets_only=True,
+        ),
+        Endpoint(
+            "historical",
+            "engagement in a chosen window since 2014-09-01",
+            max_tweet_ids=25,
+            metrics=_TIME_SERIES_METRICS,
+            group_keys=_ALL_KEYS,
+            takes_time_range=True,
+            owned_tweets_only=True,
+        ),
+    )
+}
+
+MAX_GROUPINGS = 3
+FOUR_KEY_ORDERS: tuple[tuple[str, ...], ...] = (
+    (TWEET_ID, ENGAGEMENT_TYPE, ENGAGEMENT_DAY, ENGAGEMENT_HOUR),
+    (ENGAGEMENT_TYPE, TWEET_ID, ENGAGEMENT_DAY, ENGAGEMENT_HOUR),
+)
+MAX_FOUR_KEY_GROUPINGS = 1
+DEFAULT_GROUP_BY: tuple[str, ...] = (TWEET_ID, ENGAGEMENT_TYPE)
+
+HISTORICAL_EARLIEST = datetime(2014, 9, 1, tzinfo=UTC)
+HISTORICAL_RECENT_LIMIT = timedelta(days=365)
+"""The overview's newer limit; engql only warns about it (Part A §3)."""
+HISTORICAL_MAX_WINDOW = timedelta(days=28)
+PUBLIC_COUNTS_START = datetime(2015, 9, 15, tzinfo=UTC)
+"""favorites, replies and retweets read as zero on /historical before this day."""
+PUBLIC_COUNTS_METRICS = ("favorites", "replies", "retweets")
+TWENTY_EIGHT_HOURS = timedelta(hours=28)
+
+TOTALS_PRIVATE_MAX_AGE = timedelta(days=90)
+"""/totals impressions and engagements exist only for Tweets younger than this."""
+TOTALS_PRIVATE_METRICS = ("impressions", "engagements")
+VIDEO_VIEWS_MAX_AGE = timedelta(days=1800)
+
+SNOWFLAKE_EPOCH_MS = 1288834974657
+SNOWFLAKE_FIRST_ID = 1 << 22
+"""IDs below the scheme's first real value carry no time (Part A §8)."""
+MAX_TWEET_ID = (1 << 63) - 1
+SNOWFLAKE_SCHEME_START = datetime(2010, 11, 4, tzinfo=UTC)
+
+
+def tweet_created_at(tweet_id: int) -> datetime | None:
+    """The creation time a Snowflake ID carries, or None for pre-Snowflake IDs."""
+    if tweet_id < SNOWFLAKE_FIRST_ID:
+        return None
+    created = datetime.fromtimestamp(((tweet_id >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
+    return created if created >= SNOWFLAKE_SCHEME_START else None
+
+
+def snowflake_id_at(moment: datetime) -> int:
+    """The smallest Snowflake ID that a Tweet created at ``moment`` can have."""
+    ms = int(moment.timestamp() * 1000) - SNOWFLAKE_EPOCH_MS
+    return max(ms, 0) << 22
+
+
+def auth_for(endpoint: str, metrics: tuple[str, ...] | list[str]) -> str:
+    """The auth level a request needs: "app" when a bearer token suffices, else "user"."""
+    if endpoint == "totals" and all(METRICS[m].public for m in metrics):
+        return "app"
+    return "user"

@@ -1,0 +1,197 @@
+"""The syntax stage: text to a typed tree, or syntax diagnostics in words a user reads."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+from lark import Lark, Token, Transformer, UnexpectedInput, v_args
+from lark.tree import Meta
+
+from engql import ast
+from engql.diagnostics import Diagnostic, EngqlError
+from engql.source import Source, Span
+from engql.statements import scan
+from engql.syntax_errors import syntax_diagnostic
+
+MAX_QUERY_CHARS = 64 * 1024 * 1024
+"""Longer text is refused before parsing (E005): about 3 million inline IDs."""
+
+
+def grammar_text() -> str:
+    """The grammar: inside the installed package, or in the source tree's grammar/."""
+    packaged = resources.files("engql").joinpath("grammar/engql.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).parent.parent / "grammar" / "engql.lark").read_text(encoding="utf-8")
+
+
+@cache
+def lark_parser() -> Lark:
+    """The LALR parser, built once per process and cached on disk between processes."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )
+
+
+def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:
+    """Every statement that parses, and one diagnostic for each one that does not."""
+    if len(source.text) > MAX_QUERY_CHARS:
+        d = Diagnostic(
+            "E005",
+            f"query is {len(source.text):,} characters long; the limit is {MAX_QUERY_CHARS:,}",
+            hint="put the Tweet IDs in a file and use IN FILE 'ids.txt'",
+        )
+        return ast.Script((), (), source), [d]
+    scanned = scan(source.text)
+    statements: list[ast.Statement] = []
+    diagnostics: list[Diagnostic] = []
+    for piece in scanned.pieces:
+        try:
+            statements.append(parse_statement(source, piece.start, piece.end))
+        except EngqlError as error:
+            diagnostics.extend(error.diagnostics)
+    comments = tuple(ast.Comment(source.text[a:b], Span(source, a, b)) for a, b in scanned.comments)
+    return ast.Script(tuple(statements), comments, source), diagnostics
+
+
+def parse(text: str, name: str = "<query>") -> ast.Script:
+    """Parse a script; raises EngqlError with every statement's syntax error."""
+    script, diagnostics = parse_script(Source(text, name))
+    if diagnostics:
+        raise EngqlError(diagnostics)
+    return script
+
+
+def parse_statement(source: Source, start: int, end: int) -> ast.Statement:
+    """Parse ``source.text[start:end]``, one statement; positions stay file-wide."""
+    text = source.text[start:end]
+    try:
+        tree = lark_parser().parse(text)
+    except UnexpectedInput as error:
+        raise EngqlError([syntax_diagnostic(source, start, text, error)]) from None
+    built: ast.Statement = _Builder(source, start).transform(tree)
+    return built
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
+    """Builds AST nodes from the Lark tree; it checks nothing."""
+
+    def __init__(self, source: Source, base: int) -> None:
+        super().__init__()
+        self.source = source
+        self.base = base
+
+    def _span(self, meta: Meta) -> Span:
+        return Span(self.source, self.base + meta.start_pos, self.base + meta.end_pos)
+
+    def _token_span(self, token: Token) -> Span:
+        assert token.start_pos is not None and token.end_pos is not None
+        return Span(self.source, self.base + token.start_pos, self.base + token.end_pos)
+
+    def start(self, meta: Meta, children: list[Any]) -> ast.Statement:
+        metrics, endpoint, *rest = children
+        conditions: tuple[ast.Condition, ...] = ()
+        if rest and isinstance(rest[0], tuple):
+            conditions, rest = rest[0], rest[1:]
+        return ast.Statement(metrics, endpoint, conditions, tuple(rest), self._span(meta))
+
+    def select_clause(self, meta: Meta, children: list[Any]) -> tuple[ast.Name, ...] | None:
+        return None if children == [_STAR] else tuple(children)
+
+    def star(self, meta: Meta, children: list[Token]) -> object:
+        return _STAR
+
+    def metric(self, meta: Meta, children: list[Token]) -> ast.Name:
+        return ast.Name(str(children[0]), self._span(meta))
+
+    def from_clause(self, meta: Meta, children: list[ast.Name]) -> ast.Name:
+        return children[0]
+
+    def endpoint(self, meta: Meta, children: list[Token]) -> ast.Name:
+        return ast.Name(str(children[0]), self._span(meta))
+
+    def where_clause(self, meta: Meta, children: list[ast.Condition]) -> tuple[ast.Condition, ...]:
+        return tuple(children)
+
+    def tweet_equals(self, meta: Meta, children: list[Any]) -> ast.TweetCondition:
+        return ast.TweetCondition(children[1], self._span(meta))
+
+    def tweet_in(self, meta: Meta, children: list[Any]) -> ast.TweetCondition:
+        return ast.TweetCondition(children[1], self._span(meta))
+
+    def packed_list(self, meta: Meta, children: list[Token]) -> ast.IdList:
+        return ast.IdList(_DIGITS.findall(children[0]), self._span(meta))
+
+    def tweet_list(self, meta: Meta, children: list[ast.TweetLiteral]) -> ast.TweetList:
+        return ast.TweetList(tuple(children), self._span(meta))
+
+    def empty_list(self, meta: Meta, children: list[Any]) -> ast.TweetList:
+        return ast.TweetList((), self._span(meta))
+
+    def file_ref(self, meta: Meta, children: list[Token]) -> ast.FileRef:
+        return ast.FileRef(_unquote(children[0]), self._span(meta))
+
+    def tweet_literal(self, meta: Meta, children: list[Token]) -> ast.TweetLiteral:
+        token = children[0]
+        quoted = token.type == "STRING"
+        return ast.TweetLiteral(_unquote(token) if quoted else str(token), quoted, self._span(meta))
+
+    def param(self, meta: Meta, children: list[Token]) -> ast.Param:
+        return ast.Param(children[0][1:], self._span(meta))
+
+    def time_between(self, meta: Meta, children: list[Any]) -> ast.TimeRange:
+        return ast.TimeRange(children[0], children[1], self._span(meta))
+
+    def time_literal(self, meta: Meta, children: list[Token]) -> ast.TimeLiteral:
+        return ast.TimeLiteral(_unquote(children[0]), self._span(meta))
+
+    def time_relative(self, meta: Meta, children: list[Token]) -> ast.TimeRelative:
+        anchor = children[0].lower()
+        if len(children) == 1:
+            return ast.TimeRelative(anchor, None, None, None, self._span(meta))
+        _, sign, amount, unit = children
+        return ast.TimeRelative(anchor, str(sign), int(amount), _unit(unit), self._span(meta))
+
+    def group_clause(self, meta: Meta, children: list[Any]) -> ast.Grouping:
+        keys = tuple(c for c in children if not isinstance(c, _GroupingName))
+        name = children[-1] if isinstance(children[-1], _GroupingName) else None
+        return ast.Grouping(keys, name and name.name, self._span(meta))
+
+    def group_key(self, meta: Meta, children: list[Token]) -> ast.Name:
+        return ast.Name(".".join(children), self._span(meta))
+
+    def grouping_name(self, meta: Meta, children: list[Token]) -> _GroupingName:
+        token = children[0]
+        text = _unquote(token) if token.type == "QUOTED_NAME" else str(token)
+        return _GroupingName(ast.Name(text, self._span(meta)))
+
+
+_STAR = object()
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@attrs.frozen
+class _GroupingName:
+    name: ast.Name
+
+
+def _unquote(token: str) -> str:
+    quote = token[0]
+    return token[1:-1].replace(quote * 2, quote)
+
+
+def _unit(token: str) -> str:
+    """``day``, ``hours``, ``WEEKS`` → ``days``, ``hours``, ``weeks``."""
+    word = token.lower()
+    return word if word.endswith("s") else word + "s"

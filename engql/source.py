@@ -1,0 +1,65 @@
+"""Source text and spans: offsets in, line and column out, for messages and carets."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+import attrs
+
+
+@attrs.frozen(eq=False)
+class Source:
+    """A piece of text a user wrote (a query file, a parameter, an IDs file).
+
+    ``name`` is what messages call it: a path, ``<stdin>`` or ``<query>``.
+    """
+
+    text: str
+    name: str = "<query>"
+    _line_starts: list[int] = attrs.field(init=False, repr=False, factory=list)
+
+    def _starts(self) -> list[int]:
+        if not self._line_starts:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts.extend(starts)
+        return self._line_starts
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of an offset; columns count characters."""
+        starts = self._starts()
+        line = bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        starts = self._starts()
+        begin = starts[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[begin:end].rstrip("\r")
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(self, start, end)
+
+
+@attrs.frozen(eq=False)
+class Span:
+    """A range of characters ``[start, end)`` in a Source."""
+
+    source: Source
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start : self.end]
+
+    def start_line_col(self) -> tuple[int, int]:
+        return self.source.line_col(self.start)
+
+    def end_line_col(self) -> tuple[int, int]:
+        return self.source.line_col(max(self.end, self.start))

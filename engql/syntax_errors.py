@@ -1,0 +1,153 @@
+"""Lark's parse errors in words: what was found, what could stand there, at the right place."""
+
+from __future__ import annotations
+
+from lark import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from engql.diagnostics import Diagnostic
+from engql.source import Source, Span
+
+TERMINAL_WORDS: dict[str, str] = {
+    "SELECT": "SELECT",
+    "FROM": "FROM",
+    "WHERE": "WHERE",
+    "AND": "AND",
+    "IN": "IN",
+    "FILE": "FILE",
+    "TIME": "time",
+    "BETWEEN": "BETWEEN",
+    "GROUP": "GROUP BY",
+    "BY": "BY",
+    "AS": "AS",
+    "TWEET": "tweet",
+    "ANCHOR": "now, today",
+    "UNIT": "days, hours or weeks",
+    "SIGN": "+ or -",
+    "NAME": "a name",
+    "WORD": "an endpoint name",
+    "INT": "a number",
+    "SIGNED_INT": "a Tweet ID",
+    "ID_LIST": "a list of Tweet IDs",
+    "STRING": "a quoted string",
+    "QUOTED_NAME": 'a "quoted name"',
+    "PARAM": "a :parameter",
+    "STAR": "*",
+    "METRIC_OR_STAR": "a metric name or *",
+    "COMMA": "a comma",
+    "DOT": ".",
+    "EQUAL": "=",
+    "LPAR": "(",
+    "RPAR": ")",
+    "$END": "end of statement",
+}
+"""English for every terminal of grammar/engql.lark (a test checks none is missing)."""
+
+_CONTEXT_WORDS: dict[frozenset[str], str] = {
+    frozenset({"NAME", "STAR"}): "METRIC_OR_STAR",
+}
+MAX_ALTERNATIVES = 5
+_HIDDEN = {"ID_LIST"}
+"""Alternatives that duplicate another one in a message (a list already offers "(")."""
+
+
+def expected_words(terminals: set[str] | frozenset[str]) -> list[str]:
+    """The alternatives in words, keywords first, at most MAX_ALTERNATIVES."""
+    names = {t for t in terminals if t not in _HIDDEN} or set(terminals)
+    for group, words in _CONTEXT_WORDS.items():
+        if group <= names:
+            names = names - group | {words}
+    words = sorted({TERMINAL_WORDS.get(t, t.lower()) for t in names}, key=_order)
+    return words[:MAX_ALTERNATIVES]
+
+
+def _order(word: str) -> tuple[int, str]:
+    return (0 if word.isupper() else 1 if not word.startswith("end") else 2, word)
+
+
+def join_alternatives(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def syntax_diagnostic(source: Source, base: int, text: str, error: UnexpectedInput) -> Diagnostic:
+    """One diagnostic for a Lark error raised while parsing ``text`` found at ``base``."""
+    if isinstance(error, UnexpectedCharacters):
+        return _unexpected_character(source, base, text, error)
+    if isinstance(error, UnexpectedEOF):
+        return _unexpected_end(source, base, text, set(error.expected))
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    expected = set(error.accepts or error.expected)
+    if token.type == "$END":
+        return _unexpected_end(source, base, text, expected)
+    assert token.start_pos is not None and token.end_pos is not None
+    span = Span(source, base + token.start_pos, base + token.end_pos)
+    found = _describe(token.type, str(token))
+    words = expected_words(expected)
+    message = f"found {found}; expected {join_alternatives(words)}"
+    return Diagnostic("E001", message, span, _hint(token.type, str(token), expected))
+
+
+def _unexpected_character(
+    source: Source, base: int, text: str, error: UnexpectedCharacters
+) -> Diagnostic:
+    pos = error.pos_in_stream
+    char = text[pos]
+    if char in "'\"":
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        kind = "string" if char == "'" else "name"
+        return Diagnostic(
+            "E004",
+            f"unterminated {kind}: no closing {char} on this line",
+            Span(source, base + pos, base + end),
+            hint=f"close it with {char}; write {char}{char} for a {char} inside it",
+        )
+    if text.startswith("/*", pos):
+        return Diagnostic(
+            "E004",
+            "unterminated comment: no closing */",
+            Span(source, base + pos, base + pos + 2),
+        )
+    words = expected_words(set(error.allowed or ()))
+    expected = f"; expected {join_alternatives(words)}" if words else ""
+    return Diagnostic(
+        "E003",
+        f"unexpected character {char!r}{expected}",
+        Span(source, base + pos, base + pos + 1),
+    )
+
+
+def _unexpected_end(source: Source, base: int, text: str, expected: set[str]) -> Diagnostic:
+    end = base + len(text.rstrip())
+    words = expected_words(expected - {"$END"})
+    return Diagnostic(
+        "E002",
+        f"statement ends too early; expected {join_alternatives(words)}",
+        Span(source, end, end),
+    )
+
+
+def _describe(token_type: str, value: str) -> str:
+    if token_type in {"NAME", "WORD"}:
+        return f"'{value}'"
+    if token_type in {"INT", "SIGNED_INT"}:
+        return f"number {value}"
+    if token_type in {"STRING", "QUOTED_NAME"}:
+        return f"string {value}"
+    if token_type == "ID_LIST":
+        return "a list of numbers"
+    if value.isalpha():
+        return f"keyword {value.upper()}"
+    return f"'{value}'"
+
+
+def _hint(token_type: str, value: str, expected: set[str]) -> str | None:
+    if "ANCHOR" in expected and value[:1].isdigit():
+        return "write times in quotes: '2016-02-10T17:00:00Z'"
+    if token_type == "QUOTED_NAME" and "STRING" in expected:
+        return "values use single quotes: 'text'; double quotes are for grouping names"
+    if "TWEET" in expected:
+        return "conditions are `tweet = ID`, `tweet IN (...)` and `time BETWEEN a AND b`"
+    return None
