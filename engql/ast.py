@@ -166,7 +166,7 @@ def dump(node: object) -> Any:
     if isinstance(node, tuple | list):
         return [dump(item) for item in node]
     if attrs.has(type(node)):
-        fields = attrs.fields(type(node))
+        fields = attrs.fields(type(node))  # type: ignore[arg-type]
         return {
             type(node).__name__: {
                 f.name: dump(getattr(node, f.name)) for f in fields if f.eq and f.name != "span"

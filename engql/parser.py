@@ -165,8 +165,9 @@ class _Builder(Transformer[Token, Any]):
 
     def group_clause(self, meta: Meta, children: list[Any]) -> ast.Grouping:
         keys = tuple(c for c in children if not isinstance(c, _GroupingName))
-        name = children[-1] if isinstance(children[-1], _GroupingName) else None
-        return ast.Grouping(keys, name and name.name, self._span(meta))
+        last = children[-1]
+        name = last.name if isinstance(last, _GroupingName) else None
+        return ast.Grouping(keys, name, self._span(meta))
 
     def group_key(self, meta: Meta, children: list[Token]) -> ast.Name:
         return ast.Name(".".join(children), self._span(meta))

@@ -42,6 +42,10 @@ class Source:
         end = starts[line] - 1 if line < len(starts) else len(self.text)
         return self.text[begin:end].rstrip("\r")
 
+    def offset(self, line: int, column: int) -> int:
+        """The offset of a 1-based line and column."""
+        return self._starts()[line - 1] + column - 1
+
     def span(self, start: int, end: int) -> Span:
         return Span(self, start, end)
 

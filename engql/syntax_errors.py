@@ -53,9 +53,9 @@ _HIDDEN = {"ID_LIST"}
 def expected_words(terminals: set[str] | frozenset[str]) -> list[str]:
     """The alternatives in words, keywords first, at most MAX_ALTERNATIVES."""
     names = {t for t in terminals if t not in _HIDDEN} or set(terminals)
-    for group, words in _CONTEXT_WORDS.items():
+    for group, word in _CONTEXT_WORDS.items():
         if group <= names:
-            names = names - group | {words}
+            names = names - group | {word}
     words = sorted({TERMINAL_WORDS.get(t, t.lower()) for t in names}, key=_order)
     return words[:MAX_ALTERNATIVES]
 
@@ -92,7 +92,7 @@ def syntax_diagnostic(source: Source, base: int, text: str, error: UnexpectedInp
 def _unexpected_character(
     source: Source, base: int, text: str, error: UnexpectedCharacters
 ) -> Diagnostic:
-    pos = error.pos_in_stream
+    pos = error.pos_in_stream or 0
     char = text[pos]
     if char in "'\"":
         end = text.find("\n", pos)

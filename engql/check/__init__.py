@@ -1,0 +1,88 @@
+"""The validation stage: every rule of the API that can be checked before a request is sent.
+
+Each rule is a module with a ``check(ctx)`` function whose docstring states the constraint;
+all of them run, and every problem comes back at once. A statement without errors becomes
+a ``Query``: the resolved values the planner needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import attrs
+
+from engql import ast
+from engql.check import endpoint, groupings, metrics, time_range, tweet_age, tweets
+from engql.check.context import CheckOptions, StatementContext
+from engql.check.tweets import TweetOrigin
+from engql.diagnostics import Diagnostic, has_errors
+
+RULES: tuple[Callable[[StatementContext], None], ...] = (
+    endpoint.check,
+    metrics.check,
+    groupings.check,
+    tweets.check,
+    time_range.check,
+    tweet_age.check,
+)
+"""In order: later rules read what earlier ones resolved (endpoint, metrics, IDs, range)."""
+
+
+@attrs.frozen
+class Query:
+    """A statement that passed validation, with every value resolved."""
+
+    index: int
+    endpoint: str
+    metrics: tuple[str, ...]
+    tweet_ids: list[str] = attrs.field(repr=False)
+    time_range: tuple[datetime, datetime] | None
+    groupings: tuple[tuple[str, tuple[str, ...]], ...]
+    origin: TweetOrigin | None = attrs.field(eq=False, repr=False)
+    statement: ast.Statement = attrs.field(eq=False, repr=False)
+
+
+def check_statement(
+    statement: ast.Statement, index: int, options: CheckOptions
+) -> tuple[Query | None, list[Diagnostic]]:
+    ctx = StatementContext(statement, options)
+    for rule in RULES:
+        rule(ctx)
+    diagnostics = sorted(ctx.finish(), key=lambda d: _position(d, statement))
+    if has_errors(diagnostics) or ctx.endpoint is None:
+        return None, diagnostics
+    query = Query(
+        index,
+        ctx.endpoint.name,
+        ctx.metrics,
+        ctx.tweet_ids,
+        ctx.time_range,
+        ctx.groupings,
+        ctx.tweet_origin,
+        statement,
+    )
+    return query, diagnostics
+
+
+def _position(diagnostic: Diagnostic, statement: ast.Statement) -> tuple[int, int]:
+    """Query text first, in order of place; then other sources (IDs files); then no place."""
+    span = diagnostic.span
+    if span is None:
+        return (2, 0)
+    return (0 if span.source is statement.span.source else 1, span.start)
+
+
+def check_script(script: ast.Script, options: CheckOptions) -> tuple[list[Query], list[Diagnostic]]:
+    """The queries of every statement without errors, and every statement's diagnostics."""
+    queries: list[Query] = []
+    diagnostics: list[Diagnostic] = []
+    for index, statement in enumerate(script.statements):
+        query, found = check_statement(statement, index, options)
+        diagnostics.extend(found)
+        if query is not None:
+            queries.append(query)
+    return queries, diagnostics
+
+
+__all__ = ["CheckOptions", "Query", "check_script", "check_statement"]

@@ -1,0 +1,85 @@
+"""What every rule reads (the statement, the options, values resolved so far) and writes."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engql import ast, facts
+from engql.diagnostics import Diagnostic
+from engql.source import Span
+
+MAX_TWEET_IDS = 10_000_000
+"""Most Tweet IDs one statement may name (E309)."""
+MAX_REPORTS_PER_CODE = 20
+"""Past this many diagnostics of one code in one statement, the rest are counted, not shown."""
+
+
+@attrs.frozen
+class CheckOptions:
+    """Inputs of validation besides the text: the clock, the parameters, file access.
+
+    ``now`` is an input so that checking is deterministic in tests. Files named by
+    ``FILE`` are read only when ``allow_files`` is true (the CLI sets it; the library does
+    not, so that compiling untrusted text never touches the disk); relative paths are
+    relative to ``base_dir``.
+    """
+
+    now: datetime = attrs.field(factory=lambda: datetime.now(UTC))
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    allow_files: bool = False
+    base_dir: Path | None = None
+    max_tweet_ids: int = MAX_TWEET_IDS
+
+
+@attrs.define
+class StatementContext:
+    """One statement under check. Rules add diagnostics; resolvers fill in values."""
+
+    statement: ast.Statement
+    options: CheckOptions
+    diagnostics: list[Diagnostic] = attrs.field(factory=list)
+    endpoint: facts.Endpoint | None = None
+    metrics: tuple[str, ...] = ()
+    tweet_ids: list[str] = attrs.field(factory=list)
+    tweet_ints: list[int] = attrs.field(factory=list)
+    tweet_origin: Any = None
+    time_range: tuple[datetime, datetime] | None = None
+    groupings: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    _counts: Counter[str] = attrs.field(factory=Counter)
+    _suppressed: Counter[str] = attrs.field(factory=Counter)
+
+    def report(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self._counts[code] += 1
+        if self._counts[code] > MAX_REPORTS_PER_CODE:
+            self._suppressed[code] += 1
+            return
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    def finish(self) -> list[Diagnostic]:
+        """The diagnostics, with one line per code that had more than the cap."""
+        for code, count in self._suppressed.items():
+            self.diagnostics.append(
+                Diagnostic(code, f"{count:,} more problems like the above are not shown", None)
+            )
+        return self.diagnostics
+
+    @property
+    def now(self) -> datetime:
+        return self.options.now
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A hint naming up to five close choices, matched without regard to case."""
+    folded = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(folded), n=5, cutoff=0.6)
+    if not close:
+        return None
+    names = [f"'{folded[c]}'" for c in close]
+    return "did you mean " + (" or ".join(names) if len(names) <= 2 else ", ".join(names)) + "?"

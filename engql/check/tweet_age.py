@@ -1,0 +1,72 @@
+"""Warnings from the Tweets' ages, read from their Snowflake IDs (Part A §8).
+
+W501: /totals impressions or engagements of Tweets older than 90 days; W502:
+video_views of Tweets older than 1800 days; W503: a /historical window that ends before
+the Tweet existed; W504: an ID whose time lies in the future.
+"""
+
+from __future__ import annotations
+
+from engql import facts
+from engql.check.context import StatementContext
+
+MAX_NAMED = 5
+"""IDs named in one warning; a longer list is counted."""
+
+
+def check(ctx: StatementContext) -> None:
+    endpoint, ints = ctx.endpoint, ctx.tweet_ints
+    if endpoint is None or not ints:
+        return
+    metrics = set(ctx.metrics)
+    private = sorted(metrics & set(facts.TOTALS_PRIVATE_METRICS))
+    if endpoint.name == "totals" and private:
+        limit = facts.snowflake_id_at(ctx.now - facts.TOTALS_PRIVATE_MAX_AGE)
+        _warn(
+            ctx,
+            "W501",
+            [i for i in ints if i < limit],
+            f"older than {facts.TOTALS_PRIVATE_MAX_AGE.days} days: /totals has no "
+            f"{' or '.join(private)} for them",
+            "use /historical for older Tweets",
+        )
+    if "video_views" in metrics:
+        limit = facts.snowflake_id_at(ctx.now - facts.VIDEO_VIEWS_MAX_AGE)
+        _warn(
+            ctx,
+            "W502",
+            [i for i in ints if i < limit],
+            f"older than {facts.VIDEO_VIEWS_MAX_AGE.days} days: the API has no video_views "
+            "for them",
+            None,
+        )
+    if ctx.time_range is not None:
+        end = facts.snowflake_id_at(ctx.time_range[1])
+        _warn(
+            ctx,
+            "W503",
+            [i for i in ints if i >= end and facts.tweet_created_at(i) is not None],
+            "created after the range ends: every count will be zero",
+            None,
+        )
+    future = facts.snowflake_id_at(ctx.now)
+    _warn(
+        ctx,
+        "W504",
+        [i for i in ints if i > future and facts.tweet_created_at(i) is not None],
+        "dated in the future by their IDs: check them",
+        None,
+    )
+
+
+def _warn(ctx: StatementContext, code: str, ids: list[int], what: str, hint: str | None) -> None:
+    if not ids:
+        return
+    named = ", ".join(str(i) for i in ids[:MAX_NAMED])
+    more = f" and {len(ids) - MAX_NAMED:,} more" if len(ids) > MAX_NAMED else ""
+    tweets = "Tweet" if len(ids) == 1 else f"{len(ids):,} Tweets"
+    span = None
+    origin = ctx.tweet_origin
+    if origin is not None:
+        span = origin.locate(str(ids[0])) if len(ids) == 1 else origin.node.span
+    ctx.report(code, f"{tweets} {named}{more}: {what}", span, hint)

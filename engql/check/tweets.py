@@ -1,0 +1,254 @@
+"""The statement names its Tweets once, each a valid ID, URL or file of them.
+
+Resolves ``tweet = x`` and ``tweet IN ...`` (a list, a parameter or ``FILE``) to the
+ordered, de-duplicated list of canonical IDs (Part A §1). Reports a missing or repeated
+condition (E301, E302), bad IDs (E303, E304), an empty list (E305), unbound or
+ill-typed parameters (E306, E310), files that may not or cannot be read (E307, E308),
+too many IDs (E309) and duplicates, which are removed (W301).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engql import ast, facts
+from engql.check.context import StatementContext
+from engql.params import IdsFileParam
+from engql.source import Source, Span
+from engql.tweet_ids import BadTweet, FileEntry, file_entries, tweet_id
+
+SpanAt = Callable[[int], Span | None]
+
+
+@attrs.frozen
+class TweetOrigin:
+    """Where a statement's Tweet IDs were written, so a later message can point at one."""
+
+    node: ast.TweetSet
+    file: Source | None = None
+
+    def locate(self, wanted: str) -> Span | None:
+        """The span of the literal or file line that gave this ID (first one)."""
+        if self.file is not None:
+            entries = file_entries(self.file.text)
+            for index, entry in enumerate(entries):
+                text = entry.text if isinstance(entry, FileEntry) else str(entry)
+                if _same_tweet(text, wanted):
+                    return _file_span(self.file, entries, index)
+            return None
+        if isinstance(self.node, ast.TweetList | ast.IdList):
+            for literal in self.node.literals():
+                if _same_tweet(literal.value, wanted):
+                    return literal.span
+            return None
+        return self.node.span
+
+
+def _same_tweet(text: str, wanted: str) -> bool:
+    try:
+        return tweet_id(text) == wanted
+    except BadTweet:
+        return False
+
+
+def check(ctx: StatementContext) -> None:
+    conditions = [c for c in ctx.statement.conditions if isinstance(c, ast.TweetCondition)]
+    if not conditions:
+        ctx.report(
+            "E301",
+            "the statement names no Tweets",
+            ctx.statement.span,
+            "add WHERE tweet IN (...) or WHERE tweet = ...",
+        )
+        return
+    for extra in conditions[1:]:
+        line, _ = conditions[0].span.start_line_col()
+        ctx.report(
+            "E302",
+            f"Tweets are already given on line {line}",
+            extra.span,
+            "list every Tweet in one `tweet IN (...)`",
+        )
+    node = conditions[0].tweets
+    ctx.tweet_origin = TweetOrigin(node)
+    if isinstance(node, ast.IdList):
+        _accept(ctx, node.ids, _literal_spans(node), node.span, digits_only=True)
+    elif isinstance(node, ast.TweetList):
+        values = [item.value for item in node.items]
+        _accept(ctx, values, lambda i: node.items[i].span, node.span, digits_only=False)
+    elif isinstance(node, ast.TweetLiteral):
+        _accept(ctx, [node.value], lambda i: node.span, node.span, digits_only=False)
+    elif isinstance(node, ast.FileRef):
+        if not ctx.options.allow_files:
+            ctx.report(
+                "E307",
+                "reading Tweet IDs from a file is not allowed here",
+                node.span,
+                "the library refuses FILE unless allow_files=True; or pass the IDs as a parameter",
+            )
+            return
+        base = ctx.options.base_dir or Path.cwd()
+        _accept_file(ctx, node, base / node.path, node.span)
+    else:
+        _accept_param(ctx, node)
+
+
+def _literal_spans(node: ast.IdList) -> SpanAt:
+    spans: list[Span] = []
+
+    def span_at(index: int) -> Span:
+        if not spans:
+            spans.extend(literal.span for literal in node.literals())
+        return spans[index]
+
+    return span_at
+
+
+def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
+    params = ctx.options.params
+    if node.name not in params:
+        ctx.report(
+            "E306",
+            f"parameter :{node.name} is not bound",
+            node.span,
+            f"bind it: -p {node.name}=1,2,3 or -p {node.name}=@ids.txt on the command line, "
+            f"params={{'{node.name}': [...]}} in Python",
+        )
+        return
+    value: Any = params[node.name]
+    if isinstance(value, IdsFileParam):
+        _accept_file(ctx, node, Path(value.path), node.span)
+        return
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, Sequence) or isinstance(value, datetime | date):
+        ctx.report(
+            "E310",
+            f"parameter :{node.name} is a {type(value).__name__}, not Tweet IDs",
+            node.span,
+            "bind a list of IDs or URLs, or a string of them separated by commas",
+        )
+        return
+    items = [str(v) if _is_tweet_value(v) else None for v in value]
+    if any(item is None for item in items):
+        ctx.report(
+            "E310",
+            f"parameter :{node.name} holds values that are neither numbers nor strings",
+            node.span,
+        )
+        return
+    _accept(ctx, [i for i in items if i is not None], lambda i: node.span, node.span, False)
+
+
+def _is_tweet_value(value: object) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: Path, span: Span) -> None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        ctx.report("E308", f"cannot read IDs file '{path}': {reason}", span)
+        return
+    source = Source(text, str(path))
+    ctx.tweet_origin = TweetOrigin(node, source)
+    entries = file_entries(text)
+    if entries and isinstance(entries[0], FileEntry):
+        records = [e for e in entries if isinstance(e, FileEntry)]
+        _accept(
+            ctx,
+            [e.text for e in records],
+            lambda i: _file_span(source, records, i),
+            span,
+            digits_only=False,
+        )
+    else:
+        plain = [e for e in entries if isinstance(e, str)]
+        _accept(ctx, plain, lambda i: _file_span(source, plain, i), span, digits_only=True)
+
+
+def _file_span(source: Source, entries: Sequence[FileEntry | str], index: int) -> Span:
+    """The span of an entry: a FileEntry knows its line; plain files have one ID a line."""
+    entry = entries[index]
+    if isinstance(entry, FileEntry):
+        start = source.offset(entry.line, entry.column)
+        return Span(source, start, start + max(len(entry.text), 1))
+    start = source.offset(index + 1, 1)
+    line = source.line_text(index + 1)
+    return Span(source, start, start + len(line))
+
+
+def _accept(
+    ctx: StatementContext,
+    values: list[str],
+    span_at: SpanAt,
+    whole: Span,
+    digits_only: bool,
+) -> None:
+    """Check, canonicalise and de-duplicate the IDs; ``digits_only`` takes the fast path."""
+    if not values:
+        ctx.report("E305", "the list of Tweets is empty", whole)
+        return
+    if len(values) > ctx.options.max_tweet_ids:
+        ctx.report(
+            "E309",
+            f"{len(values):,} Tweet IDs; one statement takes at most {ctx.options.max_tweet_ids:,}",
+            whole,
+            "split the IDs over several files or runs",
+        )
+        return
+    fast = digits_only and _digits_in_range(values)
+    ids = _canonical_digits(values) if fast else _any_ids(ctx, values, span_at)
+    unique = list(dict.fromkeys(i for i in ids if i is not None))
+    if len(unique) < len(ids):
+        _report_duplicates(ctx, ids, span_at)
+    ctx.tweet_ids = unique
+    ctx.tweet_ints = list(map(int, unique))
+
+
+def _digits_in_range(values: list[str]) -> bool:
+    """True when every digit string is a valid ID, found without a look at each one.
+
+    Digit strings sort zeros first, so the smallest string is zero-valued if any is;
+    18 digits never exceed the 64-bit limit.
+    """
+    return int(min(values)) >= 1 and (
+        max(map(len, values)) <= 18 or max(map(int, values)) <= facts.MAX_TWEET_ID
+    )
+
+
+def _canonical_digits(values: list[str]) -> list[str | None]:
+    """The values without leading zeros; digit strings sort "0..." first, so min() tells."""
+    if min(values)[0] == "0":
+        return [str(int(v)) for v in values]
+    return list(values)
+
+
+def _any_ids(ctx: StatementContext, values: list[str], span_at: SpanAt) -> list[str | None]:
+    """Each value's canonical ID, or None (reported) where it is not one."""
+    ids: list[str | None] = []
+    for index, value in enumerate(values):
+        try:
+            ids.append(tweet_id(value))
+        except BadTweet as bad:
+            ctx.report(bad.code, bad.message, span_at(index), bad.hint)
+            ids.append(None)
+    return ids
+
+
+def _report_duplicates(ctx: StatementContext, ids: list[str | None], span_at: SpanAt) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(ids):
+        if value is None:
+            continue
+        if value in seen:
+            ctx.report("W301", f"Tweet {value} is listed twice; sending it once", span_at(index))
+        seen.add(value)

@@ -1,0 +1,78 @@
+"""The stages joined: text → tree → checked queries → plan, as the public functions do it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engql import facts
+from engql.ast import Script
+from engql.check import CheckOptions, Query, check_script
+from engql.diagnostics import Diagnostic, EngqlError, has_errors
+from engql.parser import parse_script
+from engql.planner import Plan, plan_queries
+from engql.source import Source
+
+
+def options(
+    params: Mapping[str, Any] | None,
+    now: datetime | None,
+    allow_files: bool,
+    base_dir: str | Path | None,
+) -> CheckOptions:
+    return CheckOptions(
+        now=(now or datetime.now(UTC)).astimezone(UTC),
+        params=dict(params or {}),
+        allow_files=allow_files,
+        base_dir=Path(base_dir) if base_dir is not None else None,
+    )
+
+
+def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], list[Diagnostic]]:
+    """Parse and validate; syntax diagnostics first, then each statement's in order."""
+    script, diagnostics = parse_script(source)
+    queries, found = check_script(script, opts)
+    return script, queries, [*diagnostics, *found]
+
+
+def check(
+    text: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+    allow_files: bool = False,
+    base_dir: str | Path | None = None,
+    name: str = "<query>",
+) -> list[Diagnostic]:
+    """Every problem in a script, errors and warnings, in one list (empty when all is well).
+
+    ``now`` fixes the clock (default: the current time); ``params`` binds ``:name``
+    parameters; files named by ``FILE`` are read only with ``allow_files=True``,
+    relative to ``base_dir``.
+    """
+    return analyse(Source(text, name), options(params, now, allow_files, base_dir))[2]
+
+
+def compile(
+    text: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+    allow_files: bool = False,
+    base_dir: str | Path | None = None,
+    base_url: str = facts.DEFAULT_BASE_URL,
+    name: str = "<query>",
+) -> Plan:
+    """The plan of a script: its requests with exact JSON bodies, batched and windowed.
+
+    Raises EngqlError carrying every diagnostic when any of them is an error; the
+    warnings of a successful compile are in ``Plan.warnings``. Options as for ``check``.
+    """
+    _, queries, diagnostics = analyse(
+        Source(text, name), options(params, now, allow_files, base_dir)
+    )
+    if has_errors(diagnostics):
+        raise EngqlError(diagnostics)
+    return plan_queries(queries, diagnostics, base_url)

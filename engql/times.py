@@ -1,0 +1,61 @@
+"""Time expressions to UTC datetimes: ISO literals, ``now``, ``today`` and offsets."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from engql import ast
+
+_UNITS = {"days": timedelta(days=1), "hours": timedelta(hours=1), "weeks": timedelta(weeks=1)}
+
+
+class BadTime(ValueError):
+    """A time that cannot be read; the message says what was given."""
+
+
+def parse_time_text(text: str, now: datetime) -> datetime:
+    """An ISO date (midnight UTC) or date-time (UTC when it names no offset), or now/today."""
+    word = text.strip().lower()
+    if word in {"now", "today"}:
+        return _anchor(word, now)
+    try:
+        if len(word) == 10:
+            return datetime.combine(date.fromisoformat(word), time(), UTC)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadTime(
+            f"'{text}' is not an ISO date or date-time (like 2016-02-10 or 2016-02-10T17:00:00Z)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def resolve_time(expr: ast.TimeLiteral | ast.TimeRelative, now: datetime) -> datetime:
+    if isinstance(expr, ast.TimeLiteral):
+        return parse_time_text(expr.text, now)
+    moment = _anchor(expr.anchor, now)
+    if expr.amount is None or expr.unit is None:
+        return moment
+    step = _UNITS[expr.unit] * expr.amount
+    return moment - step if expr.sign == "-" else moment + step
+
+
+def time_from_value(value: Any, now: datetime) -> datetime:
+    """A parameter's value as a time: a datetime, a date or text."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), UTC)
+    if isinstance(value, str):
+        return parse_time_text(value, now)
+    raise BadTime(f"a {type(value).__name__} is not a time")
+
+
+def _anchor(word: str, now: datetime) -> datetime:
+    now = now.astimezone(UTC)
+    return now if word == "now" else datetime.combine(now.date(), time(), UTC)
+
+
+def iso(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ``, the form the API takes (Part A §3)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
