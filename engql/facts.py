@@ -144,6 +144,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     )
 }
 
+ASSUMED_RATE_LIMIT = 60
+"""Requests a minute assumed when neither the server nor the user says (limits are set
+by contract and unpublished, Part A §10)."""
+
 MAX_GROUPINGS = 3
 FOUR_KEY_ORDERS: tuple[tuple[str, ...], ...] = (
     (TWEET_ID, ENGAGEMENT_TYPE, ENGAGEMENT_DAY, ENGAGEMENT_HOUR),

@@ -9,7 +9,7 @@ from typing import Any
 
 from engql import facts
 from engql.ast import Script
-from engql.check import CheckOptions, Query, check_script
+from engql.check import CheckOptions, Query, check_statement
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.parser import parse_script
 from engql.planner import Plan, plan_queries
@@ -31,10 +31,17 @@ def options(
 
 
 def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], list[Diagnostic]]:
-    """Parse and validate; syntax diagnostics first, then each statement's in order."""
-    script, diagnostics = parse_script(source)
-    queries, found = check_script(script, opts)
-    return script, queries, [*diagnostics, *found]
+    """Parse and validate; the diagnostics come statement by statement, in file order."""
+    script, syntax = parse_script(source)
+    keyed: list[tuple[int, Diagnostic]] = [(d.span.start if d.span else 0, d) for d in syntax]
+    queries: list[Query] = []
+    for index, statement in enumerate(script.statements):
+        query, found = check_statement(statement, index, opts)
+        keyed.extend((statement.span.start, d) for d in found)
+        if query is not None:
+            queries.append(query)
+    keyed.sort(key=lambda pair: pair[0])
+    return script, queries, [d for _, d in keyed]
 
 
 def check(

@@ -110,11 +110,9 @@ def _unexpected_character(
             "unterminated comment: no closing */",
             Span(source, base + pos, base + pos + 2),
         )
-    words = expected_words(set(error.allowed or ()))
-    expected = f"; expected {join_alternatives(words)}" if words else ""
     return Diagnostic(
         "E003",
-        f"unexpected character {char!r}{expected}",
+        f"unexpected character {char!r}",
         Span(source, base + pos, base + pos + 1),
     )
 

@@ -73,16 +73,4 @@ def _position(diagnostic: Diagnostic, statement: ast.Statement) -> tuple[int, in
     return (0 if span.source is statement.span.source else 1, span.start)
 
 
-def check_script(script: ast.Script, options: CheckOptions) -> tuple[list[Query], list[Diagnostic]]:
-    """The queries of every statement without errors, and every statement's diagnostics."""
-    queries: list[Query] = []
-    diagnostics: list[Diagnostic] = []
-    for index, statement in enumerate(script.statements):
-        query, found = check_statement(statement, index, options)
-        diagnostics.extend(found)
-        if query is not None:
-            queries.append(query)
-    return queries, diagnostics
-
-
-__all__ = ["CheckOptions", "Query", "check_script", "check_statement"]
+__all__ = ["CheckOptions", "Query", "check_statement"]

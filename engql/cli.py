@@ -1,0 +1,241 @@
+"""The ``engql`` command: check, compile, fmt and explain query files.
+
+Data goes to stdout, diagnostics to stderr (``check`` prints its diagnostics to stdout,
+since they are its output). Exit codes: 0 success (warnings allowed), 1 the query has
+errors, 2 usage errors, 70 an internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from engql import facts
+from engql.diagnostics import Diagnostic, EngqlError, has_errors
+from engql.params import ParamSyntaxError, parse_cli_params
+from engql.pipeline import analyse, options
+from engql.planner import Plan, plan_queries
+from engql.source import Source
+from engql.times import BadTime, parse_time_text
+
+EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
+BUG_REPORT = "please report it with the query that caused it to the engql issue tracker"
+
+
+class UsageError(Exception):
+    """A command line that cannot be run; the message says why (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="engql", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def query_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "-p",
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="bind :NAME (VALUE: text, 1,2,3 or @ids.txt)",
+        )
+        p.add_argument(
+            "--now", metavar="TIME", help="the clock for time expressions and checks (default: now)"
+        )
+
+    def error_format(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--error-format",
+            choices=("human", "json"),
+            default="human",
+            help="diagnostics as text with carets, or one JSON object a line",
+        )
+
+    check = commands.add_parser("check", help="report every problem in query files")
+    check.add_argument("files", nargs="+", metavar="FILE", help="query files; - for stdin")
+    query_options(check)
+    error_format(check)
+
+    compile_ = commands.add_parser("compile", help="print the HTTP requests as JSON Lines")
+    compile_.add_argument("file", metavar="FILE", help="a query file; - for stdin")
+    query_options(compile_)
+    error_format(compile_)
+    compile_.add_argument("--pretty", action="store_true", help="indented JSON")
+    compile_.add_argument("--base-url", default=facts.DEFAULT_BASE_URL, metavar="URL")
+
+    fmt = commands.add_parser("fmt", help="print query files in canonical form")
+    fmt.add_argument("files", nargs="+", metavar="FILE", help="query files; - for stdin")
+    mode = fmt.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 if a file would change")
+    mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+
+    explain = commands.add_parser("explain", help="describe the plan in words")
+    explain.add_argument("file", metavar="FILE", help="a query file; - for stdin")
+    query_options(explain)
+    explain.add_argument(
+        "--rate-limit",
+        type=int,
+        default=facts.ASSUMED_RATE_LIMIT,
+        metavar="N",
+        help="requests per minute for the time estimate",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    try:
+        args = build_parser().parse_args(argv)
+        command = {
+            "check": run_check,
+            "compile": run_compile,
+            "fmt": run_fmt,
+            "explain": run_explain,
+        }[args.command]
+        return command(args)
+    except UsageError as error:
+        print(f"engql: {error} (see engql --help)", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as error:  # the last line of defence: no traceback for users
+        print(
+            f"engql: internal error ({type(error).__name__}: {error}); this is a bug, {BUG_REPORT}",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def read_source(path: str) -> tuple[Source, Path]:
+    """The query text and the folder its relative FILE paths start from."""
+    if path == "-":
+        return Source(sys.stdin.read(), "<stdin>"), Path.cwd()
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise UsageError(f"cannot read {path}: {reason}") from None
+    return Source(text, path), Path(path).resolve().parent
+
+
+def _clock(args: argparse.Namespace) -> datetime | None:
+    if not args.now:
+        return None
+    try:
+        return parse_time_text(args.now, datetime.now().astimezone())
+    except BadTime as error:
+        raise UsageError(f"--now: {error}") from None
+
+
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        return parse_cli_params(args.param)
+    except ParamSyntaxError as error:
+        raise UsageError(str(error)) from None
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str, out: IO[str]) -> None:
+    for d in diagnostics:
+        print(json.dumps(d.to_json()) if fmt == "json" else d.render(), file=out)
+
+
+def _plan(args: argparse.Namespace, base_url: str = facts.DEFAULT_BASE_URL) -> Plan | None:
+    """Compile the file of a command, printing diagnostics to stderr; None on errors."""
+    source, base_dir = read_source(args.file)
+    opts = options(_params(args), _clock(args), allow_files=True, base_dir=base_dir)
+    _, queries, diagnostics = analyse(source, opts)
+    print_diagnostics(diagnostics, getattr(args, "error_format", "human"), sys.stderr)
+    if has_errors(diagnostics):
+        return None
+    return plan_queries(queries, diagnostics, base_url)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    params, now = _params(args), _clock(args)
+    failed = False
+    for path in args.files:
+        source, base_dir = read_source(path)
+        _, _, diagnostics = analyse(source, options(params, now, True, base_dir))
+        print_diagnostics(diagnostics, args.error_format, sys.stdout)
+        failed = failed or has_errors(diagnostics)
+    return EXIT_QUERY if failed else EXIT_OK
+
+
+def run_compile(args: argparse.Namespace) -> int:
+    plan = _plan(args, args.base_url)
+    if plan is None:
+        return EXIT_QUERY
+    several = len(plan.statements) > 1
+    indent = 2 if args.pretty else None
+    write = sys.stdout.write
+    for request in plan.requests:
+        write(json.dumps(request.to_json(with_statement=several), indent=indent) + "\n")
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    if args.rate_limit < 1:
+        raise UsageError("--rate-limit must be at least 1")
+    plan = _plan(args)
+    if plan is None:
+        return EXIT_QUERY
+    from engql.explain import explain_plan
+
+    print(explain_plan(plan, args.rate_limit))
+    return EXIT_OK
+
+
+def run_fmt(args: argparse.Namespace) -> int:
+    from engql.formatter import format_text
+
+    status = EXIT_OK
+    for path in args.files:
+        source, _ = read_source(path)
+        try:
+            formatted = format_text(source.text, source.name)
+        except EngqlError as error:
+            print_diagnostics(error.diagnostics, "human", sys.stderr)
+            status = EXIT_QUERY
+            continue
+        if args.check:
+            if formatted != source.text:
+                print(f"would reformat {path}", file=sys.stderr)
+                status = EXIT_QUERY
+        elif args.write and path != "-":
+            if formatted != source.text:
+                write_atomically(Path(path), formatted)
+        else:
+            sys.stdout.write(formatted)
+    return status
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace a file's content so a reader sees the old or the new text, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

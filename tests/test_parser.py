@@ -1,0 +1,246 @@
+"""The syntax stage: what parses to what, and syntax errors a user can act on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lark import Lark
+
+import engql
+from engql import ast
+from engql.parser import grammar_text, lark_parser
+from engql.statements import is_complete, scan
+from engql.syntax_errors import TERMINAL_WORDS
+
+
+def only(text: str) -> ast.Statement:
+    (statement,) = engql.parse(text).statements
+    return statement
+
+
+def test_grammar_has_no_conflicts() -> None:
+    Lark(grammar_text(), parser="lalr", lexer="contextual", strict=True)
+
+
+def test_every_terminal_has_english_words() -> None:
+    names = {t.name for t in lark_parser().terminals} | {"$END"}
+    ignored = {"WS", "LINE_COMMENT", "BLOCK_COMMENT"}
+    assert names - ignored <= set(TERMINAL_WORDS)
+
+
+def test_getting_started_query() -> None:
+    statement = only(
+        "SELECT retweets, quote_tweets, favorites, replies\n"
+        "FROM totals\n"
+        "WHERE tweet IN (1260294888811347969, 850006245121695744)\n"
+        'GROUP BY tweet.id, engagement.type AS "engagement-types-by-id";'
+    )
+    assert statement.metrics is not None
+    assert [m.text for m in statement.metrics] == [
+        "retweets",
+        "quote_tweets",
+        "favorites",
+        "replies",
+    ]
+    assert statement.endpoint.text == "totals"
+    (condition,) = statement.conditions
+    assert isinstance(condition, ast.TweetCondition)
+    assert isinstance(condition.tweets, ast.IdList)
+    assert condition.tweets.ids == ["1260294888811347969", "850006245121695744"]
+    (grouping,) = statement.groupings
+    assert [k.text for k in grouping.keys] == ["tweet.id", "engagement.type"]
+    assert grouping.name is not None and grouping.name.text == "engagement-types-by-id"
+
+
+def test_keywords_are_case_insensitive() -> None:
+    lower = only("select * from totals where tweet in (1) group by tweet.id as x")
+    upper = only("SELECT * FROM totals WHERE TWEET IN (1) GROUP BY tweet.id AS x")
+    assert ast.dump(lower) == ast.dump(upper)
+    assert lower.metrics is None
+
+
+def test_comments_anywhere_whitespace_is() -> None:
+    text = (
+        "-- lead\nSELECT /* a */ favorites -- b\n, /* c */ retweets FROM /**/ totals\n"
+        "WHERE tweet IN (1, /* the second */ 2) -- tail\n"
+    )
+    script = engql.parse(text)
+    plain = only("SELECT favorites, retweets FROM totals WHERE tweet IN (1, 2)")
+    assert ast.dump(script.statements[0]) == ast.dump(plain)
+    assert [c.text for c in script.comments] == [
+        "-- lead",
+        "/* a */",
+        "-- b",
+        "/* c */",
+        "/**/",
+        "/* the second */",
+        "-- tail",
+    ]
+
+
+def test_statements_split_at_semicolons_outside_strings_and_comments() -> None:
+    text = "SELECT a FROM totals WHERE tweet = 'x;y' -- ;\n; SELECT b FROM 28hr WHERE tweet = 1"
+    script = engql.parse(text)
+    assert [s.endpoint.text for s in script.statements] == ["totals", "28hr"]
+
+
+def test_last_semicolon_optional_and_empty_statements_skipped() -> None:
+    assert len(engql.parse("SELECT a FROM totals WHERE tweet = 1;;\n-- c\n;").statements) == 1
+    assert engql.parse("-- only a comment\n").statements == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("tweet = 5", ast.TweetLiteral),
+        ("tweet = '5'", ast.TweetLiteral),
+        ("tweet.id IN (1, 2)", ast.IdList),
+        ("tweet IN (1, '2')", ast.TweetList),
+        ("tweet IN ()", ast.TweetList),
+        ("tweet IN :ids", ast.Param),
+        ("tweet IN FILE 'ids.txt'", ast.FileRef),
+    ],
+)
+def test_tweet_forms(text: str, kind: type) -> None:
+    (condition,) = only(f"SELECT a FROM totals WHERE {text}").conditions
+    assert isinstance(condition, ast.TweetCondition)
+    assert isinstance(condition.tweets, kind)
+
+
+def test_quoted_strings_double_their_quotes() -> None:
+    statement = only(
+        "SELECT a FROM totals WHERE tweet = 'it''s' GROUP BY tweet.id AS \"say \"\"hi\"\"\""
+    )
+    (condition,) = statement.conditions
+    assert isinstance(condition, ast.TweetCondition)
+    assert isinstance(condition.tweets, ast.TweetLiteral)
+    assert condition.tweets.value == "it's"
+    name = statement.groupings[0].name
+    assert name is not None and name.text == 'say "hi"'
+
+
+def test_time_expressions() -> None:
+    statement = only(
+        "SELECT a FROM historical WHERE tweet = 1 "
+        "AND time BETWEEN now - 90 DAYS AND today + 1 hour"
+    )
+    time_range = statement.conditions[1]
+    assert isinstance(time_range, ast.TimeRange)
+    assert time_range.start == ast.TimeRelative("now", "-", 90, "days", None)  # type: ignore[arg-type]
+    assert time_range.end == ast.TimeRelative("today", "+", 1, "hours", None)  # type: ignore[arg-type]
+
+
+def test_spans_point_at_what_was_written() -> None:
+    text = "SELECT favorites\nFROM totals\nWHERE tweet IN (1, 22, 333)"
+    statement = only(text)
+    (condition,) = statement.conditions
+    assert isinstance(condition, ast.TweetCondition)
+    assert isinstance(condition.tweets, ast.IdList)
+    literals = list(condition.tweets.literals())
+    assert [lit.span.text for lit in literals] == ["1", "22", "333"]
+    assert literals[1].span.start_line_col() == (3, 20)
+    assert statement.endpoint.span.start_line_col() == (2, 6)
+
+
+def diagnose(text: str) -> list[tuple[str, int, int, str]]:
+    out = []
+    for d in engql.check(text):
+        loc = d.location()
+        assert loc is not None
+        out.append((d.code, loc[1], loc[2], d.message))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SELECT FROM totals", ("E001", 1, 8, "found keyword FROM; expected a metric name or *")),
+        (
+            "SELECT a totals",
+            ("E001", 1, 10, "found 'totals'; expected FROM or a comma"),
+        ),
+        ("SELECT a FROM", ("E002", 1, 14, "statement ends too early; expected an endpoint name")),
+        (
+            "SELECT a FROM totals WHERE tweet IN ('12",
+            ("E004", 1, 38, "unterminated string: no closing ' on this line"),
+        ),
+        (
+            "SELECT a FROM totals WHERE tweet = 1 ^",
+            ("E003", 1, 38, "unexpected character '^'"),
+        ),
+        (
+            "SELECT a FROM totals /* open",
+            ("E004", 1, 22, "unterminated comment: no closing */"),
+        ),
+    ],
+)
+def test_syntax_errors_in_words(text: str, expected: tuple[str, int, int, str]) -> None:
+    assert diagnose(text) == [expected]
+
+
+def test_no_lark_names_in_messages() -> None:
+    bad = [
+        "SELECT",
+        "SELECT a,",
+        "SELECT a FROM totals WHERE",
+        "SELECT a FROM totals WHERE tweet IN",
+        "SELECT a FROM totals WHERE time BETWEEN",
+        "SELECT a FROM totals GROUP BY tweet.",
+        "SELECT a FROM totals GROUP BY tweet.id AS",
+        "FROM totals",
+        "SELECT a FROM totals WHERE tweet IN (1,)",
+    ]
+    for text in bad:
+        for code, _, _, message in diagnose(text):
+            assert code.startswith("E00")
+            assert not re.search(r"__ANON|[A-Z]+_[A-Z]+|\$END|LPAR|RPAR", message), message
+
+
+def test_one_syntax_error_per_statement_and_the_others_still_checked() -> None:
+    found = diagnose("SELECT FROM totals;\nSELECT a FROM b WHERE tweet = 1;\nSELECT , FROM x")
+    assert [(code, line) for code, line, _, _ in found] == [
+        ("E001", 1),
+        ("E102", 2),
+        ("E101", 2),
+        ("E001", 3),
+    ]
+
+
+def test_is_complete_knows_where_statements_end() -> None:
+    assert is_complete("SELECT a FROM totals;")
+    assert is_complete("SELECT a FROM totals; -- done\n")
+    assert not is_complete("SELECT a FROM totals")
+    assert not is_complete("SELECT a FROM totals WHERE tweet = ';")
+    assert not is_complete("SELECT a /* ; */")
+    assert not is_complete("SELECT a -- ;")
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("SELCTFROMWHERINtwe*,;()'\":-/ \n0123456789abz."))))
+def test_any_text_gives_diagnostics_never_an_exception(text: str) -> None:
+    engql.check(text)
+    try:
+        engql.compile(text)
+    except engql.EngqlError as error:
+        assert error.diagnostics
+
+
+@settings(max_examples=200)
+@given(st.text())
+def test_any_unicode_gives_diagnostics_never_an_exception(text: str) -> None:
+    try:
+        engql.compile(text)
+    except engql.EngqlError:
+        pass
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab;'\"-/*\n "))))
+def test_scan_pieces_are_ordered_and_disjoint(text: str) -> None:
+    pieces = scan(text).pieces
+    ends = [0]
+    for piece in pieces:
+        assert ends[-1] <= piece.start <= piece.end <= len(text)
+        ends.append(piece.end)
