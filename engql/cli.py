@@ -123,9 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def read_source(path: str) -> tuple[Source, Path]:
     """The query text and the folder its relative FILE paths start from."""
-    if path == "-":
-        return Source(sys.stdin.read(), "<stdin>"), Path.cwd()
     try:
+        if path == "-":
+            return Source(sys.stdin.read(), "<stdin>"), Path.cwd()
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
@@ -156,8 +156,9 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str, out: IO[str])
 
 def _plan(args: argparse.Namespace, base_url: str = facts.DEFAULT_BASE_URL) -> Plan | None:
     """Compile the file of a command, printing diagnostics to stderr; None on errors."""
+    params, now = _params(args), _clock(args)
     source, base_dir = read_source(args.file)
-    opts = options(_params(args), _clock(args), allow_files=True, base_dir=base_dir)
+    opts = options(params, now, allow_files=True, base_dir=base_dir)
     _, queries, diagnostics = analyse(source, opts)
     print_diagnostics(diagnostics, getattr(args, "error_format", "human"), sys.stderr)
     if has_errors(diagnostics):

@@ -70,6 +70,7 @@ class _Formatter:
         self.leading: defaultdict[int, list[ast.Comment]] = defaultdict(list)
         self.trailing: defaultdict[int, list[ast.Comment]] = defaultdict(list)
         self.closing: list[ast.Comment] = []
+        self.semicolons: set[int] = set()
         self._place_comments()
 
     def text(self) -> str:
@@ -79,7 +80,11 @@ class _Formatter:
         return "\n\n".join(blocks) + "\n" if blocks else ""
 
     def _atoms(self) -> list[tuple[int, int]]:
-        """Every atom's ``(start, end)``; a keyword is stood for by its first character."""
+        """Every atom's ``(start, end)``; a keyword is stood for by its first character.
+
+        A statement's ``;`` is an atom too, but only comments after it on its line belong
+        to it: one before it leads the next statement, as if it were written after the ``;``.
+        """
         atoms: list[tuple[int, int]] = []
         for s in self.script.statements:
             atoms.append(_keyword(s.span.start))
@@ -102,6 +107,10 @@ class _Formatter:
                 atoms.extend(_bounds(k) for k in g.keys)
                 if g.name is not None:
                     atoms.append(_bounds(g.name))
+            semicolon = self._semicolon(s)
+            if semicolon is not None:
+                self.semicolons.add(semicolon)
+                atoms.append(_keyword(semicolon))
         return sorted(atoms)
 
     def _place_comments(self) -> None:
@@ -113,7 +122,10 @@ class _Formatter:
             inside = following < len(atoms) and atoms[following][0] < start
             if not inside and following > 0 and self._ends_line(atoms[following - 1], comment):
                 self.trailing[atoms[following - 1][0]].append(comment)
-            elif following < len(atoms):
+                continue
+            if following < len(atoms) and atoms[following][0] in self.semicolons:
+                following += 1
+            if following < len(atoms):
                 self.leading[atoms[following][0]].append(comment)
             else:
                 self.closing.append(comment)
@@ -124,6 +136,13 @@ class _Formatter:
         return (
             same_line and _REST_OF_LINE_IS_EMPTY.match(self.blanked, comment.span.end) is not None
         )
+
+    def _semicolon(self, statement: ast.Statement) -> int | None:
+        """Where the statement's ``;`` stands, if it has one."""
+        match = _BLANKS.match(self.blanked, statement.span.end)
+        assert match is not None
+        found = match.end()
+        return found if self.blanked.startswith(";", found) else None
 
     def _star(self, statement: ast.Statement) -> int:
         """Where ``*`` stands: the first thing after SELECT (the tree does not record it)."""
@@ -145,7 +164,10 @@ class _Formatter:
         for n, condition in enumerate(s.conditions):
             lines.extend(self._condition(condition, first=n == 0))
         lines.extend(_grouping(g) for g in s.groupings)
-        lines[-1] = attrs.evolve(lines[-1], text=lines[-1].text + ";")
+        semicolon = self._semicolon(s)
+        last = lines[-1]
+        trails = last.trails if semicolon is None else (*last.trails, semicolon)
+        lines[-1] = attrs.evolve(last, text=last.text + ";", trails=trails)
         return lines
 
     def _condition(self, condition: ast.Condition, first: bool) -> list[_Line]:

@@ -16,7 +16,8 @@ _URL = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"[+-]?[0-9]+")
-_PLAIN_FILE = re.compile(r"(?:[ \t]*[0-9]+[ \t]*\r?\n)*(?:[ \t]*[0-9]+[ \t]*)?")
+_NOT_PLAIN = re.compile(r"[^0-9\r\n]|^\r?\n|\n\r?\n(?!\Z)")
+"""Anything but digits and line breaks, or a blank line: not a plain one-ID-a-line file."""
 CSV_ID_COLUMNS = ("tweet_id", "tweet_ids", "id")
 """Header names of the ID column in a CSV IDs file, in order of preference."""
 
@@ -77,7 +78,7 @@ def file_entries(text: str) -> list[FileEntry] | list[str]:
     line numbers: one ID or URL a line with blank lines and ``#`` comments skipped, or a
     CSV whose header names a ``tweet_id``, ``tweet_ids`` or ``id`` column.
     """
-    if _PLAIN_FILE.fullmatch(text):
+    if not _NOT_PLAIN.search(text):
         return text.split()
     lines = text.splitlines()
     header_at = next(

@@ -112,7 +112,7 @@ def test_tweet_forms(text: str, kind: type) -> None:
 
 def test_quoted_strings_double_their_quotes() -> None:
     statement = only(
-        "SELECT a FROM totals WHERE tweet = 'it''s' GROUP BY tweet.id AS \"say \"\"hi\"\"\""
+        'SELECT a FROM totals WHERE tweet = \'it\'\'s\' GROUP BY tweet.id AS "say ""hi"""'
     )
     (condition,) = statement.conditions
     assert isinstance(condition, ast.TweetCondition)
@@ -124,8 +124,7 @@ def test_quoted_strings_double_their_quotes() -> None:
 
 def test_time_expressions() -> None:
     statement = only(
-        "SELECT a FROM historical WHERE tweet = 1 "
-        "AND time BETWEEN now - 90 DAYS AND today + 1 hour"
+        "SELECT a FROM historical WHERE tweet = 1 AND time BETWEEN now - 90 DAYS AND today + 1 hour"
     )
     time_range = statement.conditions[1]
     assert isinstance(time_range, ast.TimeRange)
@@ -231,10 +230,11 @@ def test_any_text_gives_diagnostics_never_an_exception(text: str) -> None:
 @settings(max_examples=200)
 @given(st.text())
 def test_any_unicode_gives_diagnostics_never_an_exception(text: str) -> None:
+    diagnostics = engql.check(text)
     try:
         engql.compile(text)
-    except engql.EngqlError:
-        pass
+    except engql.EngqlError as error:
+        assert error.diagnostics == tuple(diagnostics)
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab;'\"-/*\n "))))

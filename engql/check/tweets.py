@@ -205,8 +205,11 @@ def _accept(
             "split the IDs over several files or runs",
         )
         return
-    fast = digits_only and _digits_in_range(values)
-    ids = _canonical_digits(values) if fast else _any_ids(ctx, values, span_at)
+    ints = list(map(int, values)) if digits_only else []
+    if ints and min(ints) >= 1 and max(ints) <= facts.MAX_TWEET_ID:
+        _accept_valid_digits(ctx, values, ints, span_at)
+        return
+    ids = _any_ids(ctx, values, span_at)
     unique = list(dict.fromkeys(i for i in ids if i is not None))
     if len(unique) < len(ids):
         _report_duplicates(ctx, ids, span_at)
@@ -214,22 +217,21 @@ def _accept(
     ctx.tweet_ints = list(map(int, unique))
 
 
-def _digits_in_range(values: list[str]) -> bool:
-    """True when every digit string is a valid ID, found without a look at each one.
+def _accept_valid_digits(
+    ctx: StatementContext, values: list[str], ints: list[int], span_at: SpanAt
+) -> None:
+    """The fast path for digit strings already known to be valid IDs.
 
-    Digit strings sort zeros first, so the smallest string is zero-valued if any is;
-    18 digits never exceed the 64-bit limit.
+    Digit strings sort "0..." first, so ``min`` tells whether any has leading zeros.
     """
-    return int(min(values)) >= 1 and (
-        max(map(len, values)) <= 18 or max(map(int, values)) <= facts.MAX_TWEET_ID
-    )
-
-
-def _canonical_digits(values: list[str]) -> list[str | None]:
-    """The values without leading zeros; digit strings sort "0..." first, so min() tells."""
     if min(values)[0] == "0":
-        return [str(int(v)) for v in values]
-    return list(values)
+        values = list(map(str, ints))
+    unique = list(dict.fromkeys(values))
+    if len(unique) < len(values):
+        _report_duplicates(ctx, values, span_at)
+        ints = list(map(int, unique))
+    ctx.tweet_ids = unique
+    ctx.tweet_ints = ints
 
 
 def _any_ids(ctx: StatementContext, values: list[str], span_at: SpanAt) -> list[str | None]:
@@ -244,7 +246,7 @@ def _any_ids(ctx: StatementContext, values: list[str], span_at: SpanAt) -> list[
     return ids
 
 
-def _report_duplicates(ctx: StatementContext, ids: list[str | None], span_at: SpanAt) -> None:
+def _report_duplicates(ctx: StatementContext, ids: Sequence[str | None], span_at: SpanAt) -> None:
     seen: set[str] = set()
     for index, value in enumerate(ids):
         if value is None:

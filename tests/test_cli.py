@@ -1,0 +1,274 @@
+"""The engql command: output formats, exit codes, stdin, parameters, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engql.cli import main
+
+NOW = ["--now", "2016-03-01T00:00:00Z"]
+GOOD = (
+    "SELECT favorites, retweets FROM totals\n"
+    "WHERE tweet IN (697506383516729344, 697506383516729345)\n"
+    'GROUP BY tweet.id, engagement.type AS "per tweet";\n'
+)
+BAD = "SELECT favorits FROM totals\nWHERE tweet IN (1);\n"
+
+
+@pytest.fixture
+def query(tmp_path: Path) -> Path:
+    path = tmp_path / "q.engql"
+    path.write_text(GOOD)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_clean_file_exits_0_silently(capsys: pytest.CaptureFixture[str], query: Path) -> None:
+    assert run(capsys, "check", str(query), *NOW) == (0, "", "")
+
+
+def test_check_prints_location_caret_and_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.engql"
+    path.write_text(BAD)
+    code, out, _ = run(capsys, "check", str(path), *NOW)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{path}:1:8: error[E102]: unknown metric 'favorits'",
+        "1 | SELECT favorits FROM totals",
+        "           ^^^^^^^^",
+        "  = hint: did you mean 'favorites'?",
+    ]
+
+
+def test_check_warnings_alone_exit_0(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "w.engql"
+    path.write_text("SELECT favorites, favorites FROM totals WHERE tweet = 1;")
+    code, out, _ = run(capsys, "check", str(path), *NOW)
+    assert code == 0
+    assert "warning[W101]" in out
+
+
+def test_check_several_files_reports_each(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, query: Path
+) -> None:
+    bad = tmp_path / "bad.engql"
+    bad.write_text(BAD)
+    code, out, _ = run(capsys, "check", str(query), str(bad), *NOW)
+    assert code == 1
+    assert out.startswith(f"{bad}:1:8:")
+
+
+def test_check_json_error_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "bad.engql"
+    path.write_text(BAD)
+    code, out, _ = run(capsys, "check", str(path), "--error-format", "json", *NOW)
+    assert code == 1
+    (record,) = [json.loads(line) for line in out.splitlines()]
+    assert record == {
+        "code": "E102",
+        "severity": "error",
+        "message": "unknown metric 'favorits'",
+        "file": str(path),
+        "line": 1,
+        "column": 8,
+        "end": {"line": 1, "column": 16},
+        "hint": "did you mean 'favorites'?",
+    }
+
+
+def test_compile_prints_one_json_line_per_request(
+    capsys: pytest.CaptureFixture[str], query: Path
+) -> None:
+    code, out, err = run(capsys, "compile", str(query), *NOW)
+    assert (code, err) == (0, "")
+    (request,) = [json.loads(line) for line in out.splitlines()]
+    assert request == {
+        "endpoint": "totals",
+        "url": "https://data-api.twitter.com/insights/engagement/totals",
+        "auth": "app",
+        "batch": 0,
+        "window": None,
+        "body": {
+            "tweet_ids": ["697506383516729344", "697506383516729345"],
+            "engagement_types": ["favorites", "retweets"],
+            "groupings": {"per tweet": {"group_by": ["tweet.id", "engagement.type"]}},
+        },
+    }
+
+
+def test_compile_pretty_base_url_and_statement_index(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "two.engql"
+    path.write_text(GOOD + "SELECT impressions FROM 28hr WHERE tweet = 1;")
+    code, out, _ = run(
+        capsys, "compile", str(path), "--pretty", "--base-url", "http://127.0.0.1:9/", *NOW
+    )
+    assert code == 0
+    decoder, at, requests = json.JSONDecoder(), 0, []
+    while at < len(out.strip()):
+        request, at = decoder.raw_decode(out, at)
+        requests.append(request)
+        while at < len(out) and out[at].isspace():
+            at += 1
+    assert [(r["statement"], r["endpoint"], r["auth"]) for r in requests] == [
+        (0, "totals", "app"),
+        (1, "28hr", "user"),
+    ]
+    assert requests[1]["url"] == "http://127.0.0.1:9/insights/engagement/28hr"
+    assert "\n  " in out
+
+
+def test_compile_errors_go_to_stderr_and_exit_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.engql"
+    path.write_text(BAD)
+    code, out, err = run(capsys, "compile", str(path), *NOW)
+    assert (code, out) == (1, "")
+    assert "error[E102]" in err
+
+
+def test_compile_reads_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(GOOD))
+    code, out, _ = run(capsys, "compile", "-", *NOW)
+    assert code == 0
+    assert json.loads(out)["endpoint"] == "totals"
+
+
+def test_params_from_the_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "ids.txt").write_text("# mine\n5\n\n6\n")
+    path = tmp_path / "p.engql"
+    path.write_text(
+        "SELECT favorites FROM totals WHERE tweet IN :a;\n"
+        "SELECT impressions FROM historical WHERE tweet IN :b "
+        "AND time BETWEEN :start AND now;\n"
+    )
+    code, out, err = run(
+        capsys,
+        "compile",
+        str(path),
+        "-p",
+        "a=1,2,3",
+        "-p",
+        f"b=@{tmp_path / 'ids.txt'}",
+        "-p",
+        "start=2016-02-20",
+        *NOW,
+    )
+    assert code == 0, err
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["body"]["tweet_ids"] == ["1", "2", "3"]
+    assert second["body"]["tweet_ids"] == ["5", "6"]
+    assert (second["body"]["start"], second["body"]["end"]) == (
+        "2016-02-20T00:00:00Z",
+        "2016-03-01T00:00:00Z",
+    )
+
+
+def test_file_paths_are_relative_to_the_query_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    (folder / "ids.txt").write_text("7\n8\n")
+    (folder / "q.engql").write_text("SELECT favorites FROM totals WHERE tweet IN FILE 'ids.txt'")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "compile", "queries/q.engql", *NOW)
+    assert code == 0
+    assert json.loads(out)["body"]["tweet_ids"] == ["7", "8"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["nonsense"],
+        ["check"],
+        ["compile", "a.engql", "b.engql"],
+        ["compile", "missing.engql"],
+        ["compile", "-", "-p", "no-equals-sign"],
+        ["explain", "-", "--rate-limit", "0"],
+        ["check", "-", "--now", "yesterday-ish"],
+    ],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.startswith("engql: ")
+    assert "Traceback" not in out + err
+
+
+def test_explain_counts_batches_windows_and_time(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ids = ", ".join(str(697506383516729344 + i) for i in range(30))
+    path = tmp_path / "h.engql"
+    path.write_text(
+        f"SELECT impressions FROM historical WHERE tweet IN ({ids}) "
+        "AND time BETWEEN '2015-12-01' AND '2016-02-20'"
+    )
+    code, out, _ = run(capsys, "explain", str(path), "--rate-limit", "2", *NOW)
+    assert code == 0
+    assert "/historical; needs OAuth 1.0a user context" in out
+    assert "30 Tweet IDs → 2 batches of up to 25 × 3 windows = 6 requests" in out
+    assert "at 2 requests/minute: at least 2 min" in out
+
+
+def test_fmt_check_and_write(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "messy.engql"
+    path.write_text("select favorites from totals where tweet in (1,2) -- keep\n")
+    code, _, err = run(capsys, "fmt", "--check", str(path))
+    assert code == 1 and "would reformat" in err
+    code, out, _ = run(capsys, "fmt", str(path))
+    assert code == 0 and out.startswith("SELECT favorites\nFROM totals")
+    assert path.read_text().startswith("select")
+    assert run(capsys, "fmt", "--write", str(path))[0] == 0
+    assert path.read_text() == out
+    assert run(capsys, "fmt", "--check", str(path))[0] == 0
+
+
+def test_fmt_reports_syntax_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "bad.engql"
+    path.write_text("SELECT FROM totals")
+    code, out, err = run(capsys, "fmt", str(path))
+    assert (code, out) == (1, "")
+    assert "error[E001]" in err
+
+
+def test_internal_errors_say_bug_without_traceback(
+    capsys: pytest.CaptureFixture[str], query: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("engql.cli.analyse", broken)
+    code, _, err = run(capsys, "check", str(query))
+    assert code == 70
+    assert "internal error" in err and "this is a bug" in err and "Traceback" not in err
+
+
+def test_console_script_runs_in_a_fresh_process(query: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "engql", "check", str(query), *NOW],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
