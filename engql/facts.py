@@ -175,19 +175,20 @@ SNOWFLAKE_FIRST_ID = 1 << 22
 """IDs below the scheme's first real value carry no time (Part A §8)."""
 MAX_TWEET_ID = (1 << 63) - 1
 SNOWFLAKE_SCHEME_START = datetime(2010, 11, 4, tzinfo=UTC)
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def tweet_created_at(tweet_id: int) -> datetime | None:
     """The creation time a Snowflake ID carries, or None for pre-Snowflake IDs."""
     if tweet_id < SNOWFLAKE_FIRST_ID:
         return None
-    created = datetime.fromtimestamp(((tweet_id >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
+    created = _UNIX_EPOCH + timedelta(milliseconds=(tweet_id >> 22) + SNOWFLAKE_EPOCH_MS)
     return created if created >= SNOWFLAKE_SCHEME_START else None
 
 
 def snowflake_id_at(moment: datetime) -> int:
     """The smallest Snowflake ID that a Tweet created at ``moment`` can have."""
-    ms = int(moment.timestamp() * 1000) - SNOWFLAKE_EPOCH_MS
+    ms = (moment - _UNIX_EPOCH) // timedelta(milliseconds=1) - SNOWFLAKE_EPOCH_MS
     return max(ms, 0) << 22
 
 

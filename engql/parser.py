@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,11 +22,14 @@ MAX_QUERY_CHARS = 64 * 1024 * 1024
 
 
 def grammar_text() -> str:
-    """The grammar: inside the installed package, or in the source tree's grammar/."""
-    packaged = resources.files("engql").joinpath("grammar/engql.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).parent.parent / "grammar" / "engql.lark").read_text(encoding="utf-8")
+    """The grammar: inside the installed wheel, or in the source tree's grammar/."""
+    here = os.path.dirname(__file__)
+    packaged = os.path.join(here, "grammar", "engql.lark")
+    path = (
+        packaged if os.path.exists(packaged) else os.path.join(here, "..", "grammar", "engql.lark")
+    )
+    with open(path, encoding="utf-8") as grammar:
+        return grammar.read()
 
 
 @cache

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import attrs
@@ -97,6 +95,8 @@ def file_entries(text: str) -> list[FileEntry] | list[str]:
 
 
 def _csv_id_column(header: str) -> int | None:
+    import csv  # CSV files are rare; kept off the start-up path
+
     names = [c.strip().lower() for c in next(csv.reader([header]))]
     for wanted in CSV_ID_COLUMNS:
         if wanted in names:
@@ -105,6 +105,9 @@ def _csv_id_column(header: str) -> int | None:
 
 
 def _csv_entries(lines: list[str], header_at: int, column: int) -> list[FileEntry]:
+    import csv
+    import io
+
     entries = []
     body = io.StringIO("\n".join(lines[header_at + 1 :]))
     for n, row in enumerate(csv.reader(body), header_at + 2):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -77,6 +76,8 @@ class StatementContext:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A hint naming up to five close choices, matched without regard to case."""
+    import difflib  # only needed on the error path; kept off the start-up path
+
     folded = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(folded), n=5, cutoff=0.6)
     if not close:

@@ -28,7 +28,7 @@ def check(ctx: StatementContext) -> None:
             "W501",
             [i for i in ints if i < limit] if oldest < limit else [],
             f"older than {facts.TOTALS_PRIVATE_MAX_AGE.days} days: /totals has no "
-            f"{' or '.join(private)} for them",
+            f"{' or '.join(private)} for Tweets that old",
             "use /historical for older Tweets",
         )
     if "video_views" in metrics:
@@ -38,7 +38,7 @@ def check(ctx: StatementContext) -> None:
             "W502",
             [i for i in ints if i < limit] if oldest < limit else [],
             f"older than {facts.VIDEO_VIEWS_MAX_AGE.days} days: the API has no video_views "
-            "for them",
+            "for Tweets that old",
             None,
         )
     if ctx.time_range is not None:
@@ -55,7 +55,7 @@ def check(ctx: StatementContext) -> None:
         ctx,
         "W504",
         [i for i in ints if i > future] if newest > future else [],
-        "dated in the future by their IDs: check them",
+        "the time in the ID lies in the future; check the ID",
         None,
     )
 
