@@ -37,7 +37,6 @@ CODES: dict[str, Code] = {
     "E003": _e("unexpected character"),
     "E004": _e("unterminated string or comment"),
     "E005": _e("query too large"),
-    "E006": _e("empty statement"),
     # names
     "E101": _e("unknown endpoint"),
     "E102": _e("unknown metric"),

@@ -62,11 +62,12 @@ class Diagnostic:
         if self.span is not None and loc is not None:
             _, line, col, end_line, end_col = loc
             text = self.span.source.line_text(line)
-            width = (end_col - col if end_line == line else len(text) - col + 1) or 1
-            width = max(1, min(width, max(len(text) - col + 1, 1)))
+            stop = end_col if end_line == line else len(text) + 1
+            before = len(text[: col - 1].expandtabs())
+            width = max(1, len(text[: max(stop, col) - 1].expandtabs()) - before)
             gutter = f"{line} | "
-            lines.append(gutter + text)
-            lines.append(" " * (len(gutter) + col - 1) + "^" * width)
+            lines.append(gutter + text.expandtabs())
+            lines.append(" " * (len(gutter) + before) + "^" * width)
         if self.hint:
             lines.append(f"  = hint: {self.hint}")
         return "\n".join(lines)

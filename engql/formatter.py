@@ -70,52 +70,52 @@ class _Formatter:
         self.leading: defaultdict[int, list[ast.Comment]] = defaultdict(list)
         self.trailing: defaultdict[int, list[ast.Comment]] = defaultdict(list)
         self.closing: list[ast.Comment] = []
-        self.semicolons: set[int] = set()
+        self.semicolons = [self._semicolon(s) for s in script.statements]
         self._place_comments()
 
     def text(self) -> str:
-        blocks = [self._print(self._statement(s)) for s in self.script.statements]
+        statements = zip(self.script.statements, self.semicolons, strict=True)
+        blocks = [self._print(self._statement(s, semicolon)) for s, semicolon in statements]
         if self.closing:
             blocks.append("\n".join(c.text for c in self.closing))
         return "\n\n".join(blocks) + "\n" if blocks else ""
 
     def _atoms(self) -> list[tuple[int, int]]:
-        """Every atom's ``(start, end)``; a keyword is stood for by its first character.
+        """Every atom's ``(start, end)``, in source order.
 
         A statement's ``;`` is an atom too, but only comments after it on its line belong
         to it: one before it leads the next statement, as if it were written after the ``;``.
         """
         atoms: list[tuple[int, int]] = []
-        for s in self.script.statements:
-            atoms.append(_keyword(s.span.start))
+        for s, semicolon in zip(self.script.statements, self.semicolons, strict=True):
+            atoms.append(_mark(s.span.start))
             if s.metrics is None:
-                atoms.append(_keyword(self._star(s)))
+                atoms.append(_mark(self._star(s)))
             else:
                 atoms.extend(_bounds(m) for m in s.metrics)
             atoms.append(_bounds(s.endpoint))
             for c in s.conditions:
-                atoms.append(_keyword(c.span.start))
+                atoms.append(_mark(c.span.start))
                 if isinstance(c, ast.TimeRange):
                     atoms.extend((_bounds(c.start), _bounds(c.end)))
                 elif isinstance(c.tweets, ast.TweetList):
                     atoms.extend(_bounds(item) for item in c.tweets.items)
-                    atoms.append(_keyword(c.tweets.span.end - 1))
+                    atoms.append(_mark(c.tweets.span.end - 1))
                 else:
                     atoms.append(_bounds(c.tweets))
             for g in s.groupings:
-                atoms.append(_keyword(g.span.start))
+                atoms.append(_mark(g.span.start))
                 atoms.extend(_bounds(k) for k in g.keys)
                 if g.name is not None:
                     atoms.append(_bounds(g.name))
-            semicolon = self._semicolon(s)
             if semicolon is not None:
-                self.semicolons.add(semicolon)
-                atoms.append(_keyword(semicolon))
+                atoms.append(_mark(semicolon))
         return sorted(atoms)
 
     def _place_comments(self) -> None:
         atoms = self._atoms()
         ends = [end for _, end in atoms]
+        semicolons = set(self.semicolons)
         for comment in self.script.comments:
             start = comment.span.start
             following = bisect_right(ends, start)
@@ -123,7 +123,7 @@ class _Formatter:
             if not inside and following > 0 and self._ends_line(atoms[following - 1], comment):
                 self.trailing[atoms[following - 1][0]].append(comment)
                 continue
-            if following < len(atoms) and atoms[following][0] in self.semicolons:
+            if following < len(atoms) and atoms[following][0] in semicolons:
                 following += 1
             if following < len(atoms):
                 self.leading[atoms[following][0]].append(comment)
@@ -150,7 +150,7 @@ class _Formatter:
         assert match is not None
         return match.end()
 
-    def _statement(self, s: ast.Statement) -> list[_Line]:
+    def _statement(self, s: ast.Statement, semicolon: int | None) -> list[_Line]:
         select = (s.span.start,)
         if s.metrics is None:
             star = (*select, self._star(s))
@@ -164,7 +164,6 @@ class _Formatter:
         for n, condition in enumerate(s.conditions):
             lines.extend(self._condition(condition, first=n == 0))
         lines.extend(_grouping(g) for g in s.groupings)
-        semicolon = self._semicolon(s)
         last = lines[-1]
         trails = last.trails if semicolon is None else (*last.trails, semicolon)
         lines[-1] = attrs.evolve(last, text=last.text + ";", trails=trails)
@@ -175,8 +174,8 @@ class _Formatter:
         start = condition.span.start
         if isinstance(condition, ast.TimeRange):
             text = f"{keyword} time BETWEEN {_time(condition.start)} AND {_time(condition.end)}"
-            atoms = (start, condition.start.span.start, condition.end.span.start)
-            return [_Line(indent, text, atoms, atoms)]
+            range_atoms = (start, condition.start.span.start, condition.end.span.start)
+            return [_Line(indent, text, range_atoms, range_atoms)]
         tweets = condition.tweets
         if isinstance(tweets, ast.IdList | ast.TweetList):
             return self._tweet_list(indent, f"{keyword} tweet IN (", start, tweets)
@@ -289,7 +288,8 @@ def _bounds(node: ast.Name | ast.TweetLiteral | ast.TweetSet | ast.TimeExpr) -> 
     return node.span.start, node.span.end
 
 
-def _keyword(start: int) -> tuple[int, int]:
+def _mark(start: int) -> tuple[int, int]:
+    """A one-character atom: a keyword (by its first letter), ``*``, ``)`` or ``;``."""
     return start, start + 1
 
 

@@ -14,6 +14,7 @@ from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.parser import parse_script
 from engql.planner import Plan, plan_queries
 from engql.source import Source
+from engql.times import as_utc
 
 
 def options(
@@ -23,7 +24,7 @@ def options(
     base_dir: str | Path | None,
 ) -> CheckOptions:
     return CheckOptions(
-        now=(now or datetime.now(UTC)).astimezone(UTC),
+        now=as_utc(now) if now is not None else datetime.now(UTC),
         params=dict(params or {}),
         allow_files=allow_files,
         base_dir=Path(base_dir) if base_dir is not None else None,

@@ -3,6 +3,10 @@
 IDs go in consecutive batches of the endpoint's limit (Part A §2); a /historical range
 is aligned to the hour and cut into windows of at most 28 days (Part A §3). Every
 request records which batch and window it covers, so the executor can merge answers.
+
+One deviation from Part A §3: the API refuses an ``end`` in the future, so when rounding
+the end up to the hour would pass the clock, the request carries the clock's time
+instead; the API rounds that up to the same hour itself.
 """
 
 from __future__ import annotations
@@ -118,8 +122,6 @@ def plan_query(query: Query, base_url: str = facts.DEFAULT_BASE_URL) -> Statemen
     auth = facts.auth_for(endpoint.name, query.metrics)
     windows = split_windows(*query.time_range) if query.time_range else ()
     url = base_url.rstrip("/") + endpoint.path
-    groupings = {name: {"group_by": list(keys)} for name, keys in query.groupings}
-    metrics = list(query.metrics)
     requests = []
     batch_count = 0
     for batch_index, batch in enumerate(batches(query.tweet_ids, endpoint.max_tweet_ids)):
@@ -127,12 +129,12 @@ def plan_query(query: Query, base_url: str = facts.DEFAULT_BASE_URL) -> Statemen
         for window_index, window in enumerate(windows or (None,)):
             body: dict[str, Any] = {
                 "tweet_ids": batch,
-                "engagement_types": metrics,
-                "groupings": groupings,
+                "engagement_types": list(query.metrics),
+                "groupings": {name: {"group_by": list(keys)} for name, keys in query.groupings},
             }
             if window is not None:
                 body["start"] = iso(window.start)
-                body["end"] = iso(window.end)
+                body["end"] = iso(min(window.end, query.now))
             requests.append(
                 Request(
                     query.index,

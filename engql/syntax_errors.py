@@ -8,22 +8,24 @@ from engql.diagnostics import Diagnostic
 from engql.source import Source, Span
 
 TERMINAL_WORDS: dict[str, str] = {
-    "SELECT": "SELECT",
-    "FROM": "FROM",
-    "WHERE": "WHERE",
-    "AND": "AND",
-    "IN": "IN",
-    "FILE": "FILE",
-    "TIME": "time",
-    "BETWEEN": "BETWEEN",
-    "GROUP": "GROUP BY",
-    "BY": "BY",
-    "AS": "AS",
+    "_SELECT": "SELECT",
+    "_FROM": "FROM",
+    "_WHERE": "WHERE",
+    "_AND": "AND",
+    "_IN": "IN",
+    "_FILE": "FILE",
+    "_TIME": "time",
+    "_BETWEEN": "BETWEEN",
+    "_GROUP": "GROUP BY",
+    "_BY": "BY",
+    "_AS": "AS",
     "TWEET": "tweet",
-    "ANCHOR": "now, today",
+    "ANCHOR": "now",
     "UNIT": "days, hours or weeks",
     "SIGN": "+ or -",
     "NAME": "a name",
+    "METRIC": "a metric name",
+    "KEY": "a grouping key",
     "WORD": "an endpoint name",
     "INT": "a number",
     "SIGNED_INT": "a Tweet ID",
@@ -43,7 +45,7 @@ TERMINAL_WORDS: dict[str, str] = {
 """English for every terminal of grammar/engql.lark (a test checks none is missing)."""
 
 _CONTEXT_WORDS: dict[frozenset[str], str] = {
-    frozenset({"NAME", "STAR"}): "METRIC_OR_STAR",
+    frozenset({"METRIC", "STAR"}): "METRIC_OR_STAR",
 }
 MAX_ALTERNATIVES = 5
 _HIDDEN = {"ID_LIST"}
@@ -56,8 +58,10 @@ def expected_words(terminals: set[str] | frozenset[str]) -> list[str]:
     for group, word in _CONTEXT_WORDS.items():
         if group <= names:
             names = names - group | {word}
-    words = sorted({TERMINAL_WORDS.get(t, t.lower()) for t in names}, key=_order)
-    return words[:MAX_ALTERNATIVES]
+    words = {TERMINAL_WORDS.get(t, t.lower()) for t in names}
+    if "ANCHOR" in names:
+        words.add("today")
+    return sorted(words, key=_order)[:MAX_ALTERNATIVES]
 
 
 def _order(word: str) -> tuple[int, str]:
@@ -102,7 +106,7 @@ def _unexpected_character(
             "E004",
             f"unterminated {kind}: no closing {char} on this line",
             Span(source, base + pos, base + end),
-            hint=f"close it with {char}; write {char}{char} for a {char} inside it",
+            hint=f"add the closing {char} (write {char}{char} for a {char} inside the text)",
         )
     if text.startswith("/*", pos):
         return Diagnostic(
@@ -127,17 +131,18 @@ def _unexpected_end(source: Source, base: int, text: str, expected: set[str]) ->
     )
 
 
+_KEYWORDS = frozenset(name[1:] for name in TERMINAL_WORDS if name.startswith("_"))
+
+
 def _describe(token_type: str, value: str) -> str:
-    if token_type in {"NAME", "WORD"}:
-        return f"'{value}'"
+    if token_type.startswith("_") or value.upper() in _KEYWORDS:
+        return f"keyword {value.upper()}"
     if token_type in {"INT", "SIGNED_INT"}:
         return f"number {value}"
     if token_type in {"STRING", "QUOTED_NAME"}:
         return f"string {value}"
     if token_type == "ID_LIST":
         return "a list of numbers"
-    if value.isalpha():
-        return f"keyword {value.upper()}"
     return f"'{value}'"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from engql import ast
 
@@ -40,15 +39,18 @@ def resolve_time(expr: ast.TimeLiteral | ast.TimeRelative, now: datetime) -> dat
     return moment - step if expr.sign == "-" else moment + step
 
 
-def time_from_value(value: Any, now: datetime) -> datetime:
-    """A parameter's value as a time: a datetime, a date or text."""
+def time_from_value(value: str | date | datetime, now: datetime) -> datetime:
+    """A parameter's value as a time: a datetime (UTC when naive), a date or text."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
     if isinstance(value, date):
         return datetime.combine(value, time(), UTC)
-    if isinstance(value, str):
-        return parse_time_text(value, now)
-    raise BadTime(f"a {type(value).__name__} is not a time")
+    return parse_time_text(value, now)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A naive datetime is taken as UTC; an aware one is converted."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _anchor(word: str, now: datetime) -> datetime:

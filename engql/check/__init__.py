@@ -39,6 +39,8 @@ class Query:
     tweet_ids: list[str] = attrs.field(repr=False)
     time_range: tuple[datetime, datetime] | None
     groupings: tuple[tuple[str, tuple[str, ...]], ...]
+    now: datetime
+    """The clock the query was checked against: no request may end after it."""
     origin: TweetOrigin | None = attrs.field(eq=False, repr=False)
     statement: ast.Statement = attrs.field(eq=False, repr=False)
 
@@ -59,6 +61,7 @@ def check_statement(
         ctx.tweet_ids,
         ctx.time_range,
         ctx.groupings,
+        ctx.now,
         ctx.tweet_origin,
         statement,
     )

@@ -63,10 +63,11 @@ class StatementContext:
 
     def finish(self) -> list[Diagnostic]:
         """The diagnostics, with one line per code that had more than the cap."""
+        start = self.statement.span.start
+        where = Span(self.statement.span.source, start, start)
         for code, count in self._suppressed.items():
-            self.diagnostics.append(
-                Diagnostic(code, f"{count:,} more problems like the above are not shown", None)
-            )
+            message = f"{count:,} more {code} problems in this statement are not shown"
+            self.diagnostics.append(Diagnostic(code, message, where))
         return self.diagnostics
 
     @property
@@ -79,8 +80,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     import difflib  # only needed on the error path; kept off the start-up path
 
     folded = {c.lower(): c for c in choices}
+    if word.lower() in folded:
+        return f"did you mean '{folded[word.lower()]}'? names are case-sensitive"
     close = difflib.get_close_matches(word.lower(), list(folded), n=5, cutoff=0.6)
     if not close:
         return None
     names = [f"'{folded[c]}'" for c in close]
-    return "did you mean " + (" or ".join(names) if len(names) <= 2 else ", ".join(names)) + "?"
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"did you mean {listed}?"

@@ -31,11 +31,10 @@ def check(ctx: StatementContext) -> None:
     if not groupings:
         ctx.groupings = ((DEFAULT_GROUPING_NAME, facts.DEFAULT_GROUP_BY),)
         return
-    for extra in groupings[facts.MAX_GROUPINGS :]:
+    for number, extra in enumerate(groupings[facts.MAX_GROUPINGS :], facts.MAX_GROUPINGS + 1):
         ctx.report(
             "E201",
-            f"a request holds at most {facts.MAX_GROUPINGS} groupings; this is number "
-            f"{groupings.index(extra) + 1}",
+            f"a request holds at most {facts.MAX_GROUPINGS} groupings; this is number {number}",
             extra.span,
             "run the extra grouping as a statement of its own",
         )
@@ -77,14 +76,15 @@ def _check_keys(ctx: StatementContext, grouping: ast.Grouping) -> tuple[str, ...
             seen.append(name)
     keys = tuple(k.text for k in grouping.keys)
     if len(keys) == 4 and keys not in facts.FOUR_KEY_ORDERS:
-        orders = " or ".join(", ".join(o) for o in facts.FOUR_KEY_ORDERS)
+        orders = " or ".join(f"({', '.join(o)})" for o in facts.FOUR_KEY_ORDERS)
         ctx.report(
             "E203",
             "a grouping with four keys must be in one of the two documented orders",
             grouping.span,
             f"use {orders}",
         )
-    if len(keys) < 4 and facts.ENGAGEMENT_TYPE not in keys:
+    all_known = all(k in facts.GROUP_KEYS for k in keys)
+    if len(keys) < 4 and all_known and facts.ENGAGEMENT_TYPE not in keys:
         ctx.report(
             "W201",
             "a grouping without engagement.type has an undocumented response shape",

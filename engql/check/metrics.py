@@ -35,7 +35,7 @@ def check(ctx: StatementContext) -> None:
                 "E102",
                 f"unknown metric '{metric}'",
                 name.span,
-                did_you_mean(metric, [*facts.METRICS, *facts.DEPRECATED_METRICS]),
+                did_you_mean(metric, facts.METRICS),
             )
         elif endpoint and metric not in endpoint.metrics:
             offered_by = [e.name for e in facts.ENDPOINTS.values() if metric in e.metrics]

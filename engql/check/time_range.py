@@ -8,7 +8,7 @@ in the future (E405), two ranges (E406). Warnings: a start more than 365 days ag
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from engql import ast, facts
 from engql.check.context import StatementContext
@@ -33,7 +33,7 @@ def check(ctx: StatementContext) -> None:
         )
     start = _resolve(ctx, time_range.start)
     end = _resolve(ctx, time_range.end)
-    if start is not None:
+    if start is not None and (endpoint is None or endpoint.takes_time_range):
         _check_start(ctx, time_range.start, start)
     if end is not None:
         _check_end(ctx, time_range.end, end)
@@ -62,13 +62,27 @@ def _resolve(ctx: StatementContext, expr: ast.TimeExpr) -> datetime | None:
                     f"params={{'{expr.name}': datetime(...)}} in Python",
                 )
                 return None
-            return time_from_value(ctx.options.params[expr.name], ctx.now)
+            value = ctx.options.params[expr.name]
+            if not isinstance(value, str | date | datetime):
+                ctx.report(
+                    "E310",
+                    f"parameter :{expr.name} holds {_kind(value)}, not a time",
+                    expr.span,
+                    "bind a datetime, a date or ISO text like 2024-01-01",
+                )
+                return None
+            return time_from_value(value, ctx.now)
         return resolve_time(expr, ctx.now)
     except BadTime as bad:
         ctx.report("E402", str(bad), expr.span)
     except (OverflowError, ValueError):
         ctx.report("E402", "this time is out of the range of dates", expr.span)
     return None
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def _check_start(ctx: StatementContext, expr: ast.TimeExpr, start: datetime) -> None:
@@ -79,7 +93,8 @@ def _check_start(ctx: StatementContext, expr: ast.TimeExpr, start: datetime) -> 
             f"{facts.HISTORICAL_EARLIEST:%Y-%m-%d}",
             expr.span,
         )
-    elif start < ctx.now - facts.HISTORICAL_RECENT_LIMIT:
+        return
+    if start < ctx.now - facts.HISTORICAL_RECENT_LIMIT:
         ctx.report(
             "W401",
             f"the range starts more than {facts.HISTORICAL_RECENT_LIMIT.days} days ago; "

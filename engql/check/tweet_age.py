@@ -19,7 +19,7 @@ def check(ctx: StatementContext) -> None:
     if endpoint is None or not ints:
         return
     metrics = set(ctx.metrics)
-    private = sorted(metrics & set(facts.TOTALS_PRIVATE_METRICS))
+    private = [m for m in ctx.metrics if m in facts.TOTALS_PRIVATE_METRICS]
     oldest, newest = min(ints), max(ints)
     if endpoint.name == "totals" and private:
         limit = facts.snowflake_id_at(ctx.now - facts.TOTALS_PRIVATE_MAX_AGE)
@@ -27,7 +27,7 @@ def check(ctx: StatementContext) -> None:
             ctx,
             "W501",
             [i for i in ints if i < limit] if oldest < limit else [],
-            f"older than {facts.TOTALS_PRIVATE_MAX_AGE.days} days: /totals has no "
+            f"older than {facts.TOTALS_PRIVATE_MAX_AGE.days} days, and /totals has no "
             f"{' or '.join(private)} for Tweets that old",
             "use /historical for older Tweets",
         )
@@ -37,8 +37,8 @@ def check(ctx: StatementContext) -> None:
             ctx,
             "W502",
             [i for i in ints if i < limit] if oldest < limit else [],
-            f"older than {facts.VIDEO_VIEWS_MAX_AGE.days} days: the API has no video_views "
-            "for Tweets that old",
+            f"older than {facts.VIDEO_VIEWS_MAX_AGE.days} days, and the API has no "
+            "video_views for Tweets that old",
             None,
         )
     if ctx.time_range is not None:
@@ -47,7 +47,7 @@ def check(ctx: StatementContext) -> None:
             ctx,
             "W503",
             [i for i in ints if i >= end] if newest >= end else [],
-            "created after the range ends: every count will be zero",
+            "newer than the end of the range, so every count will be zero",
             None,
         )
     future = facts.snowflake_id_at(ctx.now)
@@ -55,7 +55,7 @@ def check(ctx: StatementContext) -> None:
         ctx,
         "W504",
         [i for i in ints if i > future] if newest > future else [],
-        "the time in the ID lies in the future; check the ID",
+        "dated in the future by the time in the ID; check it",
         None,
     )
 
@@ -65,9 +65,9 @@ def _warn(ctx: StatementContext, code: str, ids: list[int], what: str, hint: str
         return
     named = ", ".join(str(i) for i in ids[:MAX_NAMED])
     more = f" and {len(ids) - MAX_NAMED:,} more" if len(ids) > MAX_NAMED else ""
-    tweets = "Tweet" if len(ids) == 1 else f"{len(ids):,} Tweets"
+    tweets = f"Tweet {named} is" if len(ids) == 1 else f"{len(ids):,} Tweets ({named}{more}) are"
     span = None
     origin = ctx.tweet_origin
     if origin is not None:
         span = origin.locate(str(ids[0])) if len(ids) == 1 else origin.node.span
-    ctx.report(code, f"{tweets} {named}{more}: {what}", span, hint)
+    ctx.report(code, f"{tweets} {what}", span, hint)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -126,9 +126,11 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
         return
     if isinstance(value, str):
         value = value.replace(",", " ").split()
+    elif isinstance(value, datetime | date):
+        value = None
     elif isinstance(value, int) and not isinstance(value, bool):
         value = [value]
-    if not isinstance(value, Sequence) or isinstance(value, datetime | date):
+    if not isinstance(value, Sequence) or isinstance(value, bytes | bytearray):
         ctx.report(
             "E310",
             f"parameter :{node.name} is a {type(value).__name__}, not Tweet IDs",
@@ -171,7 +173,7 @@ def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: Path, span: Sp
             digits_only=False,
         )
     else:
-        plain = [e for e in entries if isinstance(e, str)]
+        plain = cast(list[str], entries)
         _accept(ctx, plain, lambda i: _file_span(source, plain, i), span, digits_only=True)
 
 
