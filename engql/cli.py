@@ -14,7 +14,6 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from engql import facts
@@ -121,16 +120,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def read_source(path: str) -> tuple[Source, Path]:
+def read_source(path: str) -> tuple[Source, str]:
     """The query text and the folder its relative FILE paths start from."""
     try:
         if path == "-":
-            return Source(sys.stdin.read(), "<stdin>"), Path.cwd()
-        text = Path(path).read_text(encoding="utf-8-sig")
+            return Source(sys.stdin.read(), "<stdin>"), os.getcwd()
+        with open(path, encoding="utf-8-sig") as file:
+            text = file.read()
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise UsageError(f"cannot read {path}: {reason}") from None
-    return Source(text, path), Path(path).resolve().parent
+    return Source(text, path), os.path.dirname(os.path.abspath(path))
 
 
 def _clock(args: argparse.Namespace) -> datetime | None:
@@ -219,22 +219,24 @@ def run_fmt(args: argparse.Namespace) -> int:
                 status = EXIT_QUERY
         elif args.write and path != "-":
             if formatted != source.text:
-                write_atomically(Path(path), formatted)
+                write_atomically(path, formatted)
         else:
             sys.stdout.write(formatted)
     return status
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: str, text: str) -> None:
     """Replace a file's content so a reader sees the old or the new text, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    folder, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.chmod(tmp, os.stat(path).st_mode & 0o777)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
 
 

@@ -15,7 +15,6 @@ from engql import ast
 from engql.diagnostics import Diagnostic, EngqlError
 from engql.source import Source, Span
 from engql.statements import scan
-from engql.syntax_errors import syntax_diagnostic
 
 MAX_QUERY_CHARS = 64 * 1024 * 1024
 """Longer text is refused before parsing (E005): about 3 million inline IDs."""
@@ -80,6 +79,8 @@ def parse_statement(source: Source, start: int, end: int) -> ast.Statement:
     try:
         tree = lark_parser().parse(text)
     except UnexpectedInput as error:
+        from engql.syntax_errors import syntax_diagnostic  # only on the error path
+
         raise EngqlError([syntax_diagnostic(source, start, text, error)]) from None
     built: ast.Statement = _Builder(source, start).transform(tree)
     return built

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from engql import facts
@@ -21,13 +21,13 @@ def options(
     params: Mapping[str, Any] | None,
     now: datetime | None,
     allow_files: bool,
-    base_dir: str | Path | None,
+    base_dir: str | os.PathLike[str] | None,
 ) -> CheckOptions:
     return CheckOptions(
         now=as_utc(now) if now is not None else datetime.now(UTC),
         params=dict(params or {}),
         allow_files=allow_files,
-        base_dir=Path(base_dir) if base_dir is not None else None,
+        base_dir=os.fspath(base_dir) if base_dir is not None else None,
     )
 
 
@@ -51,7 +51,7 @@ def check(
     params: Mapping[str, Any] | None = None,
     now: datetime | None = None,
     allow_files: bool = False,
-    base_dir: str | Path | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
     name: str = "<query>",
 ) -> list[Diagnostic]:
     """Every problem in a script, errors and warnings, in one list (empty when all is well).
@@ -69,7 +69,7 @@ def compile(
     params: Mapping[str, Any] | None = None,
     now: datetime | None = None,
     allow_files: bool = False,
-    base_dir: str | Path | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
     base_url: str = facts.DEFAULT_BASE_URL,
     name: str = "<query>",
 ) -> Plan:

@@ -101,9 +101,7 @@ def _is_plain(text: str) -> bool:
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     body = text[:-1] if text.endswith("\n") else text
-    return not (
-        body.startswith("\n") or "\n\n" in body or _NOT_DIGIT_OR_NEWLINE.search(body)
-    )
+    return not (body.startswith("\n") or "\n\n" in body or _NOT_DIGIT_OR_NEWLINE.search(body))
 
 
 def _csv_id_column(header: str) -> int | None:

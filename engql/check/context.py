@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -33,7 +32,7 @@ class CheckOptions:
     now: datetime = attrs.field(factory=lambda: datetime.now(UTC))
     params: Mapping[str, Any] = attrs.field(factory=dict)
     allow_files: bool = False
-    base_dir: Path | None = None
+    base_dir: str | None = None
     max_tweet_ids: int = MAX_TWEET_IDS
 
 

@@ -9,9 +9,9 @@ too many IDs (E309) and duplicates, which are removed (W301).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, cast
 
 import attrs
@@ -92,8 +92,8 @@ def check(ctx: StatementContext) -> None:
                 "the library refuses FILE unless allow_files=True; or pass the IDs as a parameter",
             )
             return
-        base = ctx.options.base_dir or Path.cwd()
-        _accept_file(ctx, node, base / node.path, node.span)
+        base = ctx.options.base_dir or os.getcwd()
+        _accept_file(ctx, node, os.path.join(base, node.path), node.span)
     else:
         _accept_param(ctx, node)
 
@@ -122,7 +122,7 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
         return
     value: Any = params[node.name]
     if isinstance(value, IdsFileParam):
-        _accept_file(ctx, node, Path(value.path), node.span)
+        _accept_file(ctx, node, value.path, node.span)
         return
     if isinstance(value, str):
         value = value.replace(",", " ").split()
@@ -153,9 +153,10 @@ def _is_tweet_value(value: object) -> bool:
     return isinstance(value, int | str) and not isinstance(value, bool)
 
 
-def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: Path, span: Span) -> None:
+def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: str, span: Span) -> None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig") as file:
+            text = file.read()
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
         ctx.report("E308", f"cannot read IDs file '{path}': {reason}", span)
