@@ -133,11 +133,33 @@ class _Builder(Transformer[Token, Any]):
     def tweet_in(self, meta: Meta, children: list[Any]) -> ast.TweetCondition:
         return ast.TweetCondition(children[1], self._span(meta))
 
-    def packed_list(self, meta: Meta, children: list[Token]) -> ast.IdList:
-        return ast.IdList(_DIGITS.findall(children[0]), self._span(meta))
+    def packed_list(self, meta: Meta, children: list[Token]) -> ast.IdList | ast.TweetList:
+        """Plain integers stay one IdList; with strings or signs, one literal per item."""
+        token, span = children[0], self._span(meta)
+        text = str(token)
+        if token.type == "ID_LIST":
+            return ast.IdList(_DIGITS.findall(text), span)
+        base = span.start
+        literals = []
+        for item in _LIST_ITEM.finditer(text):
+            value, quoted = item.group(), item.group()[0] == "'"
+            literals.append(
+                ast.TweetLiteral(
+                    _unquote(value) if quoted else value,
+                    quoted,
+                    Span(self.source, base + item.start(), base + item.end()),
+                )
+            )
+        return ast.TweetList(tuple(literals), span)
 
-    def tweet_list(self, meta: Meta, children: list[ast.TweetLiteral]) -> ast.TweetList:
-        return ast.TweetList(tuple(children), self._span(meta))
+    def tweet_list(self, meta: Meta, children: list[Token]) -> ast.TweetList:
+        literals = tuple(self._literal(token) for token in children)
+        return ast.TweetList(literals, self._span(meta))
+
+    def _literal(self, token: Token) -> ast.TweetLiteral:
+        quoted = token[0] == "'"
+        value = _unquote(token) if quoted else str(token)
+        return ast.TweetLiteral(value, quoted, self._token_span(token))
 
     def empty_list(self, meta: Meta, children: list[Any]) -> ast.TweetList:
         return ast.TweetList((), self._span(meta))
@@ -146,9 +168,7 @@ class _Builder(Transformer[Token, Any]):
         return ast.FileRef(_unquote(children[0]), self._span(meta))
 
     def tweet_literal(self, meta: Meta, children: list[Token]) -> ast.TweetLiteral:
-        token = children[0]
-        quoted = token.type == "STRING"
-        return ast.TweetLiteral(_unquote(token) if quoted else str(token), quoted, self._span(meta))
+        return self._literal(children[0])
 
     def param(self, meta: Meta, children: list[Token]) -> ast.Param:
         return ast.Param(children[0][1:], self._span(meta))
@@ -183,6 +203,7 @@ class _Builder(Transformer[Token, Any]):
 
 _STAR = object()
 _DIGITS = re.compile(r"[0-9]+")
+_LIST_ITEM = re.compile(r"[+-]?[0-9]+|'(?:[^'\n]|'')*'")
 
 
 @attrs.frozen

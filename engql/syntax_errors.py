@@ -29,7 +29,9 @@ TERMINAL_WORDS: dict[str, str] = {
     "WORD": "an endpoint name",
     "INT": "a number",
     "SIGNED_INT": "a Tweet ID",
+    "TWEET_ITEM": "a Tweet ID or URL",
     "ID_LIST": "a list of Tweet IDs",
+    "MIXED_LIST": "a list of Tweet IDs",
     "STRING": "a quoted string",
     "QUOTED_NAME": 'a "quoted name"',
     "PARAM": "a :parameter",
@@ -48,7 +50,7 @@ _CONTEXT_WORDS: dict[frozenset[str], str] = {
     frozenset({"METRIC", "STAR"}): "METRIC_OR_STAR",
 }
 MAX_ALTERNATIVES = 5
-_HIDDEN = {"ID_LIST"}
+_HIDDEN = {"ID_LIST", "MIXED_LIST"}
 """Alternatives that duplicate another one in a message (a list already offers "(")."""
 
 
@@ -141,7 +143,7 @@ def _describe(token_type: str, value: str) -> str:
         return f"number {value}"
     if token_type in {"STRING", "QUOTED_NAME"}:
         return f"string {value}"
-    if token_type == "ID_LIST":
+    if token_type in {"ID_LIST", "MIXED_LIST"}:
         return "a list of numbers"
     return f"'{value}'"
 
