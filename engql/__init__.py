@@ -7,7 +7,7 @@ exported here may change.
 
 from engql.diagnostics import Diagnostic, EngqlError
 from engql.parser import parse
-from engql.pipeline import check, compile
+from engql.pipeline import check, compile, format
 from engql.planner import Plan, Request, StatementPlan, Window
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "Window",
     "check",
     "compile",
+    "format",
     "parse",
 ]

@@ -84,3 +84,13 @@ def compile(
     if has_errors(diagnostics):
         raise EngqlError(diagnostics)
     return plan_queries(queries, diagnostics, base_url)
+
+
+def format(text: str, name: str = "<query>") -> str:
+    """The canonical text of a script, every comment kept; raises EngqlError on syntax errors.
+
+    Formatting never changes what a script compiles to.
+    """
+    from engql.formatter import format_text  # loaded on use: `engql compile` never needs it
+
+    return format_text(text, name)

@@ -1,0 +1,96 @@
+"""The public Python API: parse, check, compile and format, as a service would use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import engql
+
+NOW = datetime(2016, 3, 1, tzinfo=UTC)
+QUERY = "select favorites from totals where tweet in (697506383516729344) -- one Tweet\n"
+
+
+def test_exports_are_small_and_stable() -> None:
+    assert set(engql.__all__) == {
+        "Diagnostic",
+        "EngqlError",
+        "Plan",
+        "Request",
+        "StatementPlan",
+        "Window",
+        "check",
+        "compile",
+        "format",
+        "parse",
+    }
+
+
+def test_package_is_typed() -> None:
+    assert resources.files("engql").joinpath("py.typed").is_file()
+
+
+def test_compile_returns_a_plan_and_format_keeps_its_meaning() -> None:
+    plan = engql.compile(QUERY, now=NOW)
+    formatted = engql.format(QUERY)
+    assert formatted == (
+        "SELECT favorites\nFROM totals\nWHERE tweet IN (697506383516729344); -- one Tweet\n"
+    )
+    assert engql.compile(formatted, now=NOW) == plan
+    assert [r.body["tweet_ids"] for r in plan.requests] == [["697506383516729344"]]
+
+
+def test_compile_raises_with_every_diagnostic() -> None:
+    text = "SELECT favorits FROM total WHERE tweet = 0"
+    with pytest.raises(engql.EngqlError) as raised:
+        engql.compile(text, now=NOW)
+    assert [d.code for d in raised.value.diagnostics] == ["E102", "E101", "E303"]
+    assert [d.code for d in engql.check(text, now=NOW)] == ["E102", "E101", "E303"]
+    assert str(raised.value).startswith("<query>:1:8: error[E102]: unknown metric 'favorits'")
+
+
+def test_warnings_of_a_good_compile_are_on_the_plan() -> None:
+    plan = engql.compile("SELECT favorites, favorites FROM totals WHERE tweet = 5", now=NOW)
+    assert [d.code for d in plan.warnings] == ["W101"]
+
+
+def test_files_are_refused_unless_allowed(tmp_path: Path) -> None:
+    (tmp_path / "ids.txt").write_text("5\n")
+    text = "SELECT favorites FROM totals WHERE tweet IN FILE 'ids.txt'"
+    assert [d.code for d in engql.check(text, now=NOW, base_dir=tmp_path)] == ["E307"]
+    plan = engql.compile(text, now=NOW, allow_files=True, base_dir=tmp_path)
+    assert plan.requests[0].body["tweet_ids"] == ["5"]
+
+
+def test_params_bind_python_values() -> None:
+    plan = engql.compile(
+        "SELECT impressions FROM historical WHERE tweet IN :ids AND time BETWEEN :start AND now",
+        now=NOW,
+        params={"ids": [697506383516729344, "697506383516729345"], "start": datetime(2016, 2, 10)},
+    )
+    (request,) = plan.requests
+    assert request.body["tweet_ids"] == ["697506383516729344", "697506383516729345"]
+    assert (request.body["start"], request.body["end"]) == (
+        "2016-02-10T00:00:00Z",
+        "2016-03-01T00:00:00Z",
+    )
+
+
+def test_a_naive_clock_is_utc() -> None:
+    naive = engql.compile(
+        "SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN today AND now",
+        now=datetime(2016, 3, 1, 10, 30),
+    )
+    assert naive.requests[0].body["start"] == "2016-03-01T00:00:00Z"
+    assert naive.requests[0].body["end"] == "2016-03-01T10:30:00Z"
+
+
+def test_parse_gives_the_tree_with_places() -> None:
+    script = engql.parse(QUERY, name="q.engql")
+    (statement,) = script.statements
+    assert statement.endpoint.text == "totals"
+    assert statement.endpoint.span.start_line_col() == (1, 23)
+    assert [c.text for c in script.comments] == ["-- one Tweet"]
