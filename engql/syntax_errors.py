@@ -139,7 +139,7 @@ _KEYWORDS = frozenset(name[1:] for name in TERMINAL_WORDS if name.startswith("_"
 def _describe(token_type: str, value: str) -> str:
     if token_type.startswith("_") or value.upper() in _KEYWORDS:
         return f"keyword {value.upper()}"
-    if token_type in {"INT", "SIGNED_INT"}:
+    if token_type in {"INT", "SIGNED_INT"} or value.isdigit():
         return f"number {value}"
     if token_type in {"STRING", "QUOTED_NAME"}:
         return f"string {value}"

@@ -10,6 +10,7 @@ Bodies are compared as JSON text, so key order counts too.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -395,7 +396,7 @@ def test_capitalised_key_from_the_getting_started_guide_is_an_error_with_a_sugge
         )
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.code == "E105"
-    assert diagnostic.hint == "did you mean 'tweet.id'?"
+    assert diagnostic.hint == "did you mean 'tweet.id'? names are case-sensitive"
 
 
 # --- Body shape -------------------------------------------------------------------------
@@ -864,29 +865,62 @@ def test_file_is_refused_unless_allowed(tmp_path: Path) -> None:
     ) == ["E308"]
 
 
-# --- Bugs found while writing these tests -----------------------------------------------
+# --- Bugs found while writing these tests, now fixed ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the end of a range is rounded up to the hour after the E405 check, so "
-    "'AND now' at 12:30 sends end 13:00, a time in the future (Part A §3)",
-)
 def test_a_range_ending_now_sends_no_end_in_the_future() -> None:
-    now = datetime(2024, 7, 1, 12, 30, tzinfo=UTC)
+    """The window stays on whole hours; the body's end is capped at the clock (planner.py)."""
+    now = datetime(2024, 7, 1, 12, 30, 15, 500000, tzinfo=UTC)
     plan = engql.compile(
         "SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN now - 7 days AND now",
         now=now,
     )
+    (statement,) = plan.statements
     (request,) = plan.requests
-    assert datetime.fromisoformat(request.body["end"]) <= now
+    assert (request.body["start"], request.body["end"]) == (
+        "2024-06-24T12:00:00Z",
+        "2024-07-01T12:30:15Z",
+    )
+    (window,) = statement.windows
+    assert (window.start, window.end) == (
+        datetime(2024, 6, 24, 12, tzinfo=UTC),
+        datetime(2024, 7, 1, 13, tzinfo=UTC),
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="E201 numbers an extra grouping by list.index(), which finds the first equal "
-    "grouping, so a repeated fourth grouping is called 'number 3'",
+def test_only_the_last_window_is_capped_at_the_clock() -> None:
+    now = datetime(2024, 7, 1, 12, 30, tzinfo=UTC)
+    plan = engql.compile(
+        "SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN now - 40 days AND now",
+        now=now,
+    )
+    assert [(r.body["start"], r.body["end"]) for r in plan.requests] == [
+        ("2024-05-22T12:00:00Z", "2024-06-19T12:00:00Z"),
+        ("2024-06-19T12:00:00Z", "2024-07-01T12:30:00Z"),
+    ]
+    assert plan.statements[0].windows[-1].end == datetime(2024, 7, 1, 13, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("end", "sent"),
+    [
+        ("'2024-07-01T11:15:00Z'", "2024-07-01T12:00:00Z"),
+        ("'2024-07-01T12:00:00Z'", "2024-07-01T12:00:00Z"),
+        ("'2024-07-01T12:15:00Z'", "2024-07-01T12:30:00Z"),
+        ("now", "2024-07-01T12:30:00Z"),
+    ],
 )
+def test_the_end_is_rounded_up_to_the_hour_but_never_past_the_clock(end: str, sent: str) -> None:
+    """body end = min(end rounded up to the hour, now)."""
+    plan = engql.compile(
+        "SELECT impressions FROM historical WHERE tweet = 1 "
+        f"AND time BETWEEN now - 3 hours AND {end}",
+        now=datetime(2024, 7, 1, 12, 30, tzinfo=UTC),
+    )
+    (request,) = plan.requests
+    assert request.body["end"] == sent
+
+
 def test_too_many_groupings_names_the_right_grouping() -> None:
     with pytest.raises(engql.EngqlError) as caught:
         compile_at_now(
@@ -896,3 +930,19 @@ def test_too_many_groupings_names_the_right_grouping() -> None:
         )
     (e201,) = [d for d in caught.value.diagnostics if d.code == "E201"]
     assert e201.message.endswith("this is number 4")
+
+
+def test_a_naive_clock_is_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (
+        "SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN now - 2 hours AND now"
+    )
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = engql.compile(text, now=datetime(2024, 7, 1, 12, 30)).requests[0].body
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    aware = engql.compile(text, now=datetime(2024, 7, 1, 12, 30, tzinfo=UTC)).requests[0].body
+    assert naive == aware
+    assert (naive["start"], naive["end"]) == ("2024-07-01T10:00:00Z", "2024-07-01T12:30:00Z")

@@ -2,11 +2,13 @@
 
 A section starts with ``## CODE title`` (the title as in engql.codes), states its
 severity, and shows an example: the first ```engql block after the heading, checked
-with the clock at 2016-03-01T00:00Z, as the document says.
+with the clock at 2016-03-01T00:00Z, as the document says. The ```text block after
+"engql prints" is what ``render()`` gives for that code's diagnostics of the example.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,16 +23,16 @@ DOC = Path(__file__).parent.parent / "docs" / "errors.md"
 NOW = datetime(2016, 3, 1, tzinfo=UTC)
 HEADING = re.compile(r"^## (\S+) (.+)$", re.M)
 EXAMPLE = re.compile(r"^```engql\n(.*?)^```$", re.M | re.S)
+PRINTED = re.compile(r"^engql prints:\n\n```text\n(.*?)^```$", re.M | re.S)
 
 WITHOUT_EXAMPLE = {
     "E005": "64 MiB of query text",
-    "E006": "not emitted at present",
     "E309": "ten million Tweet IDs",
 }
 """Codes whose section describes the input instead of showing it."""
 EXAMPLE_OPTIONS: dict[str, dict[str, Any]] = {
     "E308": {"allow_files": True},
-    "E310": {"params": {"ids": NOW}},
+    "E310": {"params": {"ids": 1.5}},
 }
 """Check options of examples whose section states them in words (files allowed, a
 Python value bound to a parameter)."""
@@ -92,3 +94,18 @@ def test_example_gives_its_code(code: str, tmp_path: Path) -> None:
 def test_sections_without_example_have_no_engql_block(code: str) -> None:
     _, body = SECTIONS[code]
     assert EXAMPLE.search(body) is None
+
+
+@pytest.mark.parametrize("code", [c for c in CODES if c not in WITHOUT_EXAMPLE])
+def test_the_printed_text_is_what_engql_prints(code: str, tmp_path: Path) -> None:
+    """Paths of IDs files are shown as the query names them, without the folder."""
+    _, body = SECTIONS[code]
+    example = EXAMPLE.search(body)
+    printed = PRINTED.search(body)
+    assert example is not None and printed is not None, f"the {code} section shows no output"
+    options = dict(EXAMPLE_OPTIONS.get(code, {}))
+    if options.get("allow_files"):
+        options["base_dir"] = tmp_path
+    diagnostics = engql.check(example.group(1), now=NOW, **options)
+    rendered = "".join(d.render() + "\n" for d in diagnostics if d.code == code)
+    assert rendered.replace(f"{tmp_path}{os.sep}", "") == printed.group(1)

@@ -21,6 +21,8 @@ GOLDEN_DIR = Path(__file__).parent / "golden" / "diagnostics"
 NOW = datetime(2016, 3, 1, tzinfo=UTC)
 REGENERATE = os.environ.get("ENGQL_REGEN") == "1"
 QUERIES = sorted(GOLDEN_DIR.glob("*.engql"))
+ENGINE_BUGS: dict[str, str] = {}
+"""Goldens whose expected text is right and the engine's output wrong; not regenerated."""
 
 
 def rendered(query: Path) -> str:
@@ -35,12 +37,18 @@ def rendered(query: Path) -> str:
     return "".join(d.render() + "\n" for d in diagnostics)
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=lambda p: p.stem)
+def golden_case(query: Path) -> object:
+    reason = ENGINE_BUGS.get(query.stem)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(query, id=query.stem, marks=marks)
+
+
+@pytest.mark.parametrize("query", [golden_case(q) for q in QUERIES])
 def test_golden_diagnostics(query: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(GOLDEN_DIR)
     actual = rendered(query)
     expected_file = query.with_suffix(".txt")
-    if REGENERATE:
+    if REGENERATE and query.stem not in ENGINE_BUGS:
         expected_file.write_text(actual, encoding="utf-8")
         return
     assert expected_file.exists(), f"no {expected_file.name}; run with ENGQL_REGEN=1"
@@ -62,7 +70,6 @@ def test_golden_queries_cover_every_reachable_code(monkeypatch: pytest.MonkeyPat
         seen.update(d.code for d in diagnostics)
     not_in_a_file = {
         "E005",  # 64 MiB of text
-        "E006",  # never emitted (see tests/test_check_rules.py NEVER_EMITTED)
         "E307",  # the goldens run with files allowed
         "E309",  # ten million IDs
         "E310",  # needs a Python value bound to a parameter

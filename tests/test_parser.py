@@ -62,6 +62,62 @@ def test_keywords_are_case_insensitive() -> None:
     assert lower.metrics is None
 
 
+def test_words_that_begin_with_a_keyword_are_names() -> None:
+    statement = only(
+        "SELECT fromage, asset, byline, insights, andy, selection, wherever, grouping, filed\n"
+        "FROM timeline WHERE tweet = 1 GROUP BY tweet.id AS asset"
+    )
+    assert statement.metrics is not None
+    assert [m.text for m in statement.metrics] == [
+        "fromage",
+        "asset",
+        "byline",
+        "insights",
+        "andy",
+        "selection",
+        "wherever",
+        "grouping",
+        "filed",
+    ]
+    assert statement.endpoint.text == "timeline"
+    (grouping,) = statement.groupings
+    assert grouping.name is not None and grouping.name.text == "asset"
+
+
+def test_keywords_may_be_split_by_any_blank() -> None:
+    plain = only("SELECT a FROM totals WHERE tweet = 1 GROUP BY tweet.id")
+    spaced = only("SELECT a FROM totals WHERE tweet = 1 group\tby\n  tweet.id")
+    assert ast.dump(spaced) == ast.dump(plain)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SELECTa FROM totals WHERE tweet = 1", ("E001", 1, 1, "found 'SELECTa'; expected SELECT")),
+        ("SELECT a FROMtotals WHERE tweet = 1", ("E001", 1, 10, "found 'FROMtotals'")),
+        ("SELECT a FROM totals WHERE tweet = 1 ANDtime", ("E001", 1, 38, "found 'ANDtime'")),
+        (
+            "SELECT a FROM totals WHERE tweet = 1 GROUPBY tweet.id",
+            ("E001", 1, 38, "found 'GROUPBY'; expected AND, GROUP BY or end of statement"),
+        ),
+        (
+            "SELECT a FROM totals WHERE tweet = 1 GROUP BY tweet.id asset",
+            ("E001", 1, 56, "found 'asset'; expected AS, GROUP BY"),
+        ),
+        ("SELECT a FROM totals WHERE tweet IN FILEx", ("E001", 1, 37, "found 'FILEx'")),
+        (
+            "SELECT a FROM historical WHERE tweet = 1 AND time BETWEEN nowish AND now",
+            ("E001", 1, 59, "found 'nowish'"),
+        ),
+    ],
+)
+def test_keywords_are_whole_words(text: str, expected: tuple[str, int, int, str]) -> None:
+    """`GROUP BY tweet.id asset` is a stray word, not `AS set`."""
+    ((code, line, col, message),) = diagnose(text)
+    assert (code, line, col) == expected[:3]
+    assert message.startswith(expected[3]), message
+
+
 def test_comments_anywhere_whitespace_is() -> None:
     text = (
         "-- lead\nSELECT /* a */ favorites -- b\n, /* c */ retweets FROM /**/ totals\n"
@@ -157,6 +213,31 @@ def diagnose(text: str) -> list[tuple[str, int, int, str]]:
     ("text", "expected"),
     [
         ("SELECT FROM totals", ("E001", 1, 8, "found keyword FROM; expected a metric name or *")),
+        ("select from totals", ("E001", 1, 8, "found keyword FROM; expected a metric name or *")),
+        ("SELECT", ("E002", 1, 7, "statement ends too early; expected a metric name or *")),
+        ("SELECT a,", ("E002", 1, 10, "statement ends too early; expected a metric name")),
+        ("SELECT a, FROM totals", ("E001", 1, 11, "found keyword FROM; expected a metric name")),
+        (
+            "SELECT a FROM totals WHERE tweet = 1 GROUP BY",
+            ("E002", 1, 46, "statement ends too early; expected a grouping key"),
+        ),
+        (
+            "SELECT a FROM totals WHERE tweet = 1 GROUP BY tweet.id, from",
+            ("E001", 1, 57, "found keyword FROM; expected a grouping key"),
+        ),
+        (
+            "SELECT a FROM historical WHERE tweet = 1 AND time BETWEEN",
+            (
+                "E002",
+                1,
+                58,
+                "statement ends too early; expected a :parameter, a quoted string, now or today",
+            ),
+        ),
+        (
+            "SELECT a FROM historical WHERE tweet = 1 AND time BETWEEN now AND soon",
+            ("E001", 1, 67, "found 'soon'; expected a :parameter, a quoted string, now or today"),
+        ),
         (
             "SELECT a totals",
             ("E001", 1, 10, "found 'totals'; expected FROM or a comma"),

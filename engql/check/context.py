@@ -62,10 +62,11 @@ class StatementContext:
 
     def finish(self) -> list[Diagnostic]:
         """The diagnostics, with one line per code that had more than the cap."""
-        start = self.statement.span.start
-        where = Span(self.statement.span.source, start, start)
+        end = self.statement.span.end
+        where = Span(self.statement.span.source, end, end)
         for code, count in self._suppressed.items():
-            message = f"{count:,} more {code} problems in this statement are not shown"
+            more = "problem is" if count == 1 else "problems are"
+            message = f"{count:,} more {code} {more} not shown for this statement"
             self.diagnostics.append(Diagnostic(code, message, where))
         return self.diagnostics
 

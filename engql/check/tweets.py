@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from typing import Any, cast
 
 import attrs
@@ -93,7 +92,7 @@ def check(ctx: StatementContext) -> None:
             )
             return
         base = ctx.options.base_dir or os.getcwd()
-        _accept_file(ctx, node, os.path.join(base, node.path), node.span)
+        _accept_file(ctx, node, os.path.normpath(os.path.join(base, node.path)), node.span)
     else:
         _accept_param(ctx, node)
 
@@ -126,14 +125,14 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
         return
     if isinstance(value, str):
         value = value.replace(",", " ").split()
-    elif isinstance(value, datetime | date):
-        value = None
     elif isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, Sequence) or isinstance(value, bytes | bytearray):
+        kind = type(value).__name__
         ctx.report(
             "E310",
-            f"parameter :{node.name} is a {type(value).__name__}, not Tweet IDs",
+            f"parameter :{node.name} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, "
+            "not Tweet IDs",
             node.span,
             "bind a list of IDs or URLs, or a string of them separated by commas",
         )
