@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark
 
@@ -298,7 +298,7 @@ def test_is_complete_knows_where_statements_end() -> None:
     assert not is_complete("SELECT a -- ;")
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(st.text(alphabet=st.sampled_from(list("SELCTFROMWHERINtwe*,;()'\":-/ \n0123456789abz."))))
 def test_any_text_gives_diagnostics_never_an_exception(text: str) -> None:
     engql.check(text)
