@@ -19,7 +19,7 @@ _NON_BLANK = re.compile(r"\S")
 
 @attrs.frozen
 class Piece:
-    """A statement's text range ``[start, end)`` (without its ``;``) and its comments."""
+    """A statement's text range ``[start, end)``, without its ``;``, and whether one ends it."""
 
     start: int
     end: int
@@ -28,6 +28,8 @@ class Piece:
 
 @attrs.frozen
 class Scan:
+    """A script's statements and the ``[start, end)`` range of every comment in it."""
+
     pieces: tuple[Piece, ...]
     comments: tuple[tuple[int, int], ...]
 
