@@ -1,0 +1,8 @@
+"""A local emulator of the Engagement API, faithful enough that a client that works here
+works against the real service: HTTP on loopback, gzip, OAuth 1.0a signatures, the
+request rules of Part A, rate limits, and deterministic synthetic engagement.
+
+Modules: ``rules`` (request bodies to a parsed request or the API's error strings),
+``data`` (synthetic counts), ``responses`` (answer bodies), ``auth`` (credentials and
+signatures), ``server`` (HTTP, rate limits, faults, the request log, ``Sandbox``).
+"""
