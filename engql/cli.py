@@ -90,6 +90,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="requests per minute for the time estimate",
     )
+    sandbox = commands.add_parser("sandbox", help="serve a local emulator of the API")
+    sandbox.add_argument("--host", default="127.0.0.1", help="a loopback address")
+    sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sandbox.add_argument("--seed", type=int, default=0, help="seeds credentials and data")
+    sandbox.add_argument(
+        "--rate-limit",
+        type=int,
+        default=facts.ASSUMED_RATE_LIMIT,
+        metavar="N",
+        help="requests a minute per credential",
+    )
+    sandbox.add_argument("--latency-ms", type=float, default=0, metavar="MS")
+    sandbox.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="N=FAULT",
+        help="the Nth request (or N-M) gets FAULT: 500, 502, 503, 429, drop, truncate, malformed",
+    )
+    sandbox.add_argument(
+        "--fault-rate",
+        action="append",
+        default=[],
+        metavar="FAULT=P",
+        help="each request gets FAULT with probability P",
+    )
+    sandbox.add_argument("--fault-seed", type=int, default=0, metavar="N")
+    for kind in ("unowned", "unavailable", "protected"):
+        sandbox.add_argument(
+            f"--{kind}", default="", metavar="ID,...", help=f"Tweet IDs that are {kind}"
+        )
     return parser
 
 
@@ -101,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "check": run_check,
             "compile": run_compile,
             "fmt": run_fmt,
+            "sandbox": run_sandbox,
             "explain": run_explain,
         }[args.command]
         return command(args)
@@ -223,6 +255,40 @@ def run_fmt(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(formatted)
     return status
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from engql.sandbox.faults import FaultPlan, FaultSyntaxError, parse_rates, parse_script
+    from engql.sandbox.server import Sandbox, serve
+
+    try:
+        faults = FaultPlan(
+            parse_script(args.fault), parse_rates(args.fault_rate), seed=args.fault_seed
+        )
+        sandbox = Sandbox(
+            host=args.host,
+            port=args.port,
+            seed=args.seed,
+            rate_limit=args.rate_limit,
+            latency_ms=args.latency_ms,
+            faults=faults,
+            unowned=_ids(args.unowned),
+            unavailable=_ids(args.unavailable),
+            protected=_ids(args.protected),
+            echo=sys.stderr,
+        )
+    except (FaultSyntaxError, ValueError, OSError) as error:
+        raise UsageError(str(error)) from None
+    print(f"engql sandbox: serving on {sandbox.base_url}; Ctrl-C stops it", file=sys.stderr)
+    try:
+        serve(sandbox)
+    except KeyboardInterrupt:
+        print("engql sandbox: stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def _ids(text: str) -> list[str]:
+    return text.replace(",", " ").split()
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -1,0 +1,385 @@
+"""The emulator's HTTP side: loopback sockets, gzip, auth, rate limits, faults, the log.
+
+Each request goes through the checks in the order the real service applies them (as far
+as the public record shows): path, ``Accept-Encoding``, credentials, rate limit, body,
+request rules, permissions, ownership; then the answer. ``Sandbox`` runs the server on a
+thread and is a context manager; ``engql sandbox`` runs it in the foreground.
+"""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import IO, Any
+
+import attrs
+
+from engql import facts
+from engql.sandbox.auth import Authenticator, AuthFailure, Credentials, Identity
+from engql.sandbox.data import SyntheticEngagement
+from engql.sandbox.faults import STATUS_BODIES, Fault, FaultPlan
+from engql.sandbox.ratelimit import Allowance, MinuteLimiter
+from engql.sandbox.responses import answer
+from engql.sandbox.rules import ParsedRequest, parse_request
+
+GZIP_REQUIRED = (
+    "This request requires gzip compression. Retry the request after setting "
+    "'Accept-Encoding' header in the request to 'gzip'."
+)
+"""The 406 text of Part B §4.1, word for word."""
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@attrs.frozen
+class LoggedRequest:
+    """What one request carried and how it was answered (never a secret)."""
+
+    number: int
+    path: str
+    auth: str | None
+    """"app" (bearer), "user" (OAuth 1.0a) or None when not authenticated."""
+    credential: str | None
+    """A stable, non-secret name of the credential, as rate limits count it."""
+    body: Any
+    status: int
+    errors: tuple[str, ...]
+    fault: Fault | None
+
+
+class RequestLog:
+    """Every request the sandbox answered, in order; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[LoggedRequest] = []
+
+    def add(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _id_set(ids: Iterable[str | int]) -> frozenset[str]:
+    return frozenset(str(i) for i in ids)
+
+
+@attrs.define
+class _State:
+    """What every handler thread shares."""
+
+    credentials: Credentials
+    authenticator: Authenticator
+    limiter: MinuteLimiter
+    data: SyntheticEngagement
+    faults: FaultPlan
+    latency: float
+    unowned: Mapping[int | None, frozenset[str]]
+    unavailable: frozenset[str]
+    protected: frozenset[str]
+    now: Callable[[], datetime]
+    log: RequestLog
+    echo: IO[str] | None
+    counter: int = 0
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def next_number(self) -> int:
+        with self.lock:
+            self.counter += 1
+            return self.counter
+
+
+class Sandbox:
+    """The emulator on a loopback port (0 picks a free one).
+
+    ``with Sandbox() as api:`` serves on a thread until the block ends; ``api.base_url``
+    and ``api.credentials`` are what a client needs, ``api.log`` what it sent. ``now``
+    fixes the API's clock (what "the last 28 hours" means); auth and rate limits use
+    ``wall_clock``, since clients sign with the real time. ``unowned`` is a set of IDs
+    no user owns, or a mapping from user ID to the IDs that user does not own.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        credentials: Credentials | None = None,
+        rate_limit: int = facts.ASSUMED_RATE_LIMIT,
+        latency_ms: float = 0,
+        faults: FaultPlan | None = None,
+        unowned: Iterable[str | int] | Mapping[int, Iterable[str | int]] = (),
+        unavailable: Iterable[str | int] = (),
+        protected: Iterable[str | int] = (),
+        now: datetime | Callable[[], datetime] | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        echo: IO[str] | None = None,
+    ) -> None:
+        if not _is_loopback(host):
+            raise ValueError(f"the sandbox serves on loopback only, not on {host!r}")
+        credentials = credentials or Credentials.generate(seed)
+        if isinstance(unowned, Mapping):
+            by_user = {user: _id_set(ids) for user, ids in unowned.items()}
+        else:
+            by_user = {None: _id_set(unowned)}
+        self.credentials = credentials
+        self.log = RequestLog()
+        self._state = _State(
+            credentials=credentials,
+            authenticator=Authenticator([credentials], clock=wall_clock),
+            limiter=MinuteLimiter(rate_limit, wall_clock),
+            data=SyntheticEngagement(seed),
+            faults=faults or FaultPlan(),
+            latency=latency_ms / 1000,
+            unowned=by_user,
+            unavailable=_id_set(unavailable),
+            protected=_id_set(protected),
+            now=_clock(now),
+            log=self.log,
+            echo=echo,
+        )
+        self._server = _Server((host, port), _Handler, self._state)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._server.host_and_port()}"
+
+    def env_lines(self) -> list[str]:
+        """Shell lines that point engql (and anything reading ENGQL_*) at this sandbox."""
+        c = self.credentials
+        return [
+            f"ENGQL_BASE_URL={self.base_url}",
+            f"ENGQL_CONSUMER_KEY={c.consumer_key}",
+            f"ENGQL_CONSUMER_SECRET={c.consumer_secret}",
+            f"ENGQL_ACCESS_TOKEN={c.access_token}",
+            f"ENGQL_ACCESS_TOKEN_SECRET={c.access_token_secret}",
+            f"ENGQL_BEARER_TOKEN={c.bearer_token}",
+        ]
+
+    def start(self) -> Sandbox:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="engql-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve on this thread until interrupted (``engql sandbox``)."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _clock(now: datetime | Callable[[], datetime] | None) -> Callable[[], datetime]:
+    if now is None:
+        return lambda: datetime.now(UTC)
+    if isinstance(now, datetime):
+        fixed = now if now.tzinfo else now.replace(tzinfo=UTC)
+        return lambda: fixed
+    return now
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], state: _State) -> None:
+        self.state = state
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, handler)
+
+    def host_and_port(self) -> str:
+        """``127.0.0.1:8000`` or ``[::1]:8000``, as a URL names them."""
+        host, port = str(self.server_address[0]), int(self.server_address[1])
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@attrs.frozen
+class _Answer:
+    status: int
+    body: Any
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    identity: Identity | None = None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One request: checks in the service's order, then a gzipped JSON answer."""
+
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_POST(self) -> None:
+        state = self.server.state
+        number = state.next_number()
+        started = time.monotonic()
+        if state.latency:
+            time.sleep(state.latency)
+        body_bytes = self._read_body()
+        fault = state.faults.fault_for(number)
+        decoded = _decode(body_bytes)
+        if fault is not None and fault in STATUS_BODIES:
+            status, text = STATUS_BODIES[fault]
+            headers = {"Retry-After": "1"} if fault is Fault.RATE_LIMITED else {}
+            reply = _Answer(status, {"errors": [text]}, headers)
+        elif fault is not None:
+            reply = _Answer(200, None)
+        else:
+            reply = self._answer(state, body_bytes, decoded)
+        self._send(reply, fault)
+        identity = reply.identity
+        errors = reply.body.get("errors", ()) if isinstance(reply.body, dict) else ()
+        state.log.add(
+            LoggedRequest(
+                number,
+                self.path,
+                identity.kind if identity else None,
+                identity.credential if identity else None,
+                decoded,
+                reply.status,
+                tuple(errors),
+                fault,
+            )
+        )
+        if state.echo is not None:
+            took = (time.monotonic() - started) * 1000
+            who = f"{identity.kind}:{identity.credential}" if identity else "-"
+            shown = fault.value if fault else reply.status
+            print(f"#{number} POST {self.path} {who} {shown} {took:.0f} ms", file=state.echo)
+
+    def do_GET(self) -> None:
+        self._send(_Answer(405, {"errors": ["The Engagement API takes POST requests"]}), None)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(min(length, MAX_BODY_BYTES + 1))
+
+    def _answer(self, state: _State, raw: bytes, decoded: Any) -> _Answer:
+        endpoint = self.path.removeprefix(facts.PATH_PREFIX)
+        if not self.path.startswith(facts.PATH_PREFIX) or endpoint not in facts.ENDPOINTS:
+            return _Answer(404, {"errors": ["Sorry, that page does not exist"]})
+        if "gzip" not in (self.headers.get("Accept-Encoding") or "").lower():
+            return _Answer(406, {"errors": [GZIP_REQUIRED]})
+        host = self.headers.get("Host") or self.server.host_and_port()
+        verdict = state.authenticator.authenticate(
+            "POST", f"http://{host}{self.path}", dict(self.headers.items()), raw
+        )
+        if isinstance(verdict, AuthFailure):
+            return _Answer(verdict.status, {"errors": list(verdict.errors)})
+        identity = verdict
+        allowance = state.limiter.take(identity.credential)
+        limits = allowance.headers()
+        if not allowance.allowed:
+            return _Answer(429, {"errors": ["Exceeded rate limit"]}, limits, identity)
+        return self._checked(state, endpoint, raw, decoded, identity, allowance)
+
+    def _checked(
+        self,
+        state: _State,
+        endpoint: str,
+        raw: bytes,
+        decoded: Any,
+        identity: Identity,
+        allowance: Allowance,
+    ) -> _Answer:
+        limits = allowance.headers()
+        if len(raw) > MAX_BODY_BYTES or not isinstance(decoded, dict):
+            problem = "the request body must be a JSON object"
+            return _Answer(400, {"errors": [problem]}, limits, identity)
+        now = state.now()
+        parsed = parse_request(endpoint, decoded, now)
+        if not isinstance(parsed, ParsedRequest):
+            return _Answer(400, {"errors": list(parsed)}, limits, identity)
+        refused = state.authenticator.permission_errors(identity, endpoint, parsed.metrics)
+        if refused is not None:
+            return _Answer(refused.status, {"errors": list(refused.errors)}, limits, identity)
+        ids = parsed.tweet_ids
+        if identity.kind == "user":
+            not_owned = state.unowned.get(identity.user_id, state.unowned.get(None, frozenset()))
+            unowned = [i for i in ids if i in not_owned]
+            if unowned:
+                message = f"Forbidden to access tweets: {', '.join(unowned)}"
+                return _Answer(403, {"errors": [message]}, limits, identity)
+        if any(i in state.protected for i in ids):
+            return _Answer(400, {"errors": ["Tweet ID(s) are unavailable"]}, limits, identity)
+        unavailable = frozenset(i for i in ids if i in state.unavailable)
+        return _Answer(200, answer(parsed, state.data, now, unavailable), limits, identity)
+
+    def _send(self, reply: _Answer, fault: Fault | None) -> None:
+        if fault is Fault.DROP:
+            self.close_connection = True
+            return
+        if fault is Fault.MALFORMED:
+            payload = gzip.compress(b'{"errors": ["internal server err')
+        else:
+            payload = json.dumps(reply.body).encode()
+            if reply.status != 406:
+                payload = gzip.compress(payload)
+        if fault is Fault.TRUNCATE:
+            payload = gzip.compress(b'{"sandbox": "' + b"0" * 256 + b'"}')
+            payload = payload[: len(payload) // 2]
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if reply.status != 406:
+            self.send_header("Content-Encoding", "gzip")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the sandbox logs its own one line per request, without secrets."""
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def serve(sandbox: Sandbox, out: IO[str] = sys.stdout) -> None:
+    """Print the shell lines for this sandbox, then serve until interrupted."""
+    for line in sandbox.env_lines():
+        print(f"export {line}", file=out)
+    out.flush()
+    sandbox.serve_forever()

@@ -1,0 +1,281 @@
+"""The sandbox over real loopback sockets: protocol, auth, rules, ownership, limits, faults."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import urllib3
+from oauthlib.oauth1 import Client
+
+import engql
+from engql.sandbox.faults import Fault, FaultPlan
+from engql.sandbox.server import GZIP_REQUIRED, Sandbox
+
+NOW = datetime(2016, 3, 1, 12, 30, tzinfo=UTC)
+OWNED = "697506383516729344"
+OTHER = "697506383516729345"
+http = urllib3.PoolManager(retries=False, timeout=10)
+
+MakeSandbox = Callable[..., Sandbox]
+
+
+def post(
+    api: Sandbox,
+    endpoint: str,
+    body: Any,
+    auth: str | None = "user",
+    accept_gzip: bool = True,
+    raw: bytes | None = None,
+) -> urllib3.BaseHTTPResponse:
+    url = f"{api.base_url}/insights/engagement/{endpoint}"
+    data = raw if raw is not None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if accept_gzip:
+        headers["Accept-Encoding"] = "gzip"
+    c = api.credentials
+    if auth == "user":
+        client = Client(
+            c.consumer_key,
+            client_secret=c.consumer_secret,
+            resource_owner_key=c.access_token,
+            resource_owner_secret=c.access_token_secret,
+        )
+        url, headers, _ = client.sign(url, http_method="POST", headers=headers)
+    elif auth == "app":
+        headers["Authorization"] = f"Bearer {c.bearer_token}"
+    return http.request("POST", url, body=data, headers=headers, decode_content=False)
+
+
+def decoded(response: urllib3.BaseHTTPResponse) -> Any:
+    data = response.data
+    if response.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
+    return json.loads(data)
+
+
+def totals_body(*ids: str, metrics: tuple[str, ...] = ("favorites", "retweets")) -> Any:
+    return {
+        "tweet_ids": list(ids),
+        "engagement_types": list(metrics),
+        "groupings": {"g": {"group_by": ["tweet.id", "engagement.type"]}},
+    }
+
+
+@pytest.fixture
+def api(engql_sandbox_factory: MakeSandbox) -> Sandbox:
+    return engql_sandbox_factory(now=NOW)
+
+
+def test_a_signed_request_gets_a_gzipped_answer_with_limits(api: Sandbox) -> None:
+    response = post(api, "totals", totals_body(OWNED, OTHER))
+    assert response.status == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["x-per-minute-limit"] == "60"
+    assert response.headers["x-per-minute-remaining"] == "59"
+    assert int(response.headers["x-per-minute-reset"]) % 60 == 0
+    answer = decoded(response)
+    assert set(answer["g"]) == {OWNED, OTHER}
+    assert set(answer["g"][OWNED]) == {"favorites", "retweets"}
+    assert all(value.isdigit() for value in answer["g"][OWNED].values())
+
+
+def test_without_gzip_the_documented_406(api: Sandbox) -> None:
+    response = post(api, "totals", totals_body(OWNED), accept_gzip=False)
+    assert response.status == 406
+    assert decoded(response) == {"errors": [GZIP_REQUIRED]}
+
+
+def test_unknown_path_is_404(api: Sandbox) -> None:
+    response = post(api, "lifetime", totals_body(OWNED))
+    assert response.status == 404
+
+
+def test_missing_or_wrong_credentials_are_401(api: Sandbox) -> None:
+    for auth in (None,):
+        response = post(api, "totals", totals_body(OWNED), auth=auth)
+        assert response.status == 401
+        (message,) = decoded(response)["errors"]
+        assert message.startswith("Your account could not be authenticated. Reason: ")
+
+
+def test_bearer_reads_public_totals_only(api: Sandbox) -> None:
+    assert post(api, "totals", totals_body(OWNED), auth="app").status == 200
+    refused = post(api, "totals", totals_body(OWNED, metrics=("impressions",)), auth="app")
+    assert refused.status == 403
+    assert decoded(refused) == {"errors": ["Forbidden to access metrics: impressions"]}
+    assert post(api, "28hr", totals_body(OWNED), auth="app").status == 403
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [(b"[1, 2]", "JSON object"), (b"{not json", "JSON object")],
+)
+def test_a_body_that_is_no_json_object_is_400(api: Sandbox, raw: bytes, problem: str) -> None:
+    response = post(api, "totals", None, raw=raw)
+    assert response.status == 400
+    assert problem in decoded(response)["errors"][0]
+
+
+def test_rule_violations_are_400_with_one_string_each(api: Sandbox) -> None:
+    body = totals_body(OWNED, metrics=("url_clicks",))
+    body["groupings"]["h"] = {"group_by": ["engagement.hour"]}
+    response = post(api, "totals", body)
+    assert response.status == 400
+    assert len(decoded(response)["errors"]) == 2
+
+
+def test_unowned_tweets_refuse_the_whole_request(engql_sandbox_factory: MakeSandbox) -> None:
+    api = engql_sandbox_factory(now=NOW, unowned=[OTHER])
+    response = post(api, "totals", totals_body(OWNED, OTHER))
+    assert response.status == 403
+    assert decoded(response) == {"errors": [f"Forbidden to access tweets: {OTHER}"]}
+    assert post(api, "totals", totals_body(OWNED, OTHER), auth="app").status == 200
+
+
+def test_unavailable_tweets_are_a_partial_answer(engql_sandbox_factory: MakeSandbox) -> None:
+    api = engql_sandbox_factory(now=NOW, unavailable=[OTHER])
+    answer = decoded(post(api, "totals", totals_body(OWNED, OTHER)))
+    assert answer["unavailable_tweet_ids"] == [OTHER]
+    assert answer["errors"] == ["1 Tweet ID(s) are unavailable"]
+    assert set(answer["g"]) == {OWNED}
+
+
+def test_protected_tweets_are_400(engql_sandbox_factory: MakeSandbox) -> None:
+    api = engql_sandbox_factory(now=NOW, protected=[OTHER])
+    response = post(api, "totals", totals_body(OWNED, OTHER))
+    assert response.status == 400
+    assert decoded(response) == {"errors": ["Tweet ID(s) are unavailable"]}
+
+
+def test_past_the_rate_limit_429_until_the_next_minute(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    clock = [1_000_000 * 60 + 10.0]
+    api = engql_sandbox_factory(now=NOW, rate_limit=2, wall_clock=lambda: clock[0])
+    statuses = [post(api, "totals", totals_body(OWNED), auth="app").status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    limited = post(api, "totals", totals_body(OWNED), auth="app")
+    assert decoded(limited) == {"errors": ["Exceeded rate limit"]}
+    assert limited.headers["x-per-minute-remaining"] == "0"
+    assert limited.headers["x-per-minute-reset"] == str(1_000_001 * 60)
+    clock[0] += 60
+    assert post(api, "totals", totals_body(OWNED), auth="app").status == 200
+
+
+def test_scripted_faults_break_exactly_the_named_requests(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    script = {1: Fault.UNAVAILABLE, 2: Fault.RATE_LIMITED, 3: Fault.MALFORMED, 4: Fault.TRUNCATE}
+    api = engql_sandbox_factory(now=NOW, faults=FaultPlan(script))
+    first = post(api, "totals", totals_body(OWNED))
+    assert (first.status, decoded(first)) == (503, {"errors": ["Service Unavailable"]})
+    second = post(api, "totals", totals_body(OWNED))
+    assert (second.status, second.headers["Retry-After"]) == (429, "1")
+    third = post(api, "totals", totals_body(OWNED))
+    assert third.status == 200
+    with pytest.raises(ValueError):
+        decoded(third)
+    fourth = post(api, "totals", totals_body(OWNED))
+    with pytest.raises(EOFError):
+        gzip.decompress(fourth.data)
+    assert post(api, "totals", totals_body(OWNED)).status == 200
+    assert [e.fault for e in api.log.entries()] == [*script.values(), None]
+
+
+def test_a_dropped_connection_sends_nothing(engql_sandbox_factory: MakeSandbox) -> None:
+    api = engql_sandbox_factory(now=NOW, faults=FaultPlan({1: Fault.DROP}))
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        post(api, "totals", totals_body(OWNED))
+    assert post(api, "totals", totals_body(OWNED)).status == 200
+
+
+def test_random_faults_follow_their_seed(engql_sandbox_factory: MakeSandbox) -> None:
+    def statuses(seed: int) -> list[int]:
+        plan = FaultPlan(rates={Fault.UNAVAILABLE: 0.5}, seed=seed)
+        api = engql_sandbox_factory(now=NOW, faults=plan)
+        return [post(api, "totals", totals_body(OWNED)).status for _ in range(12)]
+
+    assert statuses(7) == statuses(7)
+    assert set(statuses(7)) == {200, 503}
+
+
+def test_latency_is_added_to_every_answer(engql_sandbox_factory: MakeSandbox) -> None:
+    api = engql_sandbox_factory(now=NOW, latency_ms=150)
+    started = time.monotonic()
+    post(api, "totals", totals_body(OWNED))
+    assert time.monotonic() - started >= 0.15
+
+
+def test_the_log_says_what_came_and_how_it_was_answered(api: Sandbox) -> None:
+    post(api, "totals", totals_body(OWNED), auth="app")
+    post(api, "totals", totals_body(OWNED), auth=None)
+    first, second = api.log.entries()
+    assert (first.number, first.auth, first.status) == (1, "app", 200)
+    assert first.body == totals_body(OWNED)
+    assert (second.auth, second.status) == (None, 401)
+    secrets = [api.credentials.consumer_secret, api.credentials.access_token_secret]
+    assert not any(s in repr(api.log.entries()) for s in secrets)
+
+
+def test_every_compiled_request_is_accepted(api: Sandbox) -> None:
+    plan = engql.compile(
+        "SELECT * FROM historical WHERE tweet IN (697506383516729344, 697506383516729345) "
+        "AND time BETWEEN '2016-01-01' AND now "
+        "GROUP BY tweet.id, engagement.type, engagement.day, engagement.hour AS series "
+        "GROUP BY engagement.type AS totals;"
+        "SELECT * FROM 28hr WHERE tweet = 697506383516729344;"
+        "SELECT * FROM totals WHERE tweet = 697506383516729344",
+        now=NOW,
+        base_url=api.base_url,
+    )
+    for request in plan.requests:
+        response = post(api, request.endpoint, request.body)
+        assert response.status == 200, decoded(response)
+
+
+def test_the_command_prints_shell_lines_and_serves() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engql", "sandbox", "--port", "0", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(6)]
+        names = [line.split("=", 1)[0] for line in lines]
+        assert names == [
+            "export ENGQL_BASE_URL",
+            "export ENGQL_CONSUMER_KEY",
+            "export ENGQL_CONSUMER_SECRET",
+            "export ENGQL_ACCESS_TOKEN",
+            "export ENGQL_ACCESS_TOKEN_SECRET",
+            "export ENGQL_BEARER_TOKEN",
+        ]
+        base_url = lines[0].split("=", 1)[1]
+        bearer = lines[5].split("=", 1)[1]
+        response = http.request(
+            "POST",
+            f"{base_url}/insights/engagement/totals",
+            body=json.dumps(totals_body(OWNED)).encode(),
+            headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {bearer}"},
+        )
+        assert response.status == 200
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert "#1 POST /insights/engagement/totals app:" in err
+    assert bearer not in err
+
+
+def test_only_loopback_addresses() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        Sandbox(host="0.0.0.0")
