@@ -171,19 +171,20 @@ TOTALS_PRIVATE_METRICS = ("impressions", "engagements")
 VIDEO_VIEWS_MAX_AGE = timedelta(days=1800)
 
 SNOWFLAKE_EPOCH_MS = 1288834974657
-SNOWFLAKE_FIRST_ID = 1 << 22
-"""IDs below the scheme's first real value carry no time (Part A §8)."""
-MAX_TWEET_ID = (1 << 63) - 1
-SNOWFLAKE_SCHEME_START = datetime(2010, 11, 4, tzinfo=UTC)
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SNOWFLAKE_SCHEME_START = _UNIX_EPOCH + timedelta(milliseconds=SNOWFLAKE_EPOCH_MS)
+"""2010-11-04 01:42:54.657 UTC: Tweets before it have sequential IDs, which carry no time."""
+SNOWFLAKE_FIRST_ID = 30_000_000_000
+"""Sequential IDs reached about 2.97e10 before the switch (Part A §8); an ID below this is
+taken as one of them. (Snowflake IDs this small would be from the scheme's first 7 s.)"""
+MAX_TWEET_ID = (1 << 63) - 1
 
 
 def tweet_created_at(tweet_id: int) -> datetime | None:
     """The creation time a Snowflake ID carries, or None for pre-Snowflake IDs."""
     if tweet_id < SNOWFLAKE_FIRST_ID:
         return None
-    created = _UNIX_EPOCH + timedelta(milliseconds=(tweet_id >> 22) + SNOWFLAKE_EPOCH_MS)
-    return created if created >= SNOWFLAKE_SCHEME_START else None
+    return _UNIX_EPOCH + timedelta(milliseconds=(tweet_id >> 22) + SNOWFLAKE_EPOCH_MS)
 
 
 def snowflake_id_at(moment: datetime) -> int:

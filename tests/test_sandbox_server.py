@@ -279,3 +279,90 @@ def test_the_command_prints_shell_lines_and_serves() -> None:
 def test_only_loopback_addresses() -> None:
     with pytest.raises(ValueError, match="loopback"):
         Sandbox(host="0.0.0.0")
+
+
+def signed(api: Sandbox, endpoint: str, secret: str | None = None) -> tuple[str, dict[str, str]]:
+    c = api.credentials
+    client = Client(
+        c.consumer_key,
+        client_secret=c.consumer_secret,
+        resource_owner_key=c.access_token,
+        resource_owner_secret=secret or c.access_token_secret,
+    )
+    url, headers, _ = client.sign(
+        f"{api.base_url}/insights/engagement/{endpoint}",
+        http_method="POST",
+        headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"},
+    )
+    return url, headers
+
+
+def send(url: str, headers: dict[str, str], body: Any) -> urllib3.BaseHTTPResponse:
+    return http.request(
+        "POST", url, body=json.dumps(body).encode(), headers=headers, decode_content=False
+    )
+
+
+def reason(response: urllib3.BaseHTTPResponse) -> str:
+    assert response.status == 401
+    (message,) = decoded(response)["errors"]
+    return str(message).removeprefix("Your account could not be authenticated. Reason: ")
+
+
+def test_a_replayed_signature_is_refused(api: Sandbox) -> None:
+    url, headers = signed(api, "totals")
+    assert send(url, headers, totals_body(OWNED)).status == 200
+    assert reason(send(url, headers, totals_body(OWNED))) == "Nonce already used"
+
+
+def test_a_signature_for_another_url_or_secret_is_refused(api: Sandbox) -> None:
+    _, headers = signed(api, "28hr")
+    totals = f"{api.base_url}/insights/engagement/totals"
+    assert reason(send(totals, headers, totals_body(OWNED))) == "Bad signature"
+    url, headers = signed(api, "totals", secret="x" * 45)
+    assert reason(send(url, headers, totals_body(OWNED))) == "Bad signature"
+
+
+def test_a_stale_timestamp_is_refused(engql_sandbox_factory: MakeSandbox) -> None:
+    api = engql_sandbox_factory(now=NOW, wall_clock=lambda: time.time() + 3600)
+    url, headers = signed(api, "totals")
+    assert reason(send(url, headers, totals_body(OWNED))) == "Timestamp out of bounds"
+
+
+def test_the_getting_started_request_has_the_documented_shape(api: Sandbox) -> None:
+    body = {
+        "tweet_ids": [1260294888811347969, 850006245121695744],
+        "engagement_types": ["retweets", "quote_tweets", "favorites", "replies"],
+        "groupings": {"engagement-types-by-id": {"group_by": ["tweet.id", "engagement.type"]}},
+    }
+    answer = decoded(post(api, "totals", body))
+    grouping = answer.pop("engagement-types-by-id")
+    assert answer == {}
+    assert set(grouping) == {"1260294888811347969", "850006245121695744"}
+    for counts in grouping.values():
+        assert set(counts) == {"retweets", "quote_tweets", "favorites", "replies"}
+
+
+def test_the_grouping_guide_request_has_the_documented_shape(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    api = engql_sandbox_factory(now=datetime(2016, 2, 20, tzinfo=UTC))
+    body = {
+        "tweet_ids": ["697506383516729344"],
+        "engagement_types": ["impressions", "engagements"],
+        "groupings": {
+            "series": {
+                "group_by": ["tweet.id", "engagement.type", "engagement.day", "engagement.hour"]
+            },
+            "Grand Totals": {"group_by": ["engagement.type"]},
+        },
+        "start": "2016-02-10T17:00:00Z",
+        "end": "2016-02-10T21:00:00Z",
+    }
+    answer = decoded(post(api, "historical", body))
+    assert (answer["start"], answer["end"]) == ("2016-02-10T17:00:00Z", "2016-02-10T21:00:00Z")
+    hours = answer["series"]["697506383516729344"]["impressions"]["2016-02-10"]
+    assert list(hours) == ["17", "18", "19", "20"]
+    assert set(answer["Grand Totals"]) == {"impressions", "engagements"}
+    total = sum(int(v) for v in hours.values())
+    assert int(answer["Grand Totals"]["impressions"]) == total
