@@ -1,4 +1,5 @@
-"""The ``engql`` command: check, compile, fmt and explain query files.
+"""The ``engql`` command: check, compile, fmt, explain and run query files; the sandbox;
+credential profiles.
 
 Data goes to stdout, diagnostics to stderr (``check`` prints its diagnostics to stdout,
 since they are its output). Exit codes: 0 success (warnings allowed), 1 the query has
@@ -90,6 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="requests per minute for the time estimate",
     )
+    run = commands.add_parser("run", help="run a query file and print the merged answer")
+    run.add_argument("file", metavar="FILE", help="a query file; - for stdin")
+    query_options(run)
+    _run_arguments(run)
+
+    configure = commands.add_parser(
+        "configure", help="write a credentials profile (prompts; secrets are not echoed)"
+    )
+    configure.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="the profile to write (default: ENGQL_PROFILE, default_profile, then 'default')",
+    )
+    commands.add_parser("profiles", help="list credential profiles, without their secrets")
+
     sandbox = commands.add_parser("sandbox", help="serve a local emulator of the API")
     sandbox.add_argument("--host", default="127.0.0.1", help="a loopback address")
     sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -124,6 +140,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_arguments(run: argparse.ArgumentParser) -> None:
+    """The options of ``engql run`` (its code loads only when it runs)."""
+    run.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl", "csv", "raw"),
+        help="default: table on a terminal, json otherwise",
+    )
+    run.add_argument("-o", "--output", metavar="PATH", help="write the data here")
+    run.add_argument(
+        "--sandbox", action="store_true", help="run against a local emulator started for this run"
+    )
+    run.add_argument("--base-url", metavar="URL")
+    run.add_argument("--profile", metavar="NAME")
+    run.add_argument("--concurrency", type=int, default=4, metavar="N")
+    run.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="requests a minute when the server sends no limit headers",
+    )
+    run.add_argument("--on-unowned", choices=("fail", "drop"), default="fail")
+    run.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
+    run.add_argument("--verbose", action="store_true")
+    run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--long", action="store_true", help="one row per metric value")
+    run.add_argument("--grouping", metavar="NAME", help="the grouping to tabulate")
+    run.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow plain http:// to hosts other than this machine",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     try:
@@ -133,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "compile": run_compile,
             "fmt": run_fmt,
             "sandbox": run_sandbox,
+            "run": run_run,
+            "configure": run_configure,
+            "profiles": run_profiles,
             "explain": run_explain,
         }[args.command]
         return command(args)
@@ -255,6 +307,27 @@ def run_fmt(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(formatted)
     return status
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from engql.run_command import run
+
+    plan = _plan(args)
+    if plan is None:
+        return EXIT_QUERY
+    return run(args, plan, sys.stderr)
+
+
+def run_configure(args: argparse.Namespace) -> int:
+    from engql.config_commands import run_configure as configure
+
+    return configure(args)
+
+
+def run_profiles(args: argparse.Namespace) -> int:
+    from engql.config_commands import run_profiles as profiles
+
+    return profiles(args)
 
 
 def run_sandbox(args: argparse.Namespace) -> int:

@@ -20,6 +20,8 @@ class Severity(enum.StrEnum):
 class Code:
     severity: Severity
     title: str
+    at_run: bool = False
+    """Reported by ``engql run`` about the API's answer, never by ``check``."""
 
 
 def _e(title: str) -> Code:
@@ -79,4 +81,6 @@ CODES: dict[str, Code] = {
     "W502": _w("video_views of Tweets older than 1800 days"),
     "W503": _w("window ends before the Tweet existed"),
     "W504": _w("Tweet ID from the future"),
+    # the API's answer
+    "W601": Code(Severity.WARNING, "Tweet missing from the answer", at_run=True),
 }

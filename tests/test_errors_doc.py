@@ -28,6 +28,7 @@ PRINTED = re.compile(r"^engql prints:\n\n```text\n(.*?)^```$", re.M | re.S)
 WITHOUT_EXAMPLE = {
     "E005": "64 MiB of query text",
     "E309": "ten million Tweet IDs",
+    "W601": "the API's answer to a run",
 }
 """Codes whose section describes the input instead of showing it."""
 EXAMPLE_OPTIONS: dict[str, dict[str, Any]] = {

@@ -74,4 +74,5 @@ def test_golden_queries_cover_every_reachable_code(monkeypatch: pytest.MonkeyPat
         "E309",  # ten million IDs
         "E310",  # needs a Python value bound to a parameter
     }
-    assert set(engql.codes.CODES) - seen == not_in_a_file
+    checked = {code for code, entry in engql.codes.CODES.items() if not entry.at_run}
+    assert checked - seen == not_in_a_file

@@ -1,0 +1,454 @@
+"""Settings for a run: credentials, base URL and rate limit, and where each came from.
+
+Precedence: flags > environment > profile file > defaults, decided one setting at a
+time. The environment is read as ``ENGQL_*``, then the ``TWITTER_*`` names of X's own
+Engagement scripts (Part B §8) for the credentials. The profile file is
+``$XDG_CONFIG_HOME/engql/credentials.toml`` (``~/.config/engql/credentials.toml``):
+``[profiles.NAME]`` tables and a top-level ``default_profile``; the profile used is the
+one the ``profile`` flag names, else ``ENGQL_PROFILE``, else ``default_profile``. An empty
+value counts as not given, at every layer.
+
+Nothing here prints. No repr, message, warning or exception carries a credential's value:
+they name settings, variables and files instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import secrets
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+import attrs
+
+from engql import facts
+
+CREDENTIAL_FIELDS = (
+    "consumer_key",
+    "consumer_secret",
+    "access_token",
+    "access_token_secret",
+    "bearer_token",
+)
+OAUTH_FIELDS = CREDENTIAL_FIELDS[:4]
+"""What OAuth 1.0a user context signs with: the app's key pair and the user's token pair."""
+PROFILE_KEYS = (*CREDENTIAL_FIELDS, "rate_limit", "base_url")
+SETTING_FIELDS = (*CREDENTIAL_FIELDS, "base_url", "rate_limit")
+FLAG_NAMES = frozenset({*SETTING_FIELDS, "profile"})
+
+ENV_NAMES: Mapping[str, tuple[str, ...]] = {
+    "consumer_key": ("ENGQL_CONSUMER_KEY", "TWITTER_CONSUMER_KEY"),
+    "consumer_secret": ("ENGQL_CONSUMER_SECRET", "TWITTER_CONSUMER_SECRET"),
+    "access_token": ("ENGQL_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN"),
+    "access_token_secret": ("ENGQL_ACCESS_TOKEN_SECRET", "TWITTER_ACCESS_TOKEN_SECRET"),
+    "bearer_token": ("ENGQL_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"),
+    "base_url": ("ENGQL_BASE_URL",),
+}
+"""The variables read for each setting, first found wins."""
+PROFILE_VARIABLE = "ENGQL_PROFILE"
+DEFAULT_SOURCE = "default"
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used: a missing profile, an unreadable or malformed
+    file. The message names files, profiles and keys, never a credential's value."""
+
+
+def _hidden(value: str | None) -> str:
+    return "None" if value is None else "<hidden>"
+
+
+def _secret() -> Any:
+    return attrs.field(default=None, repr=_hidden)
+
+
+@attrs.frozen
+class Settings:
+    """What a run connects with. ``sources`` says where each setting came from ("flag",
+    "env ENGQL_CONSUMER_KEY", "profile work in ~/.config/engql/credentials.toml",
+    "default"), for ``--verbose``; the repr shows credentials only as ``<hidden>``."""
+
+    consumer_key: str | None = _secret()
+    consumer_secret: str | None = _secret()
+    access_token: str | None = _secret()
+    access_token_secret: str | None = _secret()
+    bearer_token: str | None = _secret()
+    base_url: str = facts.DEFAULT_BASE_URL
+    rate_limit: int | None = None
+    """Requests a minute when the server does not say; None: the executor's assumption."""
+    profile: str | None = None
+    """The profile read, or None when none was."""
+    sources: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+
+    def source_of(self, name: str) -> str:
+        return self.sources.get(name, DEFAULT_SOURCE)
+
+    def describe(self) -> list[str]:
+        """One line per setting for ``--verbose``: credentials only as set or not set."""
+        lines = [f"profile: {self.profile or 'none'} ({self.source_of('profile')})"]
+        for name in CREDENTIAL_FIELDS:
+            state = "set" if getattr(self, name) else "not set"
+            lines.append(f"{name}: {state} ({self.source_of(name)})")
+        lines.append(f"base_url: {self.base_url} ({self.source_of('base_url')})")
+        limit = "not set" if self.rate_limit is None else f"{self.rate_limit} a minute"
+        lines.append(f"rate_limit: {limit} ({self.source_of('rate_limit')})")
+        return lines
+
+
+def config_home_from(environ: Mapping[str, str]) -> str:
+    """``$XDG_CONFIG_HOME``, or ``~/.config`` when it is unset or relative (as the XDG
+    specification says to treat a relative one)."""
+    xdg = environ.get("XDG_CONFIG_HOME", "")
+    if os.path.isabs(xdg):
+        return xdg
+    return os.path.join(_home(environ), ".config")
+
+
+def credentials_path(config_home: str) -> str:
+    return os.path.join(config_home, "engql", "credentials.toml")
+
+
+def _home(environ: Mapping[str, str]) -> str:
+    return environ.get("HOME") or os.path.expanduser("~")
+
+
+def shown_path(path: str, environ: Mapping[str, str]) -> str:
+    """``path`` as messages show it: the home folder as ``~``."""
+    home = _home(environ).rstrip(os.sep)
+    if home and path.startswith(home + os.sep):
+        return "~" + path[len(home) :]
+    return path
+
+
+@attrs.frozen
+class ProfileFile:
+    """The profile file as read: its tables checked for shape, not yet for values."""
+
+    path: str
+    shown: str
+    exists: bool
+    document: Mapping[str, Any]
+    warnings: tuple[str, ...]
+
+    @property
+    def default_profile(self) -> str | None:
+        name = self.document.get("default_profile")
+        return name if isinstance(name, str) and name else None
+
+    @property
+    def profiles(self) -> Mapping[str, Any]:
+        profiles: Mapping[str, Any] = self.document.get("profiles", {})
+        return profiles
+
+    def profile(self, name: str, chosen_by: str = "") -> dict[str, str | int]:
+        """The named profile's settings, checked; empty values left out. ``chosen_by``
+        (such as "env ENGQL_PROFILE") goes into the message when there is no such profile."""
+        where = f"{self.shown}: profile {name!r}"
+        table = self.profiles.get(name)
+        if table is None:
+            chosen = f" (chosen by {chosen_by})" if chosen_by else ""
+            if not self.exists:
+                raise ConfigError(
+                    f"no profile {name!r}{chosen}: {self.shown} does not exist; "
+                    f"`engql configure --profile {name}` writes it"
+                )
+            there = ", ".join(repr(p) for p in self.profiles) or "none"
+            raise ConfigError(
+                f"no profile {name!r}{chosen} in {self.shown}; profiles there: {there}"
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} is not a table")
+        values: dict[str, str | int] = {}
+        for key, value in table.items():
+            if key == "rate_limit":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ConfigError(f"{where}: rate_limit must be a whole number of at least 1")
+                values[key] = value
+            elif key in PROFILE_KEYS:
+                # The value stays out of the message: it may be a secret.
+                if not isinstance(value, str):
+                    raise ConfigError(f"{where}: {key} must be a string (in double quotes)")
+                if value:
+                    values[key] = value
+        return values
+
+    def unknown_keys(self, name: str) -> list[str]:
+        table = self.profiles.get(name)
+        return [key for key in table if key not in PROFILE_KEYS] if isinstance(table, dict) else []
+
+
+def read_profile_file(environ: Mapping[str, str], config_home: str | None = None) -> ProfileFile:
+    """Read the profile file (a missing one reads as empty). Raises ConfigError when it
+    cannot be read or is not TOML of the expected shape; warns when others may read it."""
+    path = credentials_path(config_home_from(environ) if config_home is None else config_home)
+    shown = shown_path(path, environ)
+    warnings: list[str] = []
+    try:
+        with open(path, "rb") as file:
+            mode = os.fstat(file.fileno()).st_mode
+            data = file.read()
+    except FileNotFoundError:
+        return ProfileFile(path, shown, False, {}, ())
+    except OSError as error:
+        raise ConfigError(f"cannot read {shown}: {error.strerror}") from None
+    if os.name == "posix" and mode & 0o077:
+        warnings.append(
+            f"{shown} is open to other users (mode {mode & 0o777:04o}); "
+            f"it holds secrets: chmod 600 {shown}"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        # tomllib's messages name the problem and its line, never the text around it.
+        raise ConfigError(f"{shown}: not valid TOML: {error}") from None
+    _check_shape(document, shown, warnings)
+    return ProfileFile(path, shown, True, document, tuple(warnings))
+
+
+def _check_shape(document: Mapping[str, Any], shown: str, warnings: list[str]) -> None:
+    default = document.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise ConfigError(f"{shown}: default_profile must be a string (a profile's name)")
+    profiles = document.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{shown}: profiles must be a table of [profiles.NAME] tables")
+    for key in document:
+        if key not in ("default_profile", "profiles"):
+            warnings.append(f"{shown}: unknown top-level key {key!r} ignored")
+
+
+def load_settings(
+    flags: Mapping[str, str | int | None],
+    environ: Mapping[str, str],
+    config_home: str | None = None,
+) -> tuple[Settings, list[str]]:
+    """The settings for a run and the warnings to show about them.
+
+    ``flags`` holds what the command line (or ``engql.Client``) gave, by setting name
+    (``consumer_key`` … ``bearer_token``, ``base_url``, ``rate_limit``, ``profile``), None
+    for not given. ``config_home`` replaces ``$XDG_CONFIG_HOME`` (tests). Raises
+    ConfigError for a named profile that does not exist or an unusable profile file.
+    """
+    _check_flags(flags)
+    file = read_profile_file(environ, config_home)
+    warnings = list(file.warnings)
+    name, name_source = _chosen_profile(flags, environ, file)
+    profile: dict[str, str | int] = {}
+    sources = {"profile": name_source}
+    if name is not None:
+        profile = file.profile(name, name_source)
+        warnings += [
+            f"{file.shown}: unknown key {key!r} in profile {name!r} ignored; "
+            f"the keys are {', '.join(PROFILE_KEYS)}"
+            for key in file.unknown_keys(name)
+        ]
+    values: dict[str, str | int] = {}
+    for field in SETTING_FIELDS:
+        flag = flags.get(field)
+        variable = next((v for v in ENV_NAMES.get(field, ()) if environ.get(v)), None)
+        if flag is not None and flag != "":
+            values[field], sources[field] = flag, "flag"
+        elif variable is not None:
+            values[field], sources[field] = environ[variable], f"env {variable}"
+            if field in profile and profile[field] != environ[variable]:
+                warnings.append(f"{variable} is set and overrides the {field} of profile {name!r}")
+        elif field in profile:
+            values[field] = profile[field]
+            sources[field] = f"profile {name} in {file.shown}"
+    text = {key: value for key, value in values.items() if isinstance(value, str)}
+    rate_limit = values.get("rate_limit")
+    settings = Settings(
+        consumer_key=text.get("consumer_key"),
+        consumer_secret=text.get("consumer_secret"),
+        access_token=text.get("access_token"),
+        access_token_secret=text.get("access_token_secret"),
+        bearer_token=text.get("bearer_token"),
+        base_url=text.get("base_url", facts.DEFAULT_BASE_URL),
+        rate_limit=rate_limit if isinstance(rate_limit, int) else None,
+        profile=name,
+        sources=sources,
+    )
+    return settings, warnings
+
+
+def _check_flags(flags: Mapping[str, str | int | None]) -> None:
+    """Flags come from code (the command line's parser, engql.Client): a wrong name or
+    type is a bug there, not a user's mistake."""
+    unknown = sorted(set(flags) - FLAG_NAMES)
+    if unknown:
+        raise ValueError(f"unknown setting names: {', '.join(unknown)}")
+    for name, value in flags.items():
+        if value is None:
+            continue
+        if name == "rate_limit":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError("the rate_limit flag must be a whole number of at least 1")
+        elif not isinstance(value, str):
+            raise ValueError(f"the {name} flag must be a string")
+
+
+def _chosen_profile(
+    flags: Mapping[str, str | int | None], environ: Mapping[str, str], file: ProfileFile
+) -> tuple[str | None, str]:
+    flag = flags.get("profile")
+    if flag is not None and flag != "":
+        return str(flag), "flag"
+    if environ.get(PROFILE_VARIABLE):
+        return environ[PROFILE_VARIABLE], f"env {PROFILE_VARIABLE}"
+    if file.default_profile is not None:
+        return file.default_profile, f"default_profile in {file.shown}"
+    return None, DEFAULT_SOURCE
+
+
+def missing_for(settings: Settings, auth: str) -> list[str]:
+    """The variables to set before a request of this auth level can be sent; [] when
+    none. "app": a bearer token, or the four OAuth 1.0a values; "user": those four."""
+    missing = [ENV_NAMES[field][0] for field in OAUTH_FIELDS if not getattr(settings, field)]
+    if auth == "user":
+        return missing
+    if auth == "app":
+        return [] if settings.bearer_token or not missing else [ENV_NAMES["bearer_token"][0]]
+    raise ValueError(f"auth is 'app' or 'user', not {auth!r}")
+
+
+def write_profile(
+    name: str, values: Mapping[str, str | int | None], config_home: str | None = None
+) -> str:
+    """Set keys of profile ``name`` (None or "" removes one; keys not given are kept) and
+    return the file's path. Other profiles and ``default_profile`` are kept; the first
+    profile becomes the default. The file is replaced atomically, with mode 0600; it is
+    rewritten from its data, so comments in it are not kept."""
+    if not name:
+        raise ValueError("a profile needs a name")
+    unknown = sorted(set(values) - set(PROFILE_KEYS))
+    if unknown:
+        raise ValueError(f"not profile keys: {', '.join(unknown)}")
+    environ = os.environ
+    file = read_profile_file(environ, config_home)
+    document = dict(file.document)
+    profiles = dict(file.profiles)
+    table = profiles.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file.shown}: profile {name!r} is not a table")
+    table = dict(table)
+    for key, value in values.items():
+        if value is None or value == "":
+            table.pop(key, None)
+        else:
+            table[key] = value
+    if not profiles and "default_profile" not in document:
+        document["default_profile"] = name
+    profiles[name] = table
+    document["profiles"] = profiles
+    text = dump_toml(document)
+    try:
+        _replace_privately(os.path.realpath(file.path), text)
+    except OSError as error:
+        raise ConfigError(f"cannot write {file.shown}: {error.strerror}") from None
+    return file.path
+
+
+def _replace_privately(path: str, text: str) -> None:
+    """Write ``text`` to a new file only its owner may read, then move it over ``path``:
+    a reader sees the old file or the new one, and the secrets are never readable by
+    others, not even for a moment."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def dump_toml(document: Mapping[str, Any]) -> str:
+    """TOML for a document as tomllib reads them: scalars, then one ``[a.b]`` section per
+    nested table; arrays and tables inside arrays are written inline."""
+    lines: list[str] = []
+    _dump_table(lines, (), document)
+    return "\n".join(lines) + "\n"
+
+
+def _dump_table(lines: list[str], path: tuple[str, ...], table: Mapping[str, Any]) -> None:
+    scalars = [(key, value) for key, value in table.items() if not isinstance(value, dict)]
+    tables = [(key, value) for key, value in table.items() if isinstance(value, dict)]
+    if path and (scalars or not tables):
+        if lines:
+            lines.append("")
+        lines.append("[" + ".".join(_toml_key(part) for part in path) + "]")
+    lines.extend(f"{_toml_key(key)} = {_toml_value(value)}" for key, value in scalars)
+    for key, value in tables:
+        _dump_table(lines, (*path, key), value)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    """A basic string: quotes, backslashes and control characters escaped."""
+    out = ['"']
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char < " " or char == "\x7f":
+            out.append(f"\\u{ord(char):04X}")
+        elif "\ud800" <= char <= "\udfff":
+            # Not a character at all; the text stays out of the message.
+            raise ValueError("a string holds a lone surrogate, which TOML cannot store")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    raise TypeError(f"TOML has no form for a {type(value).__name__}")

@@ -1,0 +1,94 @@
+"""One request gate per credential, fed by the server's rate-limit headers.
+
+Workers take a slot before each send. The gate knows the minute's allowance from
+``x-per-minute-limit``/``-remaining``/``-reset`` (or a configured limit when the server
+sends none), waits for the reset when the minute is used up, and after a 429 waits until
+``Retry-After`` or the reset, not for a fixed time (Part A §10).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+WaitHook = Callable[[float, float], None]
+"""Called with (seconds to wait, epoch time it ends) before a wait."""
+
+
+class RateGate:
+    """Slots for one credential's requests; thread-safe."""
+
+    def __init__(
+        self,
+        per_minute: int | None = None,
+        clock: Callable[[], float] = time.time,
+        on_wait: WaitHook | None = None,
+    ) -> None:
+        self._per_minute = per_minute
+        self._clock = clock
+        self._on_wait = on_wait
+        self._cond = threading.Condition()
+        self._remaining: int | None = per_minute
+        self._reset: float | None = None
+
+    def acquire(self, stop: threading.Event | None = None) -> bool:
+        """Block until a request may be sent, and count it; False when ``stop`` is set."""
+        with self._cond:
+            while stop is None or not stop.is_set():
+                now = self._clock()
+                if self._reset is not None and now >= self._reset:
+                    self._remaining, self._reset = self._per_minute, None
+                if self._remaining is None or self._remaining > 0:
+                    if self._remaining is not None:
+                        self._remaining -= 1
+                        if self._reset is None:
+                            self._reset = (now // 60 + 1) * 60
+                    return True
+                assert self._reset is not None
+                delay = self._reset - now
+                if self._on_wait is not None:
+                    self._on_wait(delay, self._reset)
+                self._cond.wait(min(delay, 0.5))
+            return False
+
+    def update(self, headers: Mapping[str, str]) -> None:
+        """Learn the minute's allowance from a response's headers."""
+        limit = _int(headers.get("x-per-minute-limit"))
+        remaining = _int(headers.get("x-per-minute-remaining"))
+        reset = _int(headers.get("x-per-minute-reset"))
+        if remaining is None or reset is None:
+            return
+        with self._cond:
+            if limit is not None:
+                self._per_minute = limit
+            if self._reset is None or reset > self._reset:
+                self._remaining, self._reset = remaining, float(reset)
+            elif self._remaining is not None:
+                self._remaining = min(self._remaining, remaining)
+            else:
+                self._remaining = remaining
+            self._cond.notify_all()
+
+    def refused(self, headers: Mapping[str, str]) -> None:
+        """A 429: no slot until ``Retry-After`` or the minute's reset."""
+        now = self._clock()
+        retry_after = _int(headers.get("Retry-After") or headers.get("retry-after"))
+        reset = _int(headers.get("x-per-minute-reset"))
+        if retry_after is not None:
+            until = now + retry_after
+        elif reset is not None and reset > now:
+            until = float(reset)
+        else:
+            until = (now // 60 + 1) * 60
+        with self._cond:
+            self._remaining = 0
+            self._reset = max(self._reset or 0.0, until) if retry_after is None else until
+            self._cond.notify_all()
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

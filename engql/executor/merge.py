@@ -1,0 +1,193 @@
+"""One statement's answers merged into the answer one unlimited request would have given.
+
+A statement's requests cover different batches of Tweets and different time windows
+(``engql.planner``); each answer has the API's shape (engagement-api.md §5, Part A §9).
+Merging them gives that shape again:
+
+- each grouping is a deep union of the answers' nested objects; where two answers hold
+  the same bucket, their counts are summed (a grand total over batches, a day cut in two
+  by a window boundary, hour-of-day buckets over windows). Counts are decimal strings,
+  and sums are written back as decimal strings; bare integers, which a few documented
+  examples show, are read too, and negative counts (an undone like) are kept;
+- ``start`` is the earliest start, ``end`` the latest end;
+- the Tweet ID lists (unavailable, unsupported for a metric) are ordered unions;
+- ``errors``: the "N Tweet ID(s) are unavailable" note is counted again from the union
+  of unavailable IDs; every other note is kept once.
+
+Each answer is merged in once, when added, and the merged data is never walked again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from engql.times import as_utc
+
+ID_LIST_FIELDS = (
+    "unavailable_tweet_ids",
+    "unsupported_for_impressions_engagements_tweet_ids",
+    "unsupported_for_video_views_tweet_ids",
+)
+"""The answer's lists of problem Tweets, in the order an answer carries them."""
+UNAVAILABLE = "{count} Tweet ID(s) are unavailable"
+"""The real server's note for unavailable Tweets (engagement-api.md §5.3)."""
+_UNAVAILABLE_NOTE = re.compile(r"[0-9]+ Tweet ID\(s\) are unavailable")
+_COUNT = re.compile(r"-?[0-9]+")
+
+
+class MalformedAnswer(ValueError):
+    """An answer that does not have the shape of its request; the message says where."""
+
+
+def count(value: object) -> int:
+    """A count as the API writes it: a decimal string (or an integer), maybe negative."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and _COUNT.fullmatch(value):
+        return int(value)
+    raise MalformedAnswer(f"{value!r} is not a count (a decimal integer)")
+
+
+def merge_answers(
+    groupings: Sequence[tuple[str, tuple[str, ...]]], answers: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The answers of one statement's requests merged into one answer of the API's shape."""
+    merger = Merger(groupings)
+    for answer in answers:
+        merger.add(answer)
+    return merger.result()
+
+
+class Merger:
+    """The merged answer of a statement's requests, built one answer at a time.
+
+    The part of an answer that no earlier answer shares (a new Tweet, a new day) is taken
+    over as it is, neither copied nor read; so an added answer must not be changed later,
+    and its counts there stay as the server wrote them (a bare integer stays an integer).
+    A taken-over object is copied once, the first time a later answer must be summed into
+    it; answers themselves are never changed. Not thread-safe: add from one thread.
+    """
+
+    def __init__(self, groupings: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+        self.names = tuple(name for name, _ in groupings)
+        self.answers = 0
+        """How many answers were added."""
+        self._trees: dict[str, Any] = {}
+        self._owned: set[int] = set()
+        """ids of the objects this Merger made and shares with nobody: only those are
+        changed in place. Each stays in the merged tree, so its id is not reused."""
+        self._start: tuple[datetime, str] | None = None
+        self._end: tuple[datetime, str] | None = None
+        self._ids: dict[str, dict[str, None]] = {field: {} for field in ID_LIST_FIELDS}
+        self._unavailable_notes: list[str] = []
+        self._notes: list[object] = []
+
+    def add(self, answer: Mapping[str, Any]) -> None:
+        """Merge one 200 answer in. A grouping the answer lacks adds nothing to it."""
+        self._add_range(answer)
+        for field in ID_LIST_FIELDS:
+            seen = self._ids[field]
+            for tweet in _listed(answer, field):
+                seen[str(tweet)] = None
+        for note in _listed(answer, "errors"):
+            if isinstance(note, str) and _UNAVAILABLE_NOTE.fullmatch(note):
+                if note not in self._unavailable_notes:
+                    self._unavailable_notes.append(note)
+            elif note not in self._notes:
+                self._notes.append(note)
+        for name in self.names:
+            if name not in answer:
+                continue
+            theirs = answer[name]
+            if name in self._trees:
+                self._trees[name] = self._merged(self._trees[name], theirs, (name,))
+            else:
+                self._trees[name] = theirs
+        self.answers += 1
+
+    def result(self) -> dict[str, Any]:
+        """The merged answer so far, keys in the order of an API answer; every grouping is
+        present (``{}`` when no answer had it). Later ``add`` calls leave it unchanged."""
+        body: dict[str, Any] = {}
+        if self._start is not None:
+            body["start"] = self._start[1]
+        if self._end is not None:
+            body["end"] = self._end[1]
+        errors = self._errors()
+        if errors:
+            body["errors"] = errors
+        for field, ids in self._ids.items():
+            if ids:
+                body[field] = list(ids)
+        for name in self.names:
+            body[name] = self._trees.get(name, {})
+        self._owned.clear()  # the result now shares them: copy before changing
+        return body
+
+    def _errors(self) -> list[object]:
+        """The unavailable note counted from the union, then the other notes. Without
+        unavailable IDs to count, the answers' own unavailable notes are kept as they are."""
+        unavailable = self._ids["unavailable_tweet_ids"]
+        if unavailable:
+            counted: list[object] = [UNAVAILABLE.format(count=len(unavailable))]
+        else:
+            counted = list(self._unavailable_notes)
+        return counted + self._notes
+
+    def _add_range(self, answer: Mapping[str, Any]) -> None:
+        if "start" in answer:
+            start = _moment("start", answer["start"])
+            if self._start is None or start < self._start[0]:
+                self._start = (start, answer["start"])
+        if "end" in answer:
+            end = _moment("end", answer["end"])
+            if self._end is None or end > self._end[0]:
+                self._end = (end, answer["end"])
+
+    def _merged(self, mine: Any, theirs: Any, path: tuple[str, ...]) -> Any:
+        """``theirs`` summed into ``mine``: in place when this Merger owns ``mine``, else
+        into a copy of it, which it then owns."""
+        if isinstance(mine, Mapping) and isinstance(theirs, Mapping):
+            if id(mine) not in self._owned:
+                mine = dict(mine)
+                self._owned.add(id(mine))
+            if mine.keys().isdisjoint(theirs.keys()):
+                mine.update(theirs)
+                return mine
+            for key, value in theirs.items():
+                mine[key] = self._merged(mine[key], value, (*path, key)) if key in mine else value
+            return mine
+        if isinstance(mine, Mapping) or isinstance(theirs, Mapping):
+            raise MalformedAnswer(
+                f"{_where(path)} is a count in one answer and an object in another"
+            )
+        try:
+            return str(count(mine) + count(theirs))
+        except MalformedAnswer as error:
+            raise MalformedAnswer(f"{_where(path)}: {error}") from None
+
+
+def _moment(field: str, value: object) -> datetime:
+    if isinstance(value, str):
+        try:
+            return as_utc(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    raise MalformedAnswer(f"{field} {value!r} is not an ISO date-time")
+
+
+def _listed(answer: Mapping[str, Any], field: str) -> list[Any]:
+    """The list in ``field``; absent or null is an empty list."""
+    value = answer.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedAnswer(f"{field} is not a list")
+    return value
+
+
+def _where(path: tuple[str, ...]) -> str:
+    return f"grouping '{path[0]}'" + "".join(f"[{key!r}]" for key in path[1:])

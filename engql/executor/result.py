@@ -1,0 +1,123 @@
+"""A run's answer: per statement the merged answer, its rows and every missing Tweet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from engql import facts
+from engql.diagnostics import Diagnostic
+from engql.executor.rows import columns, long_rows, wide_rows
+from engql.planner import StatementPlan
+
+_LISTED_REASONS = {
+    "unavailable_tweet_ids": "unavailable (deleted or not public)",
+    "unsupported_for_impressions_engagements_tweet_ids": (
+        "no impressions or engagements: older than 90 days"
+    ),
+    "unsupported_for_video_views_tweet_ids": "no video_views: older than 1800 days",
+}
+
+
+def missing_from_answer(plan: StatementPlan, answer: dict[str, Any]) -> dict[str, str]:
+    """Tweets the answer lists as unavailable or unsupported, or leaves out of a grouping
+    keyed by Tweet, each with the reason."""
+    missing: dict[str, str] = {}
+    for key, reason in _LISTED_REASONS.items():
+        for tweet in answer.get(key, ()):
+            missing.setdefault(str(tweet), reason)
+    for name, keys in plan.query.groupings:
+        if keys and keys[0] == facts.TWEET_ID:
+            present = answer.get(name, {})
+            for tweet in plan.query.tweet_ids:
+                if tweet not in present:
+                    missing.setdefault(tweet, "not in the answer")
+    return missing
+
+
+@attrs.frozen
+class RunStats:
+    """How the run went: requests in the plan, attempts sent, retries, 429s, wall time."""
+
+    requests: int
+    sent: int
+    retries: int
+    rate_limited: int
+    seconds: float
+
+
+@attrs.frozen
+class StatementResult:
+    """One statement's merged answer (the API's own shape) and its missing Tweets."""
+
+    plan: StatementPlan
+    answer: dict[str, Any]
+    missing: dict[str, str]
+    """Tweet ID → why it is not (fully) in the answer, in query order."""
+
+    @property
+    def grouping_names(self) -> list[str]:
+        return [name for name, _ in self.plan.query.groupings]
+
+    def _grouping(self, name: str | None) -> tuple[str, tuple[str, ...]]:
+        groupings = self.plan.query.groupings
+        if name is None:
+            return groupings[0]
+        for pair in groupings:
+            if pair[0] == name:
+                return pair
+        raise KeyError(f"no grouping {name!r}; the groupings are {self.grouping_names}")
+
+    def columns(self, grouping: str | None = None, long: bool = False) -> list[str]:
+        _, keys = self._grouping(grouping)
+        return columns(keys, self.plan.query.metrics, long)
+
+    def rows(self, grouping: str | None = None, long: bool = False) -> Iterator[dict[str, Any]]:
+        """One row per combination of the grouping's keys (metrics as columns), or with
+        ``long`` one row per metric value. The first grouping unless one is named."""
+        name, keys = self._grouping(grouping)
+        data = self.answer.get(name, {})
+        metrics = self.plan.query.metrics
+        return long_rows(data, keys, metrics) if long else wide_rows(data, keys, metrics)
+
+    def to_json(self) -> dict[str, Any]:
+        """The merged answer as the API shapes it, plus ``missing``: Tweet ID → reason."""
+        return {**self.answer, "missing": dict(self.missing)}
+
+
+@attrs.frozen
+class Result:
+    """What ``run`` returns: one StatementResult per statement, and the run's figures."""
+
+    statements: tuple[StatementResult, ...]
+    stats: RunStats
+
+    @property
+    def missing(self) -> dict[str, str]:
+        """Every missing Tweet of every statement (the first reason found)."""
+        found: dict[str, str] = {}
+        for statement in self.statements:
+            for tweet, reason in statement.missing.items():
+                found.setdefault(tweet, reason)
+        return found
+
+    def warnings(self) -> list[Diagnostic]:
+        """One W601 per missing Tweet, pointing at where the query (or its file) named it."""
+        found = []
+        for statement in self.statements:
+            origin = statement.plan.query.origin
+            for tweet, reason in statement.missing.items():
+                span = origin.locate(tweet) if origin is not None else None
+                found.append(Diagnostic("W601", f"Tweet {tweet} is missing: {reason}", span))
+        return found
+
+    def to_pandas(self, statement: int = 0, grouping: str | None = None, long: bool = False) -> Any:
+        """The rows as a pandas DataFrame (pandas is optional: install it to use this)."""
+        import pandas  # type: ignore[import-untyped]  # optional: loaded only here
+
+        chosen = self.statements[statement]
+        return pandas.DataFrame(
+            list(chosen.rows(grouping, long)), columns=chosen.columns(grouping, long)
+        )

@@ -1,0 +1,232 @@
+"""Run a plan: workers, one rate gate per credential, retries, unowned Tweets, merging.
+
+Retries live here, not in the transport: every attempt is signed again. 429s wait for
+the minute's reset or ``Retry-After``; 5xx, dropped connections and broken bodies back
+off exponentially with jitter, a bounded number of times; 400, 401 and 403 are final.
+Every Tweet ID that goes in comes out in the answer or in ``missing`` with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+import attrs
+
+from engql.config import Settings
+from engql.executor.limiter import RateGate, WaitHook
+from engql.executor.merge import Merger
+from engql.executor.result import Result, RunStats, StatementResult, missing_from_answer
+from engql.executor.transport import Reply, authorization, check_url, new_pool, send
+from engql.executor.unowned import unowned_ids
+from engql.planner import Plan, Request
+
+RETRYABLE = frozenset({500, 502, 503, 504})
+MAX_RATE_LIMITED = 20
+"""429s one request may meet before the run gives up on it."""
+
+
+@attrs.frozen
+class RunOptions:
+    """How to run a plan; the defaults suit a contract of a few requests a second."""
+
+    concurrency: int = 4
+    rate_limit: int | None = None
+    """Requests a minute per credential when the server sends no rate-limit headers."""
+    on_unowned: str = "fail"
+    """"fail": stop the run and name them; "drop": re-send without them, report them."""
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    insecure: bool = False
+
+
+class RunFailed(Exception):
+    """The run stopped: credentials refused (``kind`` "auth") or Tweets not owned ("unowned")."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+ResponseHook = Callable[[Request, dict[str, Any], Reply], None]
+"""Called after every attempt with the body sent and what came back (for --format raw)."""
+
+
+@attrs.define
+class _Outcome:
+    answer: dict[str, Any] | None = None
+    missing: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.define
+class _Counters:
+    attempts: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def add(self, attempts: int = 0, retries: int = 0, rate_limited: int = 0) -> None:
+        with self.lock:
+            self.attempts += attempts
+            self.retries += retries
+            self.rate_limited += rate_limited
+
+
+class Executor:
+    """Runs plans with one connection pool and one rate gate per credential."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        options: RunOptions | None = None,
+        on_wait: WaitHook | None = None,
+        on_response: ResponseHook | None = None,
+        on_done: Callable[[Request], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.options = options or RunOptions()
+        self._pool = new_pool(self.options.concurrency)
+        self._gates: dict[str, RateGate] = {}
+        self._gates_lock = threading.Lock()
+        self._on_wait = on_wait
+        self._on_response = on_response
+        self._on_done = on_done
+        self._sleep = sleep
+        self._stop = threading.Event()
+
+    def run(self, plan: Plan, done: dict[int, dict[str, Any]] | None = None) -> Result:
+        """Send every request of the plan (but those in ``done``, by position) and merge.
+
+        Raises RunFailed when credentials are refused or, with on_unowned "fail",
+        Tweets are not owned.
+        """
+        started = time.monotonic()
+        requests = plan.requests
+        for request in requests:
+            check_url(request.url, self.options.insecure)
+        counters = _Counters()
+        outcomes: dict[int, _Outcome] = {i: _Outcome(answer) for i, answer in (done or {}).items()}
+        todo = [i for i in range(len(requests)) if i not in outcomes]
+        self._stop.clear()
+        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+            futures: dict[Future[_Outcome], int] = {
+                pool.submit(self._one, requests[i], counters): i for i in todo
+            }
+            try:
+                finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                failure = next((f.exception() for f in finished if f.exception()), None)
+                if failure is not None:
+                    raise failure
+            except BaseException:
+                self._stop.set()
+                for future in futures:
+                    future.cancel()
+                raise
+            for future, index in futures.items():
+                outcomes[index] = future.result()
+        stats = RunStats(
+            requests=len(requests),
+            sent=counters.attempts,
+            retries=counters.retries,
+            rate_limited=counters.rate_limited,
+            seconds=time.monotonic() - started,
+        )
+        return Result(tuple(self._assemble(plan, outcomes)), stats)
+
+    def _assemble(self, plan: Plan, outcomes: dict[int, _Outcome]) -> list[StatementResult]:
+        results = []
+        position = 0
+        for statement in plan.statements:
+            merger = Merger(statement.query.groupings)
+            missing: dict[str, str] = {}
+            for _ in statement.requests:
+                outcome = outcomes[position]
+                position += 1
+                for tweet, reason in outcome.missing.items():
+                    missing.setdefault(tweet, reason)
+                if outcome.answer is not None:
+                    merger.add(outcome.answer)
+            answer = merger.result()
+            for tweet, reason in missing_from_answer(statement, answer).items():
+                missing.setdefault(tweet, reason)
+            ordered = {t: missing[t] for t in statement.query.tweet_ids if t in missing}
+            results.append(StatementResult(statement, answer, ordered))
+        return results
+
+    def _gate(self, auth: str) -> RateGate:
+        key = "app" if auth == "app" and self.settings.bearer_token else "user"
+        with self._gates_lock:
+            if key not in self._gates:
+                self._gates[key] = RateGate(self.options.rate_limit, on_wait=self._on_wait)
+            return self._gates[key]
+
+    def _one(self, request: Request, counters: _Counters) -> _Outcome:
+        body = dict(request.body)
+        outcome = _Outcome()
+        gate = self._gate(request.auth)
+        failures = limited = 0
+        while gate.acquire(self._stop):
+            header = authorization(request.url, request.auth, self.settings)
+            reply = send(self._pool, request.url, json.dumps(body).encode(), header)
+            counters.add(attempts=1)
+            if self._on_response is not None:
+                self._on_response(request, body, reply)
+            gate.update(reply.headers)
+            if reply.status == 200 and reply.broken is None:
+                outcome.answer = reply.body
+                break
+            errors = reply.body.get("errors", []) if isinstance(reply.body, dict) else []
+            if reply.status == 429:
+                gate.refused(reply.headers)
+                limited += 1
+                counters.add(rate_limited=1)
+                if limited > MAX_RATE_LIMITED:
+                    _fail_all(outcome, body, f"rate limited {limited} times")
+                    break
+                continue
+            if reply.status == 403 and (unowned := unowned_ids(errors)):
+                if self.options.on_unowned != "drop":
+                    raise RunFailed(
+                        "unowned", f"Tweets not owned by these credentials: {', '.join(unowned)}"
+                    )
+                for tweet in unowned:
+                    outcome.missing[tweet] = "not owned by these credentials"
+                body["tweet_ids"] = [t for t in body["tweet_ids"] if t not in unowned]
+                if not body["tweet_ids"]:
+                    break
+                continue
+            if reply.status in (401, 403):
+                raise RunFailed("auth", f"{reply.status}: {'; '.join(map(str, errors))}")
+            if reply.status in RETRYABLE or reply.status == 0 or reply.broken:
+                failures += 1
+                why = reply.broken or f"HTTP {reply.status}"
+                if failures >= self.options.max_attempts:
+                    _fail_all(outcome, body, f"failed after {failures} attempts ({why})")
+                    break
+                counters.add(retries=1)
+                self._sleep(self._backoff(failures))
+                continue
+            refusal = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
+            _fail_all(outcome, body, f"request refused ({reply.status}): {refusal}")
+            break
+        if self._on_done is not None:
+            self._on_done(request)
+        return outcome
+
+    def _backoff(self, failures: int) -> float:
+        """Exponential backoff with full jitter."""
+        ceiling = min(self.options.max_delay, self.options.base_delay * 2 ** (failures - 1))
+        return random.uniform(0, ceiling)
+
+
+def _fail_all(outcome: _Outcome, body: dict[str, Any], reason: str) -> None:
+    for tweet in body["tweet_ids"]:
+        outcome.missing.setdefault(tweet, reason)

@@ -1,0 +1,218 @@
+"""``engql run``: compile a file, check the credentials, send, merge, write the answer.
+
+Data goes to stdout (or ``-o``, written atomically); progress, warnings and diagnostics
+to stderr. Exit codes are listed in docs/running.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import threading
+import time
+from typing import IO, Any
+
+from engql.config import ConfigError, Settings, load_settings, missing_for
+from engql.executor.result import Result
+from engql.executor.runner import Executor, RunFailed, RunOptions
+from engql.executor.transport import InsecureURL, Reply
+from engql.planner import Plan, Request
+
+EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_CONFIG, EXIT_REFUSED = 0, 1, 2, 3, 4
+EXIT_PARTIAL, EXIT_GAVE_UP, EXIT_INTERRUPTED = 5, 6, 130
+GIVE_UP_REASONS = ("failed after", "rate limited")
+MAX_MISSING_SHOWN = 20
+
+
+def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
+    """Run a compiled plan as the arguments say; returns the exit code."""
+    if args.concurrency < 1 or (args.rate_limit is not None and args.rate_limit < 1):
+        print("engql: --concurrency and --rate-limit must be at least 1", file=err)
+        return EXIT_USAGE
+    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
+    if args.sandbox:
+        from engql.sandbox.server import Sandbox
+
+        with Sandbox() as sandbox:
+            settings = _sandbox_settings(sandbox)
+            return _run(args, _rebase(plan, sandbox.base_url), settings, fmt, err)
+    try:
+        settings, warnings = load_settings(_flags(args), os.environ)
+    except ConfigError as error:
+        print(f"engql: {error}", file=err)
+        return EXIT_CONFIG
+    for warning in warnings:
+        print(f"engql: warning: {warning}", file=err)
+    return _run(args, _rebase(plan, settings.base_url), settings, fmt, err)
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {"base_url": args.base_url, "profile": args.profile, "rate_limit": args.rate_limit}
+
+
+def _sandbox_settings(sandbox: Any) -> Settings:
+    """The sandbox's own credentials, whatever the environment and profiles say."""
+    c = sandbox.credentials
+    names = (
+        "consumer_key",
+        "consumer_secret",
+        "access_token",
+        "access_token_secret",
+        "bearer_token",
+        "base_url",
+    )
+    return Settings(
+        consumer_key=c.consumer_key,
+        consumer_secret=c.consumer_secret,
+        access_token=c.access_token,
+        access_token_secret=c.access_token_secret,
+        bearer_token=c.bearer_token,
+        base_url=sandbox.base_url,
+        sources=dict.fromkeys(names, "sandbox"),
+    )
+
+
+def _rebase(plan: Plan, base_url: str) -> Plan:
+    """The plan with every URL on ``base_url`` (the plan was compiled before it was known)."""
+    import attrs
+
+    def moved(request: Request) -> Request:
+        path = request.url[request.url.index("/insights/") :]
+        return attrs.evolve(request, url=base_url.rstrip("/") + path)
+
+    statements = tuple(
+        attrs.evolve(s, requests=tuple(moved(r) for r in s.requests)) for s in plan.statements
+    )
+    return attrs.evolve(plan, statements=statements)
+
+
+def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err: IO[str]) -> int:
+    needed = sorted({n for s in plan.statements for n in missing_for(settings, s.auth)})
+    if args.dry_run:
+        _dry_run(plan, settings, err)
+        return EXIT_OK
+    if needed:
+        print(
+            f"engql: credentials missing for this query: set {', '.join(needed)} "
+            "(or use a profile: engql configure)",
+            file=err,
+        )
+        return EXIT_CONFIG
+    if args.verbose:
+        for line in settings.describe():
+            print(f"engql: {line}", file=err)
+    out = io.StringIO() if args.output else sys.stdout
+    raw_lock = threading.Lock()
+
+    def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
+        if fmt == "raw":
+            line = json.dumps(_raw_line(request, body, reply))
+            with raw_lock:
+                out.write(line + "\n")
+        if args.verbose:
+            print(
+                f"engql: {request.endpoint} batch {request.batch} window {request.window}: "
+                f"{reply.status or reply.broken}",
+                file=err,
+            )
+
+    def on_wait(seconds: float, until: float) -> None:
+        if seconds >= 3:
+            resume = time.strftime("%H:%M:%S", time.localtime(until))
+            print(f"engql: rate limited, resuming at {resume}", file=err)
+
+    options = RunOptions(
+        concurrency=args.concurrency,
+        rate_limit=args.rate_limit or settings.rate_limit,
+        on_unowned=args.on_unowned,
+        insecure=args.insecure,
+    )
+    executor = Executor(settings, options, on_wait=on_wait, on_response=on_response)
+    try:
+        result = executor.run(plan)
+    except InsecureURL as error:
+        print(f"engql: {error}", file=err)
+        return EXIT_USAGE
+    except RunFailed as failed:
+        print(f"engql: refused: {failed.message}", file=err)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("engql: interrupted", file=err)
+        return EXIT_INTERRUPTED
+    if fmt != "raw":
+        from engql.output import write_result
+
+        write_result(result, fmt, out, args.grouping, args.long)
+    if args.output:
+        from engql.cli import write_atomically
+
+        assert isinstance(out, io.StringIO)
+        write_atomically(args.output, out.getvalue())
+    return _report(result, err)
+
+
+def _report(result: Result, err: IO[str]) -> int:
+    warnings = result.warnings()
+    for warning in warnings[:MAX_MISSING_SHOWN]:
+        print(warning.render(), file=err)
+    if len(warnings) > MAX_MISSING_SHOWN:
+        print(
+            f"engql: {len(warnings) - MAX_MISSING_SHOWN:,} more Tweets are missing "
+            "(--format json lists them all)",
+            file=err,
+        )
+    stats = result.stats
+    print(
+        f"engql: {stats.requests:,} requests, {stats.sent:,} sent, {stats.retries} retried, "
+        f"{stats.rate_limited} rate limited, {stats.seconds:.1f} s",
+        file=err,
+    )
+    reasons = result.missing.values()
+    if any(r.startswith(GIVE_UP_REASONS) for r in reasons):
+        return EXIT_GAVE_UP
+    return EXIT_PARTIAL if warnings else EXIT_OK
+
+
+def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    answer: Any = reply.body
+    if answer is None:
+        answer = reply.raw.decode("utf-8", "replace")
+    return {
+        "request": {
+            "endpoint": request.endpoint,
+            "url": request.url,
+            "auth": request.auth,
+            "batch": request.batch,
+            "window": request.window,
+            "body": body,
+        },
+        "status": reply.status,
+        "broken": reply.broken,
+        "response": answer,
+    }
+
+
+def _dry_run(plan: Plan, settings: Settings, err: IO[str]) -> None:
+    from engql.explain import explain_plan
+
+    for request in plan.requests:
+        kind = "Bearer" if request.auth == "app" and settings.bearer_token else "OAuth 1.0a"
+        print(
+            json.dumps(
+                {
+                    "url": request.url,
+                    "auth": request.auth,
+                    "headers": {
+                        "Authorization": f"{kind} <redacted>",
+                        "Accept-Encoding": "gzip",
+                        "Content-Type": "application/json",
+                    },
+                    "body": request.body,
+                }
+            ),
+            file=sys.stdout,
+        )
+    print(explain_plan(plan, settings.rate_limit or 60), file=err)
