@@ -161,6 +161,9 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
         help="requests a minute when the server sends no limit headers",
     )
     run.add_argument("--on-unowned", choices=("fail", "drop"), default="fail")
+    run.add_argument(
+        "--resume", metavar="DIR", help="keep a run directory; a rerun sends only what is left"
+    )
     run.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
     run.add_argument("--verbose", action="store_true")
     run.add_argument("--no-progress", action="store_true")

@@ -16,6 +16,7 @@ import time
 from typing import IO, Any
 
 from engql.config import ConfigError, Settings, load_settings, missing_for
+from engql.executor.journal import Journal, PlanChanged
 from engql.executor.result import Result
 from engql.executor.runner import Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
@@ -124,15 +125,29 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
             resume = time.strftime("%H:%M:%S", time.localtime(until))
             print(f"engql: rate limited, resuming at {resume}", file=err)
 
+    journal = None
+    if args.resume:
+        try:
+            journal = Journal(args.resume, plan)
+        except (PlanChanged, OSError) as error:
+            print(f"engql: --resume: {error}", file=err)
+            return EXIT_USAGE
+    progress = _progress_bar(len(plan.requests), err, args.no_progress)
     options = RunOptions(
         concurrency=args.concurrency,
         rate_limit=args.rate_limit or settings.rate_limit,
         on_unowned=args.on_unowned,
         insecure=args.insecure,
     )
-    executor = Executor(settings, options, on_wait=on_wait, on_response=on_response)
+    executor = Executor(
+        settings,
+        options,
+        on_wait=on_wait,
+        on_response=on_response,
+        on_done=(lambda request: progress.update(1)) if progress is not None else None,
+    )
     try:
-        result = executor.run(plan)
+        result = executor.run(plan, journal)
     except InsecureURL as error:
         print(f"engql: {error}", file=err)
         return EXIT_USAGE
@@ -140,8 +155,12 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
         print(f"engql: refused: {failed.message}", file=err)
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        print("engql: interrupted", file=err)
+        kept = f"; rerun with --resume {args.resume} to finish" if args.resume else ""
+        print(f"engql: interrupted{kept}", file=err)
         return EXIT_INTERRUPTED
+    finally:
+        if progress is not None:
+            progress.close()
     if fmt != "raw":
         from engql.output import write_result
 
@@ -152,6 +171,15 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
         assert isinstance(out, io.StringIO)
         write_atomically(args.output, out.getvalue())
     return _report(result, err)
+
+
+def _progress_bar(total: int, err: IO[str], hidden: bool) -> Any:
+    """A bar over requests on a terminal; none when stderr is not one or when asked."""
+    if hidden or total < 2 or not err.isatty():
+        return None
+    from tqdm import tqdm  # type: ignore[import-untyped]  # loaded only for a terminal run
+
+    return tqdm(total=total, unit="request", file=err, leave=False)
 
 
 def _report(result: Result, err: IO[str]) -> int:

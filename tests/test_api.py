@@ -16,10 +16,12 @@ QUERY = "select favorites from totals where tweet in (697506383516729344) -- one
 
 def test_exports_are_small_and_stable() -> None:
     assert set(engql.__all__) == {
+        "Client",
         "Diagnostic",
         "EngqlError",
         "Plan",
         "Request",
+        "Result",
         "StatementPlan",
         "Window",
         "check",

@@ -35,7 +35,6 @@ ID_LIST_FIELDS = (
 UNAVAILABLE = "{count} Tweet ID(s) are unavailable"
 """The real server's note for unavailable Tweets (engagement-api.md §5.3)."""
 _UNAVAILABLE_NOTE = re.compile(r"[0-9]+ Tweet ID\(s\) are unavailable")
-_COUNT = re.compile(r"-?[0-9]+")
 
 
 class MalformedAnswer(ValueError):
@@ -44,10 +43,14 @@ class MalformedAnswer(ValueError):
 
 def count(value: object) -> int:
     """A count as the API writes it: a decimal string (or an integer), maybe negative."""
+    if type(value) is str and value.isdigit() and value.isascii():  # by far the most common
+        return int(value)
     if type(value) is int:
         return value
-    if isinstance(value, str) and _COUNT.fullmatch(value):
-        return int(value)
+    if isinstance(value, str) and value[:1] == "-":
+        digits = value[1:]
+        if digits.isdigit() and digits.isascii():
+            return int(value)
     raise MalformedAnswer(f"{value!r} is not a count (a decimal integer)")
 
 
@@ -158,16 +161,25 @@ class Merger:
                 mine.update(theirs)
                 return mine
             for key, value in theirs.items():
-                mine[key] = self._merged(mine[key], value, (*path, key)) if key in mine else value
+                if key not in mine:
+                    mine[key] = value
+                elif type(value) is str and type(mine[key]) is str:  # two counts, most often
+                    mine[key] = _sum(mine[key], value, (*path, key))
+                else:
+                    mine[key] = self._merged(mine[key], value, (*path, key))
             return mine
         if isinstance(mine, Mapping) or isinstance(theirs, Mapping):
             raise MalformedAnswer(
                 f"{_where(path)} is a count in one answer and an object in another"
             )
-        try:
-            return str(count(mine) + count(theirs))
-        except MalformedAnswer as error:
-            raise MalformedAnswer(f"{_where(path)}: {error}") from None
+        return _sum(mine, theirs, path)
+
+
+def _sum(mine: object, theirs: object, path: tuple[str, ...]) -> str:
+    try:
+        return str(count(mine) + count(theirs))
+    except MalformedAnswer as error:
+        raise MalformedAnswer(f"{_where(path)}: {error}") from None
 
 
 def _moment(field: str, value: object) -> datetime:

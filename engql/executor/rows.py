@@ -17,7 +17,8 @@ metric can be named).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from engql import facts
@@ -82,50 +83,63 @@ def _key_columns(keys: Sequence[str]) -> list[str]:
 
 def _pivot(grouping: Mapping[str, Any], keys: Sequence[str]) -> dict[Labels, dict[str, int]]:
     """Key-column labels → metric → count."""
-    at = _positions(keys)
+    last = len(keys) - 1
     metric_at = list(keys).index(facts.ENGAGEMENT_TYPE)
+    pick = _picker(keys)
     table: dict[Labels, dict[str, int]] = {}
-    for path, leaf in _leaves(grouping, len(keys), ()):
-        labels = tuple(path[i] for i in at)
-        by_metric = table.get(labels)
-        if by_metric is None:
-            by_metric = table[labels] = {}
-        by_metric[path[metric_at]] = _count(leaf, path)
+    for path, node in _parents(grouping, last, ()):
+        try:
+            if metric_at == last:  # the object is one row: metric → count
+                table[pick(path)] = {metric: count(value) for metric, value in node.items()}
+                continue
+            metric = path[metric_at]
+            for label, value in node.items():
+                labels = pick((*path, label))
+                by_metric = table.get(labels)
+                if by_metric is None:
+                    by_metric = table[labels] = {}
+                by_metric[metric] = count(value)
+        except MalformedAnswer as error:
+            raise MalformedAnswer(f"under {list(path)}: {error}") from None
     return table
 
 
 def _counts(grouping: Mapping[str, Any], keys: Sequence[str]) -> dict[Labels, int]:
     """Key-column labels → count, for a grouping without engagement.type."""
-    at = _positions(keys)
-    return {
-        tuple(path[i] for i in at): _count(leaf, path)
-        for path, leaf in _leaves(grouping, len(keys), ())
-    }
+    pick = _picker(keys)
+    table: dict[Labels, int] = {}
+    for path, node in _parents(grouping, len(keys) - 1, ()):
+        try:
+            for label, value in node.items():
+                table[pick((*path, label))] = count(value)
+        except MalformedAnswer as error:
+            raise MalformedAnswer(f"under {list(path)}: {error}") from None
+    return table
 
 
-def _positions(keys: Sequence[str]) -> list[int]:
-    """Where each key column's label sits in a path through the grouping."""
+def _picker(keys: Sequence[str]) -> Callable[[Labels], Labels]:
+    """A path through the grouping (from the root) → its key-column labels, in order."""
     order = list(keys)
-    return [order.index(key) for key, _ in KEY_COLUMNS if key in order]
+    at = [order.index(key) for key, _ in KEY_COLUMNS if key in order]
+    if len(at) == 1:
+        only = at[0]
+        return lambda path: (path[only],)
+    if not at:
+        return lambda path: ()
+    pick: Callable[[Labels], Labels] = itemgetter(*at)
+    return pick
 
 
-def _leaves(node: Any, depth: int, path: Labels) -> Iterator[tuple[Labels, Any]]:
-    """(labels from the root, leaf) of every leaf ``depth`` levels down."""
+def _parents(node: Any, depth: int, path: Labels) -> Iterator[tuple[Labels, Mapping[str, Any]]]:
+    """(labels from the root, object) of every object ``depth`` levels down: the
+    innermost objects, whose values are counts, when ``depth`` is one less than the keys."""
     if not isinstance(node, Mapping):
         raise MalformedAnswer(f"at {list(path)}: expected an object, found {node!r}")
-    if depth == 1:
-        for label, leaf in node.items():
-            yield (*path, label), leaf
+    if depth == 0:
+        yield path, node
         return
     for label, child in node.items():
-        yield from _leaves(child, depth - 1, (*path, label))
-
-
-def _count(leaf: Any, path: Labels) -> int:
-    try:
-        return count(leaf)
-    except MalformedAnswer as error:
-        raise MalformedAnswer(f"at {list(path)}: {error}") from None
+        yield from _parents(child, depth - 1, (*path, label))
 
 
 def _sorted(table: dict[Labels, _T], keys: Sequence[str]) -> list[tuple[Labels, _T]]:

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from engql.config import Settings
+from engql.executor.journal import Journal
 from engql.executor.limiter import RateGate, WaitHook
 from engql.executor.merge import Merger
 from engql.executor.result import Result, RunStats, StatementResult, missing_from_answer
@@ -102,8 +103,8 @@ class Executor:
         self._sleep = sleep
         self._stop = threading.Event()
 
-    def run(self, plan: Plan, done: dict[int, dict[str, Any]] | None = None) -> Result:
-        """Send every request of the plan (but those in ``done``, by position) and merge.
+    def run(self, plan: Plan, journal: Journal | None = None) -> Result:
+        """Send every request of the plan (but those the journal has) and merge.
 
         Raises RunFailed when credentials are refused or, with on_unowned "fail",
         Tweets are not owned.
@@ -113,12 +114,13 @@ class Executor:
         for request in requests:
             check_url(request.url, self.options.insecure)
         counters = _Counters()
-        outcomes: dict[int, _Outcome] = {i: _Outcome(answer) for i, answer in (done or {}).items()}
+        done = journal.finished() if journal is not None else {}
+        outcomes = {i: _Outcome(e["answer"], e["missing"]) for i, e in done.items()}
         todo = [i for i in range(len(requests)) if i not in outcomes]
         self._stop.clear()
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
             futures: dict[Future[_Outcome], int] = {
-                pool.submit(self._one, requests[i], counters): i for i in todo
+                pool.submit(self._one, i, requests[i], counters, journal): i for i in todo
             }
             try:
                 finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
@@ -168,7 +170,9 @@ class Executor:
                 self._gates[key] = RateGate(self.options.rate_limit, on_wait=self._on_wait)
             return self._gates[key]
 
-    def _one(self, request: Request, counters: _Counters) -> _Outcome:
+    def _one(
+        self, index: int, request: Request, counters: _Counters, journal: Journal | None
+    ) -> _Outcome:
         body = dict(request.body)
         outcome = _Outcome()
         gate = self._gate(request.auth)
@@ -217,6 +221,11 @@ class Executor:
             refusal = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
             _fail_all(outcome, body, f"request refused ({reply.status}): {refusal}")
             break
+        else:
+            return outcome  # the run stopped before this request finished: not journalled
+        # Failed requests are not journalled either: a resumed run tries them again.
+        if journal is not None and (outcome.answer is not None or not body["tweet_ids"]):
+            journal.record(index, outcome.answer, outcome.missing)
         if self._on_done is not None:
             self._on_done(request)
         return outcome
