@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from typing import IO, Any, NoReturn
@@ -306,7 +305,10 @@ def run_fmt(args: argparse.Namespace) -> int:
                 status = EXIT_QUERY
         elif args.write and path != "-":
             if formatted != source.text:
-                write_atomically(path, formatted)
+                from engql.atomic import atomic_file
+
+                with atomic_file(path) as out:
+                    out.write(formatted)
         else:
             sys.stdout.write(formatted)
     return status
@@ -365,21 +367,6 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 def _ids(text: str) -> list[str]:
     return text.replace(",", " ").split()
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Replace a file's content so a reader sees the old or the new text, never half."""
-    folder, name = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, os.stat(path).st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from engql.executor.result import Result, StatementResult
+from engql.planner import StatementPlan
 
 FORMATS = ("table", "json", "jsonl", "csv", "raw")
 
@@ -43,6 +44,8 @@ def _named(statement: StatementResult, grouping: str | None) -> str | None:
 
 def _rows(result: Result, grouping: str | None, long: bool) -> Iterator[dict[str, Any]]:
     for index, statement in enumerate(result.statements):
+        if statement.streamed:
+            continue
         for row in statement.rows(_named(statement, grouping), long):
             yield {"statement": index, **row} if _several(result) else row
 
@@ -51,6 +54,8 @@ def _write_csv(result: Result, out: IO[str], grouping: str | None, long: bool) -
     """Tweet IDs are written as ="…" so spreadsheets keep all 19 digits as text."""
     writer = csv.writer(out, lineterminator="\n")
     for index, statement in enumerate(result.statements):
+        if statement.streamed:
+            continue
         name = _named(statement, grouping)
         header = statement.columns(name, long)
         if _several(result):
@@ -82,3 +87,35 @@ def _write_table(result: Result, out: IO[str], grouping: str | None, long: bool)
         out.write(table + "\n")
         if index + 1 < len(result.statements):
             out.write("\n")
+
+
+class RowStream:
+    """Rows written batch by batch while a streamed run goes (jsonl, or csv for one
+    statement): nothing of the answer is kept once its rows are out."""
+
+    def __init__(
+        self, fmt: str, out: IO[str], statements: int, grouping: str | None, long: bool
+    ) -> None:
+        self._fmt, self._out, self._grouping, self._long = fmt, out, grouping, long
+        self._several = statements > 1
+        self._writer = csv.writer(out, lineterminator="\n")
+        self._headed: set[int] = set()
+
+    @staticmethod
+    def can_stream(fmt: str, statements: int) -> bool:
+        return fmt == "jsonl" or (fmt == "csv" and statements == 1)
+
+    def write_batch(self, plan: StatementPlan, answer: dict[str, Any]) -> None:
+        part = StatementResult(plan, answer, {})
+        name = _named(part, self._grouping)
+        number = plan.query.index
+        if self._fmt == "csv":
+            if number not in self._headed:
+                self._headed.add(number)
+                self._writer.writerow(part.columns(name, self._long))
+            for row in part.rows(name, self._long):
+                self._writer.writerow([f'="{v}"' if k == "tweet_id" else v for k, v in row.items()])
+            return
+        for row in part.rows(name, self._long):
+            line = {"statement": number, **row} if self._several else row
+            self._out.write(json.dumps(line) + "\n")

@@ -7,7 +7,7 @@ to stderr. Exit codes are listed in docs/running.md.
 from __future__ import annotations
 
 import argparse
-import io
+import contextlib
 import json
 import os
 import sys
@@ -15,11 +15,13 @@ import threading
 import time
 from typing import IO, Any
 
+from engql.atomic import atomic_file
 from engql.config import ConfigError, Settings, load_settings, missing_for
 from engql.executor.journal import Journal, PlanChanged
 from engql.executor.result import Result
 from engql.executor.runner import Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
+from engql.output import RowStream, write_result
 from engql.planner import Plan, Request
 
 EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_CONFIG, EXIT_REFUSED = 0, 1, 2, 3, 4
@@ -105,7 +107,15 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     if args.verbose:
         for line in settings.describe():
             print(f"engql: {line}", file=err)
-    out = io.StringIO() if args.output else sys.stdout
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
+        return _execute(args, plan, settings, fmt, err, out)
+
+
+def _execute(
+    args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err: IO[str], out: IO[str]
+) -> int:
+    """Run and write to ``out``; an exception (or Ctrl-C) leaves no half-written -o file."""
     raw_lock = threading.Lock()
 
     def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
@@ -146,8 +156,11 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
         on_response=on_response,
         on_done=(lambda request: progress.update(1)) if progress is not None else None,
     )
+    stream = None
+    if RowStream.can_stream(fmt, len(plan.statements)):
+        stream = RowStream(fmt, out, len(plan.statements), args.grouping, args.long)
     try:
-        result = executor.run(plan, journal)
+        result = executor.run(plan, journal, stream.write_batch if stream else None)
     except InsecureURL as error:
         print(f"engql: {error}", file=err)
         return EXIT_USAGE
@@ -162,14 +175,7 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
         if progress is not None:
             progress.close()
     if fmt != "raw":
-        from engql.output import write_result
-
         write_result(result, fmt, out, args.grouping, args.long)
-    if args.output:
-        from engql.cli import write_atomically
-
-        assert isinstance(out, io.StringIO)
-        write_atomically(args.output, out.getvalue())
     return _report(result, err)
 
 

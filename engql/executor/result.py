@@ -21,9 +21,12 @@ _LISTED_REASONS = {
 }
 
 
-def missing_from_answer(plan: StatementPlan, answer: dict[str, Any]) -> dict[str, str]:
+def missing_from_answer(
+    plan: StatementPlan, answer: dict[str, Any], tweets: list[str] | None = None
+) -> dict[str, str]:
     """Tweets the answer lists as unavailable or unsupported, or leaves out of a grouping
-    keyed by Tweet, each with the reason."""
+    keyed by Tweet, each with the reason; ``tweets`` (default: the statement's) are the
+    ones the answer should hold."""
     missing: dict[str, str] = {}
     for key, reason in _LISTED_REASONS.items():
         for tweet in answer.get(key, ()):
@@ -31,7 +34,7 @@ def missing_from_answer(plan: StatementPlan, answer: dict[str, Any]) -> dict[str
     for name, keys in plan.query.groupings:
         if keys and keys[0] == facts.TWEET_ID:
             present = answer.get(name, {})
-            for tweet in plan.query.tweet_ids:
+            for tweet in plan.query.tweet_ids if tweets is None else tweets:
                 if tweet not in present:
                     missing.setdefault(tweet, "not in the answer")
     return missing
@@ -56,6 +59,8 @@ class StatementResult:
     answer: dict[str, Any]
     missing: dict[str, str]
     """Tweet ID → why it is not (fully) in the answer, in query order."""
+    streamed: bool = False
+    """The answer went batch by batch to the run's output and is not kept here."""
 
     @property
     def grouping_names(self) -> list[str]:

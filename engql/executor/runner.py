@@ -13,11 +13,12 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
 import attrs
 
+from engql import facts
 from engql.config import Settings
 from engql.executor.journal import Journal
 from engql.executor.limiter import RateGate, WaitHook
@@ -25,7 +26,7 @@ from engql.executor.merge import Merger
 from engql.executor.result import Result, RunStats, StatementResult, missing_from_answer
 from engql.executor.transport import Reply, authorization, check_url, new_pool, send
 from engql.executor.unowned import unowned_ids
-from engql.planner import Plan, Request
+from engql.planner import Plan, Request, StatementPlan
 
 RETRYABLE = frozenset({500, 502, 503, 504})
 MAX_RATE_LIMITED = 20
@@ -103,11 +104,16 @@ class Executor:
         self._sleep = sleep
         self._stop = threading.Event()
 
-    def run(self, plan: Plan, journal: Journal | None = None) -> Result:
+    def run(
+        self, plan: Plan, journal: Journal | None = None, on_batch: BatchHook | None = None
+    ) -> Result:
         """Send every request of the plan (but those the journal has) and merge.
 
-        Raises RunFailed when credentials are refused or, with on_unowned "fail",
-        Tweets are not owned.
+        With ``on_batch``, statements whose groupings all start with ``tweet.id`` are
+        streamed: each batch's merged answer goes to the hook as soon as all its windows
+        are in, and is not kept (their StatementResult holds the missing Tweets only), so
+        memory does not grow with the number of Tweets. Raises RunFailed when credentials
+        are refused or, with on_unowned "fail", Tweets are not owned.
         """
         started = time.monotonic()
         requests = plan.requests
@@ -118,22 +124,25 @@ class Executor:
         outcomes = {i: _Outcome(e["answer"], e["missing"]) for i, e in done.items()}
         todo = [i for i in range(len(requests)) if i not in outcomes]
         self._stop.clear()
+        streams = _Streams(plan, on_batch) if on_batch is not None else None
+        if streams is not None:
+            for index in list(outcomes):
+                streams.arrived(index, outcomes)
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
             futures: dict[Future[_Outcome], int] = {
                 pool.submit(self._one, i, requests[i], counters, journal): i for i in todo
             }
             try:
-                finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                failure = next((f.exception() for f in finished if f.exception()), None)
-                if failure is not None:
-                    raise failure
+                for future in as_completed(futures):
+                    index = futures[future]
+                    outcomes[index] = future.result()
+                    if streams is not None:
+                        streams.arrived(index, outcomes)
             except BaseException:
                 self._stop.set()
                 for future in futures:
                     future.cancel()
                 raise
-            for future, index in futures.items():
-                outcomes[index] = future.result()
         stats = RunStats(
             requests=len(requests),
             sent=counters.attempts,
@@ -141,27 +150,8 @@ class Executor:
             rate_limited=counters.rate_limited,
             seconds=time.monotonic() - started,
         )
-        return Result(tuple(self._assemble(plan, outcomes)), stats)
-
-    def _assemble(self, plan: Plan, outcomes: dict[int, _Outcome]) -> list[StatementResult]:
-        results = []
-        position = 0
-        for statement in plan.statements:
-            merger = Merger(statement.query.groupings)
-            missing: dict[str, str] = {}
-            for _ in statement.requests:
-                outcome = outcomes[position]
-                position += 1
-                for tweet, reason in outcome.missing.items():
-                    missing.setdefault(tweet, reason)
-                if outcome.answer is not None:
-                    merger.add(outcome.answer)
-            answer = merger.result()
-            for tweet, reason in missing_from_answer(statement, answer).items():
-                missing.setdefault(tweet, reason)
-            ordered = {t: missing[t] for t in statement.query.tweet_ids if t in missing}
-            results.append(StatementResult(statement, answer, ordered))
-        return results
+        streamed = streams.missing if streams is not None else {}
+        return Result(tuple(_assemble(plan, outcomes, streamed)), stats)
 
     def _gate(self, auth: str) -> RateGate:
         key = "app" if auth == "app" and self.settings.bearer_token else "user"
@@ -234,6 +224,94 @@ class Executor:
         """Exponential backoff with full jitter."""
         ceiling = min(self.options.max_delay, self.options.base_delay * 2 ** (failures - 1))
         return random.uniform(0, ceiling)
+
+
+BatchHook = Callable[[StatementPlan, dict[str, Any]], None]
+"""Receives a streamed statement's merged answer for one batch of Tweets."""
+
+
+def _merged(
+    plan: StatementPlan, outcomes: list[_Outcome], tweets: list[str] | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The merged answer of some requests of a statement, and their missing Tweets."""
+    merger = Merger(plan.query.groupings)
+    missing: dict[str, str] = {}
+    for outcome in outcomes:
+        for tweet, reason in outcome.missing.items():
+            missing.setdefault(tweet, reason)
+        if outcome.answer is not None:
+            merger.add(outcome.answer)
+    answer = merger.result()
+    for tweet, reason in missing_from_answer(plan, answer, tweets).items():
+        missing.setdefault(tweet, reason)
+    return answer, missing
+
+
+def _assemble(
+    plan: Plan, outcomes: dict[int, _Outcome], streamed: dict[int, dict[str, str]]
+) -> list[StatementResult]:
+    results = []
+    position = 0
+    for number, statement in enumerate(plan.statements):
+        indexes = range(position, position + len(statement.requests))
+        position += len(statement.requests)
+        answer: dict[str, Any] = {}
+        if number in streamed:
+            missing = streamed[number]
+        else:
+            answer, missing = _merged(statement, [outcomes[i] for i in indexes], None)
+        ordered = {t: missing[t] for t in statement.query.tweet_ids if t in missing}
+        results.append(StatementResult(statement, answer, ordered, streamed=number in streamed))
+    return results
+
+
+class _Streams:
+    """Hands each finished batch of a streamed statement to the hook, then forgets it.
+
+    Batches go out in plan order, so the output does not depend on which worker was
+    fastest; a finished batch waits only for the earlier ones still in flight.
+    """
+
+    def __init__(self, plan: Plan, hook: BatchHook) -> None:
+        self._hook = hook
+        self._where: dict[int, tuple[int, int]] = {}
+        self._batches: dict[tuple[int, int], list[int]] = {}
+        self._tweets: dict[tuple[int, int], list[str]] = {}
+        self._ready: dict[tuple[int, int], dict[str, Any]] = {}
+        self._next: dict[int, int] = {}
+        self.missing: dict[int, dict[str, str]] = {}
+        position = 0
+        for number, statement in enumerate(plan.statements):
+            keys = [keys for _, keys in statement.query.groupings]
+            streaming = all(k and k[0] == facts.TWEET_ID for k in keys)
+            for request in statement.requests:
+                if streaming:
+                    where = (number, request.batch)
+                    self._where[position] = where
+                    self._batches.setdefault(where, []).append(position)
+                    self._tweets[where] = request.tweet_ids
+                position += 1
+            if streaming:
+                self.missing[number] = {}
+                self._next[number] = 0
+        self._plans = plan.statements
+
+    def arrived(self, index: int, outcomes: dict[int, _Outcome]) -> None:
+        where = self._where.get(index)
+        if where is None:
+            return
+        members = self._batches[where]
+        if not all(i in outcomes for i in members):
+            return
+        statement = self._plans[where[0]]
+        tweets = self._tweets.pop(where)
+        answer, missing = _merged(statement, [outcomes.pop(i) for i in members], tweets)
+        self.missing[where[0]].update(missing)
+        self._ready[where] = answer
+        number = where[0]
+        while (number, self._next[number]) in self._ready:
+            self._hook(statement, self._ready.pop((number, self._next[number])))
+            self._next[number] += 1
 
 
 def _fail_all(outcome: _Outcome, body: dict[str, Any], reason: str) -> None:

@@ -248,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_POST(self) -> None:
+        """Answer one request; it is logged before the answer leaves, so a client that
+        reads the log after its answer always finds the request there."""
         state = self.server.state
         number = state.next_number()
         started = time.monotonic()
@@ -264,7 +266,6 @@ class _Handler(BaseHTTPRequestHandler):
             reply = _Answer(200, None)
         else:
             reply = self._answer(state, body_bytes, decoded)
-        self._send(reply, fault)
         identity = reply.identity
         errors = reply.body.get("errors", ()) if isinstance(reply.body, dict) else ()
         state.log.add(
@@ -284,6 +285,8 @@ class _Handler(BaseHTTPRequestHandler):
             who = f"{identity.kind}:{identity.credential}" if identity else "-"
             shown = fault.value if fault else reply.status
             print(f"#{number} POST {self.path} {who} {shown} {took:.0f} ms", file=state.echo)
+            state.echo.flush()
+        self._send(reply, fault)
 
     def do_GET(self) -> None:
         self._send(_Answer(405, {"errors": ["The Engagement API takes POST requests"]}), None)
