@@ -27,6 +27,8 @@ from engql.planner import Plan, Request
 EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_CONFIG, EXIT_REFUSED = 0, 1, 2, 3, 4
 EXIT_PARTIAL, EXIT_GAVE_UP, EXIT_INTERRUPTED = 5, 6, 130
 GIVE_UP_REASONS = ("failed after", "rate limited")
+NOTHING_TO_KEEP = frozenset({EXIT_USAGE, EXIT_REFUSED, EXIT_INTERRUPTED})
+"""Exit codes of runs without an answer: an -o file is left as it was."""
 MAX_MISSING_SHOWN = 20
 
 
@@ -107,9 +109,29 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     if args.verbose:
         for line in settings.describe():
             print(f"engql: {line}", file=err)
-    with contextlib.ExitStack() as stack:
-        out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
-        return _execute(args, plan, settings, fmt, err, out)
+    names = sorted({name for s in plan.statements for name, _ in s.query.groupings})
+    if args.grouping and args.grouping not in names:
+        print(
+            f"engql: --grouping {args.grouping!r}: the groupings are {', '.join(names)}", file=err
+        )
+        return EXIT_USAGE
+    try:
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
+            code = _execute(args, plan, settings, fmt, err, out)
+            if code in NOTHING_TO_KEEP:
+                raise _Discarded(code)
+            return code
+    except _Discarded as discarded:
+        return discarded.code
+
+
+class _Discarded(Exception):
+    """A run that produced no answer: -o keeps the file it had."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def _execute(
@@ -126,7 +148,7 @@ def _execute(
         if args.verbose:
             print(
                 f"engql: {request.endpoint} batch {request.batch} window {request.window}: "
-                f"{reply.status or reply.broken}",
+                f"{reply.broken or reply.status}",
                 file=err,
             )
 

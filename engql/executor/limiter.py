@@ -31,6 +31,7 @@ class RateGate:
         self._cond = threading.Condition()
         self._remaining: int | None = per_minute
         self._reset: float | None = None
+        self._announced: float | None = None
 
     def acquire(self, stop: threading.Event | None = None) -> bool:
         """Block until a request may be sent, and count it; False when ``stop`` is set."""
@@ -47,7 +48,8 @@ class RateGate:
                     return True
                 assert self._reset is not None
                 delay = self._reset - now
-                if self._on_wait is not None:
+                if self._on_wait is not None and self._announced != self._reset:
+                    self._announced = self._reset
                     self._on_wait(delay, self._reset)
                 self._cond.wait(min(delay, 0.5))
             return False

@@ -6,3 +6,9 @@ Modules: ``rules`` (request bodies to a parsed request or the API's error string
 ``data`` (synthetic counts), ``responses`` (answer bodies), ``auth`` (credentials and
 signatures), ``server`` (HTTP, rate limits, faults, the request log, ``Sandbox``).
 """
+
+from engql.sandbox.auth import Credentials
+from engql.sandbox.faults import Fault, FaultPlan
+from engql.sandbox.server import LoggedRequest, Sandbox
+
+__all__ = ["Credentials", "Fault", "FaultPlan", "LoggedRequest", "Sandbox"]

@@ -16,6 +16,7 @@ from engql.sandbox.server import Sandbox
 
 @pytest.fixture
 def engql_sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
+    """Make running sandboxes with any Sandbox(...) options; all stop after the test."""
     started: list[Sandbox] = []
 
     def make(**options: Any) -> Sandbox:
@@ -30,4 +31,5 @@ def engql_sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
 
 @pytest.fixture
 def engql_sandbox(engql_sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    """A running sandbox with default settings: ``api.base_url``, ``api.credentials``."""
     return engql_sandbox_factory()

@@ -30,12 +30,15 @@ from engql.sandbox.ratelimit import Allowance, MinuteLimiter
 from engql.sandbox.responses import answer
 from engql.sandbox.rules import ParsedRequest, parse_request
 
+BODY_PROBLEM = "the request body needs a Content-Length (no chunked encoding) of at most 1 MiB"
 GZIP_REQUIRED = (
     "This request requires gzip compression. Retry the request after setting "
     "'Accept-Encoding' header in the request to 'gzip'."
 )
 """The 406 text of Part B §4.1, word for word."""
 MAX_BODY_BYTES = 1024 * 1024
+POLL_SECONDS = 0.05
+"""How often the serving loop looks for a stop: stopping a sandbox takes about this long."""
 
 
 @attrs.frozen
@@ -132,6 +135,8 @@ class Sandbox:
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"the sandbox serves on loopback only, not on {host!r}")
+        if latency_ms < 0:
+            raise ValueError("the latency cannot be negative")
         credentials = credentials or Credentials.generate(seed)
         if isinstance(unowned, Mapping):
             by_user = {user: _id_set(ids) for user, ids in unowned.items()}
@@ -174,7 +179,10 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="engql-sandbox", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_SECONDS},
+            name="engql-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -182,7 +190,7 @@ class Sandbox:
     def serve_forever(self) -> None:
         """Serve on this thread until interrupted (``engql sandbox``)."""
         try:
-            self._server.serve_forever()
+            self._server.serve_forever(poll_interval=POLL_SECONDS)
         finally:
             self._server.server_close()
 
@@ -256,6 +264,10 @@ class _Handler(BaseHTTPRequestHandler):
         if state.latency:
             time.sleep(state.latency)
         body_bytes = self._read_body()
+        if body_bytes is None:
+            self._send(_Answer(413, {"errors": [BODY_PROBLEM]}), None)
+            self.close_connection = True
+            return
         fault = state.faults.fault_for(number)
         decoded = _decode(body_bytes)
         if fault is not None and fault in STATUS_BODIES:
@@ -263,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"Retry-After": "1"} if fault is Fault.RATE_LIMITED else {}
             reply = _Answer(status, {"errors": [text]}, headers)
         elif fault is not None:
-            reply = _Answer(200, None)
+            reply = _Answer(0 if fault is Fault.DROP else 200, None)
         else:
             reply = self._answer(state, body_bytes, decoded)
         identity = reply.identity
@@ -291,9 +303,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._send(_Answer(405, {"errors": ["The Engagement API takes POST requests"]}), None)
 
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(min(length, MAX_BODY_BYTES + 1))
+    def _read_body(self) -> bytes | None:
+        """The body, or None when its length is unknown, unreadable or over the limit
+        (the rest of an oversized body is read and thrown away, keeping the connection
+        in step)."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if length < 0 or self.headers.get("Transfer-Encoding"):
+            return None
+        body = self.rfile.read(min(length, MAX_BODY_BYTES))
+        left = length - len(body)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                break
+            left -= len(chunk)
+        return body if length <= MAX_BODY_BYTES else None
 
     def _answer(self, state: _State, raw: bytes, decoded: Any) -> _Answer:
         endpoint = self.path.removeprefix(facts.PATH_PREFIX)
@@ -324,7 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
         allowance: Allowance,
     ) -> _Answer:
         limits = allowance.headers()
-        if len(raw) > MAX_BODY_BYTES or not isinstance(decoded, dict):
+        if not isinstance(decoded, dict):
             problem = "the request body must be a JSON object"
             return _Answer(400, {"errors": [problem]}, limits, identity)
         now = state.now()
