@@ -791,22 +791,25 @@ def test_unavailable_tweets_from_an_ids_file_point_at_its_line(
     assert f"4 | https://x.com/a/status/{gone}" in ran.err
 
 
-def test_a_protected_tweet_refuses_its_batch_and_only_its_batch(
+def test_a_protected_tweet_is_isolated_and_its_batch_kept(
     engql_sandbox_factory: SandboxFactory,
     monkeypatch: pytest.MonkeyPatch,
     engql_run: Callable[..., Ran],
 ) -> None:
     """The API refuses a request naming a protected Tweet with 400 "Tweet ID(s) are
-    unavailable", without saying which: the whole batch is missing, with that reason."""
-    api = engql_sandbox_factory(now=NOW, protected=[IDS_600[300]])
+    unavailable", without saying which: engql halves the batch until the protected Tweet
+    stands alone, so only it is missing."""
+    protected = IDS_600[300]
+    api = engql_sandbox_factory(now=NOW, protected=[protected])
     use_credentials(monkeypatch, api)
     ran = engql_run(query_file(TOTALS_QUERY), *ids_param(IDS_600), "--base-url", api.base_url)
     assert ran.code == 5, ran.err
     merged = json.loads(ran.out)
-    reason = "request refused (400): Tweet ID(s) are unavailable"
-    assert merged["missing"] == dict.fromkeys(IDS_600[250:500], reason)
-    assert set(merged["per_tweet"]) == set(IDS_600[:250] + IDS_600[500:])
-    assert sorted(statuses(api)) == [200, 200, 400]  # a 400 is not retried
+    assert merged["missing"] == {protected: "protected: the API never returns it"}
+    assert set(merged["per_tweet"]) == set(IDS_600) - {protected}
+    refused = [s for s in statuses(api) if s == 400]
+    assert len(refused) == 9  # 250 -> 125 -> 63 -> 32 -> 16 -> 8 -> 4 -> 2 -> 1, one per level
+    assert statuses(api).count(200) == 2 + 8
 
 
 # Credentials ----------------------------------------------------------------------------

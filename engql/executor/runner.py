@@ -29,6 +29,8 @@ from engql.executor.unowned import unowned_ids
 from engql.planner import Plan, Request, StatementPlan
 
 RETRYABLE = frozenset({500, 502, 503, 504})
+PROTECTED = "Tweet ID(s) are unavailable"
+"""The 400 the API gives a request naming a protected Tweet (Part B §2)."""
 MAX_RATE_LIMITED = 20
 """429s one request may meet before the run gives up on it."""
 
@@ -65,6 +67,8 @@ ResponseHook = Callable[[Request, dict[str, Any], Reply], None]
 class _Outcome:
     answer: dict[str, Any] | None = None
     missing: dict[str, str] = attrs.field(factory=dict)
+    failed: bool = False
+    """Some Tweets failed (given up or refused): a resumed run sends the request again."""
 
 
 @attrs.define
@@ -163,7 +167,22 @@ class Executor:
     def _one(
         self, index: int, request: Request, counters: _Counters, journal: Journal | None
     ) -> _Outcome:
-        body = dict(request.body)
+        outcome = self._attempts(request, list(request.tweet_ids), counters)
+        if outcome is None:
+            return _Outcome()  # the run stopped before this request finished
+        if journal is not None and not outcome.failed:
+            journal.record(index, outcome.answer, outcome.missing)
+        if self._on_done is not None:
+            self._on_done(request)
+        return outcome
+
+    def _attempts(
+        self, request: Request, tweets: list[str], counters: _Counters
+    ) -> _Outcome | None:
+        """Send ``request`` for ``tweets`` until it is answered, refused or given up;
+        None when the run stops first. Failed outcomes are not journalled, so a resumed
+        run tries them again."""
+        body = {**request.body, "tweet_ids": tweets}
         outcome = _Outcome()
         gate = self._gate(request.auth)
         failures = limited = 0
@@ -176,15 +195,14 @@ class Executor:
             gate.update(reply.headers)
             if reply.status == 200 and reply.broken is None:
                 outcome.answer = reply.body
-                break
+                return outcome
             errors = reply.body.get("errors", []) if isinstance(reply.body, dict) else []
             if reply.status == 429:
                 gate.refused(reply.headers)
                 limited += 1
                 counters.add(rate_limited=1)
                 if limited > MAX_RATE_LIMITED:
-                    _fail_all(outcome, body, f"rate limited {limited} times")
-                    break
+                    return _failed(outcome, body, f"rate limited {limited} times")
                 continue
             if reply.status == 403 and (unowned := unowned_ids(errors)):
                 if self.options.on_unowned != "drop":
@@ -195,7 +213,7 @@ class Executor:
                     outcome.missing[tweet] = "not owned by these credentials"
                 body["tweet_ids"] = [t for t in body["tweet_ids"] if t not in unowned]
                 if not body["tweet_ids"]:
-                    break
+                    return outcome
                 continue
             if reply.status in (401, 403):
                 raise RunFailed("auth", f"{reply.status}: {'; '.join(map(str, errors))}")
@@ -203,21 +221,38 @@ class Executor:
                 failures += 1
                 why = reply.broken or f"HTTP {reply.status}"
                 if failures >= self.options.max_attempts:
-                    _fail_all(outcome, body, f"failed after {failures} attempts ({why})")
-                    break
+                    return _failed(outcome, body, f"failed after {failures} attempts ({why})")
                 counters.add(retries=1)
                 self._sleep(self._backoff(failures))
                 continue
+            if reply.status == 400 and errors == [PROTECTED]:
+                return self._isolate_protected(request, body["tweet_ids"], outcome, counters)
             refusal = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
-            _fail_all(outcome, body, f"request refused ({reply.status}): {refusal}")
-            break
-        else:
-            return outcome  # the run stopped before this request finished: not journalled
-        # Failed requests are not journalled either: a resumed run tries them again.
-        if journal is not None and (outcome.answer is not None or not body["tweet_ids"]):
-            journal.record(index, outcome.answer, outcome.missing)
-        if self._on_done is not None:
-            self._on_done(request)
+            return _failed(outcome, body, f"request refused ({reply.status}): {refusal}")
+        return None
+
+    def _isolate_protected(
+        self, request: Request, tweets: list[str], outcome: _Outcome, counters: _Counters
+    ) -> _Outcome | None:
+        """The API refuses a whole request for one protected Tweet without naming it:
+        halve the Tweets until each protected one stands alone, and keep the rest."""
+        if len(tweets) == 1:
+            outcome.missing[tweets[0]] = "protected: the API never returns it"
+            return outcome
+        half = len(tweets) // 2
+        parts = [self._attempts(request, part, counters) for part in (tweets[:half], tweets[half:])]
+        if None in parts:
+            return None
+        groupings = [(name, tuple(g["group_by"])) for name, g in request.body["groupings"].items()]
+        merger = Merger(groupings)
+        for part in parts:
+            assert part is not None
+            outcome.missing.update(part.missing)
+            outcome.failed = outcome.failed or part.failed
+            if part.answer is not None:
+                merger.add(part.answer)
+        if merger.answers:
+            outcome.answer = merger.result()
         return outcome
 
     def _backoff(self, failures: int) -> float:
@@ -314,6 +349,8 @@ class _Streams:
             self._next[number] += 1
 
 
-def _fail_all(outcome: _Outcome, body: dict[str, Any], reason: str) -> None:
+def _failed(outcome: _Outcome, body: dict[str, Any], reason: str) -> _Outcome:
     for tweet in body["tweet_ids"]:
         outcome.missing.setdefault(tweet, reason)
+    outcome.failed = True
+    return outcome
