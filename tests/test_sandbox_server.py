@@ -366,3 +366,27 @@ def test_the_grouping_guide_request_has_the_documented_shape(
     assert set(answer["Grand Totals"]) == {"impressions", "engagements"}
     total = sum(int(v) for v in hours.values())
     assert int(answer["Grand Totals"]["impressions"]) == total
+
+
+def test_each_user_token_has_its_own_unowned_tweets(engql_sandbox_factory: MakeSandbox) -> None:
+    from engql.sandbox.auth import Credentials
+
+    alice, bob = Credentials.generate(1), Credentials.generate(2)
+    api = engql_sandbox_factory(now=NOW, credentials=[alice, bob], unowned={bob.user_id: [OTHER]})
+    assert api.credentials == alice
+
+    def as_user(user: Credentials) -> int:
+        client = Client(
+            user.consumer_key,
+            client_secret=user.consumer_secret,
+            resource_owner_key=user.access_token,
+            resource_owner_secret=user.access_token_secret,
+        )
+        url, headers, _ = client.sign(
+            f"{api.base_url}/insights/engagement/totals",
+            http_method="POST",
+            headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"},
+        )
+        return send(url, headers, totals_body(OWNED, OTHER)).status
+
+    assert (as_user(alice), as_user(bob)) == (200, 403)

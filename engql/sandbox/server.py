@@ -15,7 +15,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
@@ -110,7 +110,8 @@ class Sandbox:
     """The emulator on a loopback port (0 picks a free one).
 
     ``with Sandbox() as api:`` serves on a thread until the block ends; ``api.base_url``
-    and ``api.credentials`` are what a client needs, ``api.log`` what it sent. ``now``
+    and ``api.credentials`` are what a client needs, ``api.log`` what it sent; pass
+    several ``credentials`` for several users (the first is ``api.credentials``). ``now``
     fixes the API's clock (what "the last 28 hours" means); auth and rate limits use
     ``wall_clock``, since clients sign with the real time. ``unowned`` is a set of IDs
     no user owns, or a mapping from user ID to the IDs that user does not own.
@@ -122,7 +123,7 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
-        credentials: Credentials | None = None,
+        credentials: Credentials | Sequence[Credentials] | None = None,
         rate_limit: int = facts.ASSUMED_RATE_LIMIT,
         latency_ms: float = 0,
         faults: FaultPlan | None = None,
@@ -137,7 +138,13 @@ class Sandbox:
             raise ValueError(f"the sandbox serves on loopback only, not on {host!r}")
         if latency_ms < 0:
             raise ValueError("the latency cannot be negative")
-        credentials = credentials or Credentials.generate(seed)
+        if credentials is None:
+            accepted = [Credentials.generate(seed)]
+        elif isinstance(credentials, Credentials):
+            accepted = [credentials]
+        else:
+            accepted = list(credentials)
+        credentials = accepted[0]
         if isinstance(unowned, Mapping):
             by_user = {user: _id_set(ids) for user, ids in unowned.items()}
         else:
@@ -146,7 +153,7 @@ class Sandbox:
         self.log = RequestLog()
         self._state = _State(
             credentials=credentials,
-            authenticator=Authenticator([credentials], clock=wall_clock),
+            authenticator=Authenticator(accepted, clock=wall_clock),
             limiter=MinuteLimiter(rate_limit, wall_clock),
             data=SyntheticEngagement(seed),
             faults=faults or FaultPlan(),
