@@ -573,8 +573,14 @@ def waiting_gate(per_minute: int | None, clock: FakeClock) -> tuple[RateGate, li
     return RateGate(per_minute, clock=clock, on_wait=on_wait), ends
 
 
-def test_gate_without_a_limit_never_waits() -> None:
+def test_gate_without_a_limit_probes_once_then_never_waits() -> None:
+    """With no limit known, one request goes first; once any reply is in, no waits."""
     gate, ends = waiting_gate(None, FakeClock(1000.0))
+    assert gate.acquire()
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    assert gate.acquire(stop) is False  # the second waits for the first reply
+    gate.update({})
     assert all(gate.acquire() for _ in range(500))
     assert ends == []
 

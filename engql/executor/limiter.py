@@ -32,6 +32,10 @@ class RateGate:
         self._remaining: int | None = per_minute
         self._reset: float | None = None
         self._announced: float | None = None
+        self._probing = per_minute is None
+        """Until the first reply tells the allowance, one request at a time: a burst of
+        workers on an unknown limit would overshoot it."""
+        self._probe_out = False
 
     def acquire(self, stop: threading.Event | None = None) -> bool:
         """Block until a request may be sent, and count it; False when ``stop`` is set."""
@@ -40,6 +44,12 @@ class RateGate:
                 now = self._clock()
                 if self._reset is not None and now >= self._reset:
                     self._remaining, self._reset = self._per_minute, None
+                if self._probing:
+                    if not self._probe_out:
+                        self._probe_out = True
+                        return True
+                    self._cond.wait(0.5)
+                    continue
                 if self._remaining is None or self._remaining > 0:
                     if self._remaining is not None:
                         self._remaining -= 1
@@ -55,7 +65,9 @@ class RateGate:
             return False
 
     def update(self, headers: Mapping[str, str]) -> None:
-        """Learn the minute's allowance from a response's headers."""
+        """Learn the minute's allowance from a response's headers (called for every
+        reply, with or without them)."""
+        self._replied()
         limit = _int(headers.get("x-per-minute-limit"))
         remaining = _int(headers.get("x-per-minute-remaining"))
         reset = _int(headers.get("x-per-minute-reset"))
@@ -74,6 +86,7 @@ class RateGate:
 
     def refused(self, headers: Mapping[str, str]) -> None:
         """A 429: no slot until ``Retry-After`` or the minute's reset."""
+        self._replied()
         now = self._clock()
         retry_after = _int(headers.get("Retry-After") or headers.get("retry-after"))
         reset = _int(headers.get("x-per-minute-reset"))
@@ -87,6 +100,13 @@ class RateGate:
             self._remaining = 0
             self._reset = max(self._reset or 0.0, until) if retry_after is None else until
             self._cond.notify_all()
+
+    def _replied(self) -> None:
+        """A reply came: the probe is over, whatever it said."""
+        if self._probing:
+            with self._cond:
+                self._probing = False
+                self._cond.notify_all()
 
 
 def _int(value: str | None) -> int | None:

@@ -138,7 +138,7 @@ class Executor:
             }
             try:
                 for future in as_completed(futures):
-                    index = futures[future]
+                    index = futures.pop(future)  # a handled future keeps no answer alive
                     outcomes[index] = future.result()
                     if streams is not None:
                         streams.arrived(index, outcomes)
