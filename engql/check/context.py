@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +46,8 @@ class StatementContext:
     endpoint: facts.Endpoint | None = None
     metrics: tuple[str, ...] = ()
     tweet_ids: list[str] = attrs.field(factory=list)
-    tweet_ints: list[int] = attrs.field(factory=list)
+    tweet_ints: Sequence[int] = ()
+    """The IDs as integers (an ``array('q')``, compact for millions of IDs)."""
     tweet_origin: Any = None
     time_range: tuple[datetime, datetime] | None = None
     groupings: tuple[tuple[str, tuple[str, ...]], ...] = ()
