@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
         from engql.sandbox.server import Sandbox
 
         with Sandbox() as sandbox:
-            settings = _sandbox_settings(sandbox)
+            settings = sandbox_settings(sandbox)
             return _run(args, _rebase(plan, sandbox.base_url), settings, fmt, err)
     try:
         settings, warnings = load_settings(_flags(args), os.environ)
@@ -58,7 +58,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return {"base_url": args.base_url, "profile": args.profile, "rate_limit": args.rate_limit}
 
 
-def _sandbox_settings(sandbox: Any) -> Settings:
+def sandbox_settings(sandbox: Any) -> Settings:
     """The sandbox's own credentials, whatever the environment and profiles say."""
     c = sandbox.credentials
     names = (

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import engql
-from engql.config import Settings
 from engql.executor.journal import Journal, PlanChanged, plan_hash
 from engql.executor.runner import Executor, RunOptions
 from engql.planner import Request
+from engql.run_command import sandbox_settings
 from engql.sandbox.faults import Fault, FaultPlan
 from engql.sandbox.server import Sandbox
 
@@ -25,18 +25,6 @@ QUERY = (
     " GROUP BY tweet.id, engagement.type, engagement.day AS daily"
     " GROUP BY engagement.type AS totals"
 )
-
-
-def settings_for(api: Sandbox) -> Settings:
-    c = api.credentials
-    return Settings(
-        consumer_key=c.consumer_key,
-        consumer_secret=c.consumer_secret,
-        access_token=c.access_token,
-        access_token_secret=c.access_token_secret,
-        bearer_token=c.bearer_token,
-        base_url=api.base_url,
-    )
 
 
 class Interrupt(KeyboardInterrupt):
@@ -58,16 +46,18 @@ def test_an_interrupted_run_resumes_with_only_what_is_left(
 
     options = RunOptions(concurrency=1)
     journal = Journal(str(tmp_path / "run"), plan)
-    interrupted = Executor(settings_for(api), options, on_done=stop_after_three)
+    interrupted = Executor(sandbox_settings(api), options, on_done=stop_after_three)
     with pytest.raises(KeyboardInterrupt):
         interrupted.run(plan, journal)
     journalled = len(journal.finished())
     assert 3 <= journalled < 6
     sent_before = len(api.log.entries())
 
-    resumed = Executor(settings_for(api), options).run(plan, Journal(str(tmp_path / "run"), plan))
+    resumed = Executor(sandbox_settings(api), options).run(
+        plan, Journal(str(tmp_path / "run"), plan)
+    )
     assert len(api.log.entries()) - sent_before == 6 - journalled
-    fresh = Executor(settings_for(api), options).run(plan)
+    fresh = Executor(sandbox_settings(api), options).run(plan)
     assert resumed.statements[0].answer == fresh.statements[0].answer
     assert resumed.missing == fresh.missing == {}
 
@@ -80,9 +70,9 @@ def test_failed_requests_are_tried_again_on_resume(
         f"SELECT favorites FROM totals WHERE tweet = {FIRST}", now=NOW, base_url=api.base_url
     )
     options = RunOptions(max_attempts=1)
-    first = Executor(settings_for(api), options).run(plan, Journal(str(tmp_path), plan))
+    first = Executor(sandbox_settings(api), options).run(plan, Journal(str(tmp_path), plan))
     assert first.missing[str(FIRST)].startswith("failed after 1 attempts")
-    second = Executor(settings_for(api), options).run(plan, Journal(str(tmp_path), plan))
+    second = Executor(sandbox_settings(api), options).run(plan, Journal(str(tmp_path), plan))
     assert second.missing == {}
 
 
