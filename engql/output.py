@@ -116,6 +116,8 @@ class RowStream:
             for row in part.rows(name, self._long):
                 self._writer.writerow([f'="{v}"' if k == "tweet_id" else v for k, v in row.items()])
             return
-        for row in part.rows(name, self._long):
-            line = {"statement": number, **row} if self._several else row
-            self._out.write(json.dumps(line) + "\n")
+        dumps = json.dumps
+        rows = part.rows(name, self._long)
+        if self._several:
+            rows = ({"statement": number, **row} for row in rows)
+        self._out.write("".join(dumps(row) + "\n" for row in rows))
