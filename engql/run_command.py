@@ -211,12 +211,12 @@ def _progress_bar(total: int, err: IO[str], hidden: bool) -> Any:
 
 
 def _report(result: Result, err: IO[str]) -> int:
-    warnings = result.warnings()
-    for warning in warnings[:MAX_MISSING_SHOWN]:
+    missing = sum(len(s.missing) for s in result.statements)
+    for warning in result.warnings(MAX_MISSING_SHOWN):
         print(warning.render(), file=err)
-    if len(warnings) > MAX_MISSING_SHOWN:
+    if missing > MAX_MISSING_SHOWN:
         print(
-            f"engql: {len(warnings) - MAX_MISSING_SHOWN:,} more Tweets are missing "
+            f"engql: {missing - MAX_MISSING_SHOWN:,} more Tweets are missing "
             "(--format json lists them all)",
             file=err,
         )
@@ -229,7 +229,7 @@ def _report(result: Result, err: IO[str]) -> int:
     reasons = result.missing.values()
     if any(r.startswith(GIVE_UP_REASONS) for r in reasons):
         return EXIT_GAVE_UP
-    return EXIT_PARTIAL if warnings else EXIT_OK
+    return EXIT_PARTIAL if missing else EXIT_OK
 
 
 def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str, Any]:

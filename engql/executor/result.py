@@ -108,12 +108,16 @@ class Result:
                 found.setdefault(tweet, reason)
         return found
 
-    def warnings(self) -> list[Diagnostic]:
-        """One W601 per missing Tweet, pointing at where the query (or its file) named it."""
-        found = []
+    def warnings(self, limit: int | None = None) -> list[Diagnostic]:
+        """One W601 per missing Tweet (the first ``limit`` of them), pointing at where the
+        query or its IDs file named it. Locating reads the query's Tweets again, so a
+        caller that shows a few asks for a few."""
+        found: list[Diagnostic] = []
         for statement in self.statements:
             origin = statement.plan.query.origin
             for tweet, reason in statement.missing.items():
+                if limit is not None and len(found) >= limit:
+                    return found
                 span = origin.locate(tweet) if origin is not None else None
                 found.append(Diagnostic("W601", f"Tweet {tweet} is missing: {reason}", span))
         return found
