@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from typing import Any
 
 import attrs
-from lark import Lark, Token, Transformer, UnexpectedInput, v_args
-from lark.tree import Meta
 
 from engql import ast
 from engql.diagnostics import Diagnostic, EngqlError
+from engql.generated_parser import (
+    Lark,
+    Lark_StandAlone,
+    Meta,
+    Token,
+    Transformer,
+    UnexpectedInput,
+    v_args,
+)
 from engql.source import Source, Span
 from engql.statements import scan
 
@@ -20,28 +26,10 @@ MAX_QUERY_CHARS = 64 * 1024 * 1024
 """Longer text is refused before parsing (E005): about 3 million inline IDs."""
 
 
-def grammar_text() -> str:
-    """The grammar: inside the installed wheel, or in the source tree's grammar/."""
-    here = os.path.dirname(__file__)
-    packaged = os.path.join(here, "grammar", "engql.lark")
-    path = (
-        packaged if os.path.exists(packaged) else os.path.join(here, "..", "grammar", "engql.lark")
-    )
-    with open(path, encoding="utf-8") as grammar:
-        return grammar.read()
-
-
 @cache
 def lark_parser() -> Lark:
-    """The LALR parser, built once per process and cached on disk between processes."""
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=True,
-    )
+    """The LALR parser of grammar/engql.lark, loaded from its generated tables once."""
+    return Lark_StandAlone()  # type: ignore[no-any-return]
 
 
 def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from lark import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
 from engql.diagnostics import Diagnostic
+from engql.generated_parser import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 from engql.source import Source, Span
 
 TERMINAL_WORDS: dict[str, str] = {

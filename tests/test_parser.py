@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +14,7 @@ from lark import Lark
 
 import engql
 from engql import ast
-from engql.parser import grammar_text, lark_parser
+from engql.parser import lark_parser
 from engql.statements import is_complete, scan
 from engql.syntax_errors import TERMINAL_WORDS
 
@@ -21,8 +24,28 @@ def only(text: str) -> ast.Statement:
     return statement
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def test_grammar_has_no_conflicts() -> None:
-    Lark(grammar_text(), parser="lalr", lexer="contextual", strict=True)
+    grammar = (ROOT / "grammar" / "engql.lark").read_text(encoding="utf-8")
+    Lark(grammar, parser="lalr", lexer="contextual", strict=True)
+
+
+def test_generated_parser_is_made_from_the_grammar() -> None:
+    script = ROOT / "grammar" / "generate_parser.py"
+    checked = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_parsing_does_not_import_lark() -> None:
+    """The generated parser is what keeps start-up short; lark itself must stay unloaded."""
+    probe = "import sys, engql; engql.compile('SELECT * FROM totals WHERE tweet = 20'); "
+    probe += "print('lark' in sys.modules)"
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert ran.stdout.strip() == "False", ran.stderr
 
 
 def test_every_terminal_has_english_words() -> None:
