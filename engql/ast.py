@@ -12,29 +12,30 @@ from typing import Any
 
 import attrs
 
+from engql.record import Record
 from engql.source import Source, Span
 
 _span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
-class Name:
+@attrs.frozen(repr=False)
+class Name(Record):
     """An identifier: a metric, endpoint, grouping key or grouping name."""
 
     text: str
     span: Span = _span
 
 
-@attrs.frozen
-class Comment:
+@attrs.frozen(repr=False)
+class Comment(Record):
     """A ``--`` or ``/* */`` comment, kept for the formatter."""
 
     text: str
     span: Span = _span
 
 
-@attrs.frozen
-class TweetLiteral:
+@attrs.frozen(repr=False)
+class TweetLiteral(Record):
     """One Tweet as written: an integer, or a quoted ID or URL (``quoted`` says which)."""
 
     value: str
@@ -42,8 +43,8 @@ class TweetLiteral:
     span: Span = _span
 
 
-@attrs.frozen
-class TweetList:
+@attrs.frozen(repr=False)
+class TweetList(Record):
     """``(a, 'b', ...)`` holding at least one quoted item or comment."""
 
     items: tuple[TweetLiteral, ...]
@@ -56,8 +57,8 @@ class TweetList:
 _DIGITS = re.compile(r"[0-9]+")
 
 
-@attrs.frozen
-class IdList:
+@attrs.frozen(repr=False)
+class IdList(Record):
     """``(1, 2, ...)`` of plain integers, read as one token: no object per ID until asked."""
 
     ids: list[str]
@@ -69,16 +70,16 @@ class IdList:
             yield TweetLiteral(m.group(), False, Span(source, base + m.start(), base + m.end()))
 
 
-@attrs.frozen
-class Param:
+@attrs.frozen(repr=False)
+class Param(Record):
     """``:name``, bound by the caller."""
 
     name: str
     span: Span = _span
 
 
-@attrs.frozen
-class FileRef:
+@attrs.frozen(repr=False)
+class FileRef(Record):
     """``FILE 'path'``: IDs read from a file relative to the query file."""
 
     path: str
@@ -88,24 +89,24 @@ class FileRef:
 TweetSet = TweetLiteral | TweetList | IdList | Param | FileRef
 
 
-@attrs.frozen
-class TweetCondition:
+@attrs.frozen(repr=False)
+class TweetCondition(Record):
     """``tweet = x`` or ``tweet IN set``."""
 
     tweets: TweetSet
     span: Span = _span
 
 
-@attrs.frozen
-class TimeLiteral:
+@attrs.frozen(repr=False)
+class TimeLiteral(Record):
     """A quoted ISO date or date-time."""
 
     text: str
     span: Span = _span
 
 
-@attrs.frozen
-class TimeRelative:
+@attrs.frozen(repr=False)
+class TimeRelative(Record):
     """``now``, ``today``, or either plus or minus a number of days, hours or weeks."""
 
     anchor: str
@@ -118,8 +119,8 @@ class TimeRelative:
 TimeExpr = TimeLiteral | TimeRelative | Param
 
 
-@attrs.frozen
-class TimeRange:
+@attrs.frozen(repr=False)
+class TimeRange(Record):
     """``time BETWEEN start AND end``."""
 
     start: TimeExpr
@@ -130,8 +131,8 @@ class TimeRange:
 Condition = TweetCondition | TimeRange
 
 
-@attrs.frozen
-class Grouping:
+@attrs.frozen(repr=False)
+class Grouping(Record):
     """``GROUP BY keys [AS name]``."""
 
     keys: tuple[Name, ...]
@@ -139,8 +140,8 @@ class Grouping:
     span: Span = _span
 
 
-@attrs.frozen
-class Statement:
+@attrs.frozen(repr=False)
+class Statement(Record):
     """One query: ``metrics`` is None for ``SELECT *``."""
 
     metrics: tuple[Name, ...] | None
@@ -150,8 +151,8 @@ class Statement:
     span: Span = _span
 
 
-@attrs.frozen
-class Script:
+@attrs.frozen(repr=False)
+class Script(Record):
     """A whole query file: its statements and every comment in it."""
 
     statements: tuple[Statement, ...]

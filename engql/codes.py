@@ -10,14 +10,16 @@ import enum
 
 import attrs
 
+from engql.record import Record
+
 
 class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
 
-@attrs.frozen
-class Code:
+@attrs.frozen(repr=False)
+class Code(Record):
     severity: Severity
     title: str
     at_run: bool = False

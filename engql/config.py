@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from engql import facts
+from engql.record import Record
 
 CREDENTIAL_FIELDS = (
     "consumer_key",
@@ -67,8 +68,8 @@ def _secret() -> Any:
     return attrs.field(default=None, repr=_hidden)
 
 
-@attrs.frozen
-class Settings:
+@attrs.frozen(repr=False)
+class Settings(Record):
     """What a run connects with. ``sources`` says where each setting came from ("flag",
     "env ENGQL_CONSUMER_KEY", "profile work in ~/.config/engql/credentials.toml",
     "default"), for ``--verbose``; the repr shows credentials only as ``<hidden>``."""
@@ -125,8 +126,8 @@ def shown_path(path: str, environ: Mapping[str, str]) -> str:
     return path
 
 
-@attrs.frozen
-class ProfileFile:
+@attrs.frozen(repr=False)
+class ProfileFile(Record):
     """The profile file as read: its tables checked for shape, not yet for values."""
 
     path: str

@@ -12,11 +12,12 @@ from typing import Any
 import attrs
 
 from engql.codes import CODES, Severity
+from engql.record import Record
 from engql.source import Span
 
 
-@attrs.frozen
-class Diagnostic:
+@attrs.frozen(repr=False)
+class Diagnostic(Record):
     """One problem found in a query, at a place in its source."""
 
     code: str

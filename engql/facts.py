@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from engql.record import Record
+
 DEFAULT_BASE_URL = "https://data-api.twitter.com"
 PATH_PREFIX = "/insights/engagement/"
 
 
-@attrs.frozen
-class Metric:
+@attrs.frozen(repr=False)
+class Metric(Record):
     """One ``engagement_types`` value and what it counts."""
 
     name: str
@@ -25,8 +27,8 @@ class Metric:
     """Readable with an app-only bearer token on /totals (Part A §7)."""
 
 
-@attrs.frozen
-class Endpoint:
+@attrs.frozen(repr=False)
+class Endpoint(Record):
     """One of the three POST endpoints and its request rules."""
 
     name: str

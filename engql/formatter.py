@@ -20,6 +20,7 @@ import attrs
 
 from engql import ast
 from engql.parser import parse
+from engql.record import Record
 
 LINE_WIDTH = 100
 """A Tweet list that would make its line longer than this wraps, several items a line."""
@@ -46,8 +47,8 @@ def format_script(script: ast.Script) -> str:
     return _Formatter(script).text()
 
 
-@attrs.frozen
-class _Line:
+@attrs.frozen(repr=False)
+class _Line(Record):
     """A piece of output (usually one line) and the atoms whose comments it carries.
 
     Atoms are named by their start offset. Leading comments of ``leads`` go on their own

@@ -6,9 +6,11 @@ from typing import Any
 
 import attrs
 
+from engql.record import Record
 
-@attrs.frozen
-class IdsFileParam:
+
+@attrs.frozen(repr=False)
+class IdsFileParam(Record):
     """``-p ids=@path``: Tweet IDs to read from a file (relative to the working directory)."""
 
     path: str

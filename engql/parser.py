@@ -19,6 +19,7 @@ from engql.generated_parser import (
     UnexpectedInput,
     v_args,
 )
+from engql.record import Record
 from engql.source import Source, Span
 from engql.statements import scan
 
@@ -194,8 +195,8 @@ _DIGITS = re.compile(r"[0-9]+")
 _LIST_ITEM = re.compile(r"[+-]?[0-9]+|'(?:[^'\n]|'')*'")
 
 
-@attrs.frozen
-class _GroupingName:
+@attrs.frozen(repr=False)
+class _GroupingName(Record):
     name: ast.Name
 
 

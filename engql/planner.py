@@ -20,21 +20,22 @@ import attrs
 from engql import facts
 from engql.check import Query
 from engql.diagnostics import Diagnostic
+from engql.record import Record
 from engql.times import iso
 
 _HOUR = timedelta(hours=1)
 
 
-@attrs.frozen
-class Window:
+@attrs.frozen(repr=False)
+class Window(Record):
     """``[start, end)`` of one /historical request, on whole hours."""
 
     start: datetime
     end: datetime
 
 
-@attrs.frozen
-class Request:
+@attrs.frozen(repr=False)
+class Request(Record):
     """One HTTP request of a plan: where it goes, the auth it needs, what it carries."""
 
     statement: int
@@ -64,8 +65,8 @@ class Request:
         return data
 
 
-@attrs.frozen
-class StatementPlan:
+@attrs.frozen(repr=False)
+class StatementPlan(Record):
     """The requests of one statement: batches times windows, all with the same auth."""
 
     query: Query
@@ -80,8 +81,8 @@ class StatementPlan:
         return max(len(self.windows), 1)
 
 
-@attrs.frozen
-class Plan:
+@attrs.frozen(repr=False)
+class Plan(Record):
     """A compiled script: one StatementPlan per statement, and the warnings found."""
 
     statements: tuple[StatementPlan, ...]

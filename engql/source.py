@@ -6,9 +6,11 @@ from bisect import bisect_right
 
 import attrs
 
+from engql.record import Record
 
-@attrs.frozen(eq=False)
-class Source:
+
+@attrs.frozen(eq=False, repr=False)
+class Source(Record):
     """A piece of text a user wrote (a query file, a parameter, an IDs file).
 
     ``name`` is what messages call it: a path, ``<stdin>`` or ``<query>``.
@@ -50,8 +52,8 @@ class Source:
         return Span(self, start, end)
 
 
-@attrs.frozen(eq=False)
-class Span:
+@attrs.frozen(eq=False, repr=False)
+class Span(Record):
     """A range of characters ``[start, end)`` in a Source."""
 
     source: Source

@@ -10,6 +10,8 @@ import re
 
 import attrs
 
+from engql.record import Record
+
 _SCAN = re.compile(
     r"""--[^\n]*|/\*.*?(?:\*/|\Z)|'(?:[^'\n]|'')*(?:'|$)|"(?:[^"\n]|"")*(?:"|$)|;""",
     re.S | re.M,
@@ -17,8 +19,8 @@ _SCAN = re.compile(
 _NON_BLANK = re.compile(r"\S")
 
 
-@attrs.frozen
-class Piece:
+@attrs.frozen(repr=False)
+class Piece(Record):
     """A statement's text range ``[start, end)``, without its ``;``, and whether one ends it."""
 
     start: int
@@ -26,8 +28,8 @@ class Piece:
     terminated: bool
 
 
-@attrs.frozen
-class Scan:
+@attrs.frozen(repr=False)
+class Scan(Record):
     """A script's statements and the ``[start, end)`` range of every comment in it."""
 
     pieces: tuple[Piece, ...]

@@ -7,6 +7,7 @@ import re
 import attrs
 
 from engql import facts
+from engql.record import Record
 
 _URL = re.compile(
     r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com(?:/[A-Za-z0-9_]{1,50}|/i(?:/web)?)?"
@@ -58,8 +59,8 @@ def _shorten(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-@attrs.frozen
-class FileEntry:
+@attrs.frozen(repr=False)
+class FileEntry(Record):
     """One ID read from a file, or the reason its line is not one."""
 
     line: int

@@ -96,3 +96,15 @@ def test_parse_gives_the_tree_with_places() -> None:
     assert statement.endpoint.text == "totals"
     assert statement.endpoint.span.start_line_col() == (1, 23)
     assert [c.text for c in script.comments] == ["-- one Tweet"]
+
+
+def test_reprs_name_every_shown_field_as_attrs_would() -> None:
+    (statement,) = engql.parse("SELECT favorites FROM totals WHERE tweet = 20").statements
+    assert repr(statement.endpoint) == "Name(text='totals')"  # the span is left out
+    assert repr(statement) == (
+        "Statement(metrics=(Name(text='favorites'),), endpoint=Name(text='totals'), "
+        "conditions=(TweetCondition(tweets=TweetLiteral(value='20', quoted=False)),), "
+        "groupings=())"
+    )
+    plan = engql.compile("SELECT favorites FROM totals WHERE tweet = 20")
+    assert repr(plan).startswith("Plan(statements=(StatementPlan(query=Query(index=0, ")

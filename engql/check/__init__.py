@@ -17,6 +17,7 @@ from engql.check import endpoint, groupings, metrics, time_range, tweet_age, twe
 from engql.check.context import CheckOptions, StatementContext
 from engql.check.tweets import TweetOrigin
 from engql.diagnostics import Diagnostic, has_errors
+from engql.record import Record
 
 RULES: tuple[Callable[[StatementContext], None], ...] = (
     endpoint.check,
@@ -29,8 +30,8 @@ RULES: tuple[Callable[[StatementContext], None], ...] = (
 """In order: later rules read what earlier ones resolved (endpoint, metrics, IDs, range)."""
 
 
-@attrs.frozen
-class Query:
+@attrs.frozen(repr=False)
+class Query(Record):
     """A statement that passed validation, with every value resolved."""
 
     index: int

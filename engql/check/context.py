@@ -11,6 +11,7 @@ import attrs
 
 from engql import ast, facts
 from engql.diagnostics import Diagnostic
+from engql.record import Record
 from engql.source import Span
 
 MAX_TWEET_IDS = 10_000_000
@@ -19,8 +20,8 @@ MAX_REPORTS_PER_CODE = 20
 """Past this many diagnostics of one code in one statement, the rest are counted, not shown."""
 
 
-@attrs.frozen
-class CheckOptions:
+@attrs.frozen(repr=False)
+class CheckOptions(Record):
     """Inputs of validation besides the text: the clock, the parameters, file access.
 
     ``now`` is an input so that checking is deterministic in tests. Files named by
@@ -36,8 +37,8 @@ class CheckOptions:
     max_tweet_ids: int = MAX_TWEET_IDS
 
 
-@attrs.define
-class StatementContext:
+@attrs.define(repr=False)
+class StatementContext(Record):
     """One statement under check. Rules add diagnostics; resolvers fill in values."""
 
     statement: ast.Statement

@@ -19,14 +19,15 @@ import attrs
 from engql import ast
 from engql.check.context import StatementContext
 from engql.params import IdsFileParam
+from engql.record import Record
 from engql.source import Source, Span
 from engql.tweet_ids import BadTweet, FileEntry, file_entries, tweet_id
 
 SpanAt = Callable[[int], Span | None]
 
 
-@attrs.frozen
-class TweetOrigin:
+@attrs.frozen(repr=False)
+class TweetOrigin(Record):
     """Where a statement's Tweet IDs were written, so a later message can point at one."""
 
     node: ast.TweetSet

@@ -11,6 +11,7 @@ from engql import facts
 from engql.diagnostics import Diagnostic
 from engql.executor.rows import columns, long_rows, wide_rows
 from engql.planner import StatementPlan
+from engql.record import Record
 
 _LISTED_REASONS = {
     "unavailable_tweet_ids": "unavailable (deleted or not public)",
@@ -40,8 +41,8 @@ def missing_from_answer(
     return missing
 
 
-@attrs.frozen
-class RunStats:
+@attrs.frozen(repr=False)
+class RunStats(Record):
     """How the run went: requests in the plan, attempts sent, retries, 429s, wall time."""
 
     requests: int
@@ -51,8 +52,8 @@ class RunStats:
     seconds: float
 
 
-@attrs.frozen
-class StatementResult:
+@attrs.frozen(repr=False)
+class StatementResult(Record):
     """One statement's merged answer (the API's own shape) and its missing Tweets."""
 
     plan: StatementPlan
@@ -92,8 +93,8 @@ class StatementResult:
         return {**self.answer, "missing": dict(self.missing)}
 
 
-@attrs.frozen
-class Result:
+@attrs.frozen(repr=False)
+class Result(Record):
     """What ``run`` returns: one StatementResult per statement, and the run's figures."""
 
     statements: tuple[StatementResult, ...]

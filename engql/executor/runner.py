@@ -27,6 +27,7 @@ from engql.executor.result import Result, RunStats, StatementResult, missing_fro
 from engql.executor.transport import Reply, authorization, check_url, new_pool, send
 from engql.executor.unowned import unowned_ids
 from engql.planner import Plan, Request, StatementPlan
+from engql.record import Record
 
 RETRYABLE = frozenset({500, 502, 503, 504})
 PROTECTED = "Tweet ID(s) are unavailable"
@@ -35,8 +36,8 @@ MAX_RATE_LIMITED = 20
 """429s one request may meet before the run gives up on it."""
 
 
-@attrs.frozen
-class RunOptions:
+@attrs.frozen(repr=False)
+class RunOptions(Record):
     """How to run a plan; the defaults suit a contract of a few requests a second."""
 
     concurrency: int = 4
@@ -63,16 +64,16 @@ ResponseHook = Callable[[Request, dict[str, Any], Reply], None]
 """Called after every attempt with the body sent and what came back (for --format raw)."""
 
 
-@attrs.define
-class _Outcome:
+@attrs.define(repr=False)
+class _Outcome(Record):
     answer: dict[str, Any] | None = None
     missing: dict[str, str] = attrs.field(factory=dict)
     failed: bool = False
     """Some Tweets failed (given up or refused): a resumed run sends the request again."""
 
 
-@attrs.define
-class _Counters:
+@attrs.define(repr=False)
+class _Counters(Record):
     attempts: int = 0
     retries: int = 0
     rate_limited: int = 0

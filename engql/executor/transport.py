@@ -18,12 +18,13 @@ import urllib3
 from oauthlib.oauth1 import Client as OAuthClient  # type: ignore[import-untyped]
 
 from engql.config import Settings
+from engql.record import Record
 
 TIMEOUT = urllib3.Timeout(connect=10, read=120)
 
 
-@attrs.frozen
-class Reply:
+@attrs.frozen(repr=False)
+class Reply(Record):
     """What an attempt got: a status and a decoded JSON body, or the reason it broke."""
 
     status: int

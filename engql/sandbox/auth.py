@@ -34,6 +34,7 @@ from oauthlib.oauth1.rfc5849.signature import (  # type: ignore[import-untyped]
 )
 
 from engql import facts
+from engql.record import Record
 
 CONSUMER_KEY_FORMAT = re.compile(r"[A-Za-z0-9]{25}")
 CONSUMER_SECRET_FORMAT = re.compile(r"[A-Za-z0-9]{50}")
@@ -129,8 +130,8 @@ class Credentials:
         return self.redacted()
 
 
-@attrs.frozen
-class Identity:
+@attrs.frozen(repr=False)
+class Identity(Record):
     """Who a request authenticated as. ``credential`` names it for rate limits and logs."""
 
     kind: Literal["app", "user"]
@@ -139,8 +140,8 @@ class Identity:
     credential: str
 
 
-@attrs.frozen
-class AuthFailure:
+@attrs.frozen(repr=False)
+class AuthFailure(Record):
     """A refusal: the status and the ``errors`` strings of its JSON body."""
 
     status: int

@@ -22,6 +22,7 @@ from itertools import accumulate
 import attrs
 
 from engql import facts
+from engql.record import Record
 
 MAX_ACTIVE_HOURS = 21 * 24
 """Hours after the creation hour in which a Tweet can still have engagement (3 weeks)."""
@@ -78,8 +79,8 @@ _NEEDS: dict[str, str] = {
 _CONTENT_ODDS: dict[str, float] = {"video": 0.3, "media": 0.55, "link": 0.4, "app": 0.05}
 
 
-@attrs.frozen
-class Series:
+@attrs.frozen(repr=False)
+class Series(Record):
     """One (Tweet, metric) pair: its counts from ``first_hour`` on, and their running sums.
 
     Hours are counted since the Unix epoch. ``running[k]`` is the sum of ``counts[:k]``;

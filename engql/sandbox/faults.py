@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from engql.record import Record
+
 
 class Fault(enum.StrEnum):
     INTERNAL_ERROR = "500"
@@ -40,8 +42,8 @@ class FaultSyntaxError(ValueError):
     """A fault specification that cannot be read; the message says which."""
 
 
-@attrs.define
-class FaultPlan:
+@attrs.define(repr=False)
+class FaultPlan(Record):
     """Which request (numbered from 1) gets which fault.
 
     ``script`` names requests exactly; ``rates`` gives each fault a probability for the

@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 import attrs
 
+from engql.record import Record
 
-@attrs.frozen
-class Allowance:
+
+@attrs.frozen(repr=False)
+class Allowance(Record):
     """What one request learns about its credential's minute: the response headers."""
 
     allowed: bool

@@ -21,6 +21,7 @@ import attrs
 
 from engql import facts
 from engql.planner import ceil_hour, floor_hour
+from engql.record import Record
 from engql.times import iso
 
 REQUIRED_FIELDS = ("tweet_ids", "engagement_types", "groupings")
@@ -49,8 +50,8 @@ _DATE_TIME = re.compile(
 )
 
 
-@attrs.frozen
-class ParsedRequest:
+@attrs.frozen(repr=False)
+class ParsedRequest(Record):
     """A body that passed every rule, with each value resolved."""
 
     endpoint: str

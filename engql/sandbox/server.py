@@ -23,6 +23,7 @@ from typing import IO, Any
 import attrs
 
 from engql import facts
+from engql.record import Record
 from engql.sandbox.auth import Authenticator, AuthFailure, Credentials, Identity
 from engql.sandbox.data import SyntheticEngagement
 from engql.sandbox.faults import STATUS_BODIES, Fault, FaultPlan
@@ -43,8 +44,8 @@ POLL_SECONDS = 0.05
 """How often the serving loop looks for a stop: stopping a sandbox takes about this long."""
 
 
-@attrs.frozen
-class LoggedRequest:
+@attrs.frozen(repr=False)
+class LoggedRequest(Record):
     """What one request carried and how it was answered (never a secret)."""
 
     number: int
@@ -83,8 +84,8 @@ def _id_set(ids: Iterable[str | int]) -> frozenset[str]:
     return frozenset(str(i) for i in ids)
 
 
-@attrs.define
-class _State:
+@attrs.define(repr=False)
+class _State(Record):
     """What every handler thread shares."""
 
     credentials: Credentials
@@ -250,8 +251,8 @@ class _Server(ThreadingHTTPServer):
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-@attrs.frozen
-class _Answer:
+@attrs.frozen(repr=False)
+class _Answer(Record):
     status: int
     body: Any
     headers: Mapping[str, str] = attrs.field(factory=dict)
