@@ -43,7 +43,7 @@ from engql.cli import main
 from engql.client import CredentialsMissing
 from engql.config import Settings
 from engql.executor.limiter import RateGate
-from engql.executor.runner import Executor, RunFailed, RunOptions
+from engql.executor.runner import CANCELLED, Executor, RunFailed, RunOptions
 from engql.sandbox.auth import Credentials
 from engql.sandbox.data import SyntheticEngagement
 from engql.sandbox.faults import Fault, FaultPlan
@@ -366,6 +366,22 @@ def test_a_request_that_keeps_failing_loses_only_its_tweets(
     per_tweet = result.statements[0].answer["per_tweet"]
     assert set(per_tweet) == set(IDS_600[250:])
     assert [w.code for w in result.warnings()] == ["W601"] * 250
+
+
+def test_a_cancelled_run_keeps_what_came_back_and_lists_the_rest(api: Sandbox) -> None:
+    plan = compile_for(api, TOTALS_QUERY, IDS_600)
+    executor: Executor
+
+    def cancel_after_the_first(request: Any) -> None:
+        executor.cancel()
+
+    executor = Executor(settings_of(api), RunOptions(concurrency=1), on_done=cancel_after_the_first)
+    result = executor.run(plan)
+    assert result.stats.cancelled
+    assert sent_ids(api) == [IDS_600[:250]]
+    answered = IDS_600[:250]
+    assert set(result.statements[0].answer["per_tweet"]) == set(answered)
+    assert result.missing == dict.fromkeys(IDS_600[250:], CANCELLED)
 
 
 def test_cli_gives_up_with_exit_6_naming_the_lost_tweets(

@@ -50,6 +50,8 @@ class RunStats(Record):
     retries: int
     rate_limited: int
     seconds: float
+    cancelled: bool = False
+    """Stopped by ``Executor.cancel``: the missing Tweets include those never answered."""
 
 
 @attrs.frozen(repr=False)

@@ -51,6 +51,10 @@ class RunOptions(Record):
     insecure: bool = False
 
 
+CANCELLED = "cancelled before it was answered"
+"""The missing reason of a cancelled run's unanswered Tweets."""
+
+
 class RunFailed(Exception):
     """The run stopped: credentials refused (``kind`` "auth") or Tweets not owned ("unowned")."""
 
@@ -154,9 +158,16 @@ class Executor:
             retries=counters.retries,
             rate_limited=counters.rate_limited,
             seconds=time.monotonic() - started,
+            cancelled=self._stop.is_set(),
         )
         streamed = streams.missing if streams is not None else {}
         return Result(tuple(_assemble(plan, outcomes, streamed)), stats)
+
+    def cancel(self) -> None:
+        """Stop the run from another thread: requests in flight finish, no new one is
+        sent, and ``run`` returns what came back, the rest of the Tweets missing as
+        cancelled (the shell's Ctrl-C)."""
+        self._stop.set()
 
     def _gate(self, auth: str) -> RateGate:
         key = "app" if auth == "app" and self.settings.bearer_token else "user"
@@ -169,8 +180,8 @@ class Executor:
         self, index: int, request: Request, counters: _Counters, journal: Journal | None
     ) -> _Outcome:
         outcome = self._attempts(request, list(request.tweet_ids), counters)
-        if outcome is None:
-            return _Outcome()  # the run stopped before this request finished
+        if outcome is None:  # the run stopped before this request was answered
+            return _Outcome(missing=dict.fromkeys(request.tweet_ids, CANCELLED), failed=True)
         if journal is not None and not outcome.failed:
             journal.record(index, outcome.answer, outcome.missing)
         if self._on_done is not None:
