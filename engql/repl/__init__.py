@@ -1,0 +1,1 @@
+"""``engql repl``: an interactive shell that knows the Engagement API."""

@@ -1,0 +1,67 @@
+"""The shell's backslash commands, declared as data: the help, the parser of their
+arguments and the completion all read this table."""
+
+from __future__ import annotations
+
+import attrs
+
+from engql.record import Record
+
+
+@attrs.frozen(repr=False)
+class MetaCommand(Record):
+    """``\\name ARGS``: what it does and what its argument is.
+
+    ``argument`` names the kind of value that follows, for completion and checks:
+    "" (none), "endpoint", "statement", "format", "on_off", "param" (a set parameter),
+    "param_value" (a parameter name, then its value), "profile", "file".
+    """
+
+    name: str
+    usage: str
+    help: str
+    argument: str = ""
+    optional: bool = False
+    """The argument may be left out."""
+
+
+COMMANDS: tuple[MetaCommand, ...] = (
+    MetaCommand("help", "\\help", "list these commands"),
+    MetaCommand(
+        "metrics",
+        "\\metrics [ENDPOINT]",
+        "the metrics, the endpoints that offer them and the auth they need",
+        "endpoint",
+        optional=True,
+    ),
+    MetaCommand(
+        "describe", "\\describe ENDPOINT", "an endpoint's limits and grouping keys", "endpoint"
+    ),
+    MetaCommand("explain", "\\explain STATEMENT", "the plan of a statement, in words", "statement"),
+    MetaCommand(
+        "compile", "\\compile STATEMENT", "the HTTP requests of a statement, as JSON", "statement"
+    ),
+    MetaCommand("format", "\\format table|json|csv", "how results are shown", "format"),
+    MetaCommand(
+        "set", "\\set NAME VALUE", "bind :NAME (VALUE: text, 1,2,3 or @ids.txt)", "param_value"
+    ),
+    MetaCommand("unset", "\\unset NAME", "forget :NAME", "param"),
+    MetaCommand("params", "\\params", "the parameters that are set"),
+    MetaCommand("profile", "\\profile NAME", "use another credentials profile", "profile"),
+    MetaCommand("sandbox", "\\sandbox on|off", "run against a local emulator of the API", "on_off"),
+    MetaCommand(
+        "o",
+        "\\o [FILE]",
+        "send results to FILE (appended); no FILE: back to the screen",
+        "file",
+        optional=True,
+    ),
+    MetaCommand("i", "\\i FILE", "run the statements of a query file", "file"),
+    MetaCommand("timing", "\\timing", "show how long each statement takes (toggles)"),
+    MetaCommand("quit", "\\quit", "leave the shell (Ctrl-D does too)"),
+)
+
+BY_NAME: dict[str, MetaCommand] = {c.name: c for c in COMMANDS}
+
+RESULT_FORMATS = ("table", "json", "csv")
+"""What ``\\format`` accepts."""
