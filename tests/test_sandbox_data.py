@@ -117,6 +117,38 @@ def test_nothing_before_creation_nor_after_the_active_hours(
 
 
 @given(tweet=tweet_ids, metric=all_metrics, seed=seeds)
+def test_a_whole_life_adds_up_to_the_lifetime_hour_by_hour(
+    tweet: int, metric: str, seed: int
+) -> None:
+    """The running count under the hours never falls and stops at MAX_ACTIVE_HOURS."""
+    source = SyntheticEngagement(seed)
+    first = floor_hour(source.created_at(tweet))
+    life = hours_of((first - HOUR, first + (MAX_ACTIVE_HOURS + 1) * HOUR))
+    hourly = [source.hourly(tweet, metric, h) for h in life]
+    assert min(hourly) >= 0
+    assert hourly[0] == hourly[-1] == 0
+    assert sum(hourly) == source.lifetime(tweet, metric, first + 10_000 * HOUR)
+
+
+@given(tweet=tweet_ids)
+def test_a_tweet_starts_in_the_hour_it_was_created_in(tweet: int) -> None:
+    """The data reads the hour off the ID without a datetime; it must agree with created_at."""
+    hours = (floor_hour(DATA.created_at(tweet)) - utc(1970, 1, 1)) // HOUR
+    assert DATA.tweet(tweet).first_hour == hours
+
+
+@given(moment=moments, seed=seeds)
+def test_the_creation_hour_counts_the_part_after_creation(moment: datetime, seed: int) -> None:
+    """A Tweet created a minute before the hour ends counts less in it than in the next."""
+    first = floor_hour(moment)
+    tweet = tweet_at(first + timedelta(minutes=59))
+    source = SyntheticEngagement(seed)
+    assert source.hourly(tweet, "impressions", first) < source.hourly(
+        tweet, "impressions", first + HOUR
+    )
+
+
+@given(tweet=tweet_ids, metric=all_metrics, seed=seeds)
 def test_the_same_seed_gives_the_same_counts(tweet: int, metric: str, seed: int) -> None:
     first, again = SyntheticEngagement(seed), SyntheticEngagement(seed)
     start = floor_hour(first.created_at(tweet))

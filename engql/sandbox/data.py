@@ -1,11 +1,18 @@
 """Deterministic synthetic engagement: a count for every (Tweet, metric, UTC hour).
 
-A Tweet's counts are zero before the hour it was created in; from that hour they start at
-an amplitude drawn from a hash of (seed, Tweet, metric) and decay geometrically, with a
-small jitter per hour, until they reach zero for good, at most ``MAX_ACTIVE_HOURS`` after
-creation. So one (Tweet, metric) pair is a short list of integers; it is computed once,
-with its running sums, and every sum over hours reads two of them. The law the answers
-rest on: any sum equals the sum of ``hourly`` over the same hours, exactly.
+Each (Tweet, metric) pair is a running count in closed form, a handful of arithmetic
+operations for any hour: zero before the hour the Tweet was created in, then rising along
+a geometrically decaying curve to the value it keeps from ``MAX_ACTIVE_HOURS`` after
+creation on. An hour's count is what the running count rises by in that hour and a sum
+over hours is the difference of two running counts, so nothing loops over hours that an
+answer does not list, and the law the answers rest on holds by construction: any sum
+equals the sum of ``hourly`` over the same hours, exactly.
+
+A pair's curve starts at an amplitude drawn from a hash of (seed, Tweet, metric) and
+decays by a factor drawn for the Tweet. Each hour boundary moves a little along the curve
+(jitter), never past its neighbours, so counts vary from hour to hour but never go
+negative. A rounding offset drawn per pair keeps small metrics alive: a curve that adds
+up to 0.3 ends at 1 for about every third Tweet, not always at 0.
 
 Amplitudes keep the proportions of real Tweets: impressions ≫ engagements ≫ favorites ≫
 retweets ≫ replies; only some Tweets carry media, a video or a link, and only those get
@@ -15,9 +22,10 @@ the matching metrics.
 from __future__ import annotations
 
 import hashlib
+import math
+import random
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from itertools import accumulate
 
 import attrs
 
@@ -30,20 +38,24 @@ MAX_ACTIVE_HOURS = 21 * 24
 PRE_SNOWFLAKE_START = datetime(2008, 1, 1, tzinfo=UTC)
 """IDs without a time get a creation time from a hash, between this and the scheme's start."""
 
-_ONE_HOUR = timedelta(hours=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MILLISECOND = timedelta(milliseconds=1)
+_HOUR_MS = 3_600_000
 _MASK = (1 << 64) - 1
-_LCG_MULTIPLIER = 6364136223846793005
-_LCG_INCREMENT = 1442695040888963407
 _UNIT = 1.0 / (1 << 24)
 
 _REACH = (50.0, 50_000.0)
 """First-hour impressions of a Tweet, drawn log-uniformly from this range."""
 _DECAY = (0.78, 0.92)
 """Per-hour decay factor of a Tweet's engagement (half-lives of about 3 to 8 hours)."""
-_JITTER = (0.7, 1.3)
-_FADED = 0.05
-"""The level below which a series stops: what remains would be a 1 once in 20 hours."""
+_JITTER = 0.15
+"""How far, in hours, an hour boundary moves along the curve at most: an hour counts what
+the curve gains over 0.7 to 1.3 hours. Under half an hour, so boundaries never cross and
+no count is negative."""
+_SHIFT_COUNT = 1024
+_SHIFTS = tuple(map(random.Random(0).uniform, [-_JITTER] * _SHIFT_COUNT, [_JITTER] * _SHIFT_COUNT))
+"""The boundary shifts, read in turn from a place drawn per Tweet: cheaper than a hash per
+hour, and longer than ``MAX_ACTIVE_HOURS`` so that a Tweet never meets one twice."""
 
 _SHARE: dict[str, float] = {
     "impressions": 1.0,
@@ -78,35 +90,85 @@ _NEEDS: dict[str, str] = {
 """Metrics that only Tweets with this kind of content have."""
 _CONTENT_ODDS: dict[str, float] = {"video": 0.3, "media": 0.55, "link": 0.4, "app": 0.05}
 
+_REACH_SLOT, _DECAY_SLOT = 0, 1
+_CONTENT_SLOT = {kind: 2 + n for n, kind in enumerate(sorted(_CONTENT_ODDS))}
+_JITTER_SLOT = 2 + len(_CONTENT_ODDS)
+"""The 24-bit slots of a Tweet's digest that its own draws are read from; its metrics draw
+from the top 53 bits (``Tweet.metric_draw``)."""
 
-@attrs.frozen(repr=False)
-class Series(Record):
-    """One (Tweet, metric) pair: its counts from ``first_hour`` on, and their running sums.
 
-    Hours are counted since the Unix epoch. ``running[k]`` is the sum of ``counts[:k]``;
-    every hour outside ``[first_hour, first_hour + len(counts))`` counts zero.
+@attrs.define(repr=False)
+class Tweet(Record):
+    """What the metrics of one Tweet share: its creation, reach, decay, jitter and digest.
+
+    A metric's running count at the end of the Tweet's ``age``-th hour (0 in its creation
+    hour) is ``floor(rounding + mass · (1 − decay^clock))``: ``mass`` is what the count
+    would reach if it never stopped, ``rounding`` an offset in [0, 1) drawn for the
+    metric, and ``clock`` the hours since creation, moved by that hour boundary's jitter.
+
+    Not frozen, though nothing assigns to one: one is built for every new Tweet ID a
+    /totals request names, and a frozen class costs four times as much to build.
     """
 
     first_hour: int
-    counts: tuple[int, ...]
-    running: tuple[int, ...]
+    """The epoch hour (hours since 1970) the Tweet was created in."""
+    first_hour_left: float
+    """The part of the creation hour after the Tweet was created, in (0, 1]."""
+    reach_mass: float
+    """The mass of impressions: first-hour reach ÷ (1 − decay)."""
+    log_decay: float
+    jitter: int
+    """Where in ``_SHIFTS`` the Tweet's hours start."""
+    metric_draw: float
+    """A number in [0, 1) from which each metric draws its own (``_METRIC_KEYS``)."""
+    digest: int
+    """A 256-bit hash of (seed, Tweet ID), read in 24-bit slots (``_*_SLOT``); its top 53
+    bits are ``metric_draw``."""
 
-    def total(self, start: int, stop: int) -> int:
-        """The sum of the hours ``start <= h < stop`` (epoch hours)."""
-        size = len(self.counts)
-        lo = min(max(start - self.first_hour, 0), size)
-        hi = min(max(stop - self.first_hour, 0), size)
-        return self.running[hi] - self.running[lo] if hi > lo else 0
+    def running(self, metric: str, hour: int) -> int:
+        """The sum of the metric's counts of every hour up to and including ``hour``."""
+        age = hour - self.first_hour
+        if age < 0:
+            return 0
+        if age >= MAX_ACTIVE_HOURS:
+            age = MAX_ACTIVE_HOURS - 1
+        clock = age + self.first_hour_left + _SHIFTS[(self.jitter + age) % _SHIFT_COUNT]
+        content = _NEEDS.get(metric)
+        if clock <= 0.0 or (content is not None and not self.carries(content)):
+            return 0
+        factor_key, rounding_key = _METRIC_KEYS[metric]
+        mass = self.reach_mass * _SHARE[metric] * (0.5 + self.metric_draw * factor_key % 1.0)
+        rounding = self.metric_draw * rounding_key % 1.0
+        return int(rounding - mass * math.expm1(clock * self.log_decay))
 
-    def window(self, start: int, stop: int) -> list[int]:
-        """The counts of the hours ``start <= h < stop``, zero-filled."""
+    def carries(self, content: str) -> bool:
+        """Whether the Tweet has this kind of content (a video, media, a link, an app card)."""
+        return _fraction(self.digest, _CONTENT_SLOT[content]) < _CONTENT_ODDS[content]
+
+    def total(self, metric: str, start: int, stop: int) -> int:
+        """The sum of the metric's counts of the hours ``start <= h < stop``."""
+        if stop <= start:
+            return 0
+        return self.running(metric, stop - 1) - self.running(metric, start - 1)
+
+    def window(self, metric: str, start: int, stop: int) -> list[int]:
+        """The metric's counts of the hours ``start <= h < stop``, zero-filled."""
         length = max(stop - start, 0)
-        offset = start - self.first_hour
-        lo, hi = max(offset, 0), min(offset + length, len(self.counts))
+        last = self.first_hour + MAX_ACTIVE_HOURS - 1
+        lo, hi = max(start, self.first_hour), min(stop, last + 1)
         if hi <= lo:
             return [0] * length
-        before = lo - offset
-        return [0] * before + list(self.counts[lo:hi]) + [0] * (length - before - (hi - lo))
+        final = self.running(metric, last)
+        before = self.running(metric, lo - 1)
+        counts = [0] * (lo - start)
+        for hour in range(lo, hi):
+            if before == final:
+                break  # a running count never falls, so it stays at its final value
+            after = self.running(metric, hour)
+            counts.append(after - before)
+            before = after
+        counts.extend([0] * (length - len(counts)))
+        return counts
 
 
 class SyntheticEngagement:
@@ -114,8 +176,10 @@ class SyntheticEngagement:
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
-        self.series = lru_cache(maxsize=1 << 16)(self._series)
-        """The Series of a (Tweet ID, metric) pair; cached, and safe across threads."""
+        self._hash_of_seed = hashlib.blake2b(f"{seed}:".encode(), digest_size=32)
+        """Each Tweet's digest goes on from a copy, a third cheaper than hashing it all."""
+        self.tweet = lru_cache(maxsize=1 << 16)(self._tweet)
+        """The Tweet of an ID; cached, and safe across threads."""
 
     def created_at(self, tweet_id: int) -> datetime:
         """The Snowflake time of the ID, or for older IDs one drawn from a hash of the ID."""
@@ -123,61 +187,45 @@ class SyntheticEngagement:
 
     def hourly(self, tweet_id: int, metric: str, hour: datetime) -> int:
         """The count of the UTC hour that starts at ``hour``."""
-        return self.series(tweet_id, metric).total(epoch_hour(hour), epoch_hour(hour) + 1)
+        number = epoch_hour(hour)
+        return self.tweet(tweet_id).total(metric, number, number + 1)
 
     def between(self, tweet_id: int, metric: str, start: datetime, end: datetime) -> int:
         """The sum over the hours that start in ``[start, end)``."""
-        return self.series(tweet_id, metric).total(
-            epoch_hour_at_or_after(start), epoch_hour_at_or_after(end)
+        return self.tweet(tweet_id).total(
+            metric, epoch_hour_at_or_after(start), epoch_hour_at_or_after(end)
         )
 
     def lifetime(self, tweet_id: int, metric: str, now: datetime) -> int:
         """The lifetime count as of ``now``: every hour that started before it, counted whole."""
-        series = self.series(tweet_id, metric)
-        return series.total(series.first_hour, epoch_hour_at_or_after(now))
+        return self.tweet(tweet_id).running(metric, epoch_hour_at_or_after(now) - 1)
 
     def hours(self, tweet_id: int, metric: str, start: datetime, end: datetime) -> list[int]:
         """The count of each hour that starts in ``[start, end)``, in order."""
-        return self.series(tweet_id, metric).window(
-            epoch_hour_at_or_after(start), epoch_hour_at_or_after(end)
+        return self.tweet(tweet_id).window(
+            metric, epoch_hour_at_or_after(start), epoch_hour_at_or_after(end)
         )
 
-    def _series(self, tweet_id: int, metric: str) -> Series:
-        share = _SHARE[metric]
-        created = self.created_at(tweet_id)
-        first_hour = epoch_hour(created)
-        tweet = _digest(self.seed, tweet_id, "")
-        content = _NEEDS.get(metric)
-        if content is not None and not _carries(tweet, content):
-            return Series(first_hour, (), (0,))
-        reach = _REACH[0] * (_REACH[1] / _REACH[0]) ** _fraction(tweet, 0)
-        decay = _between(*_DECAY, _fraction(tweet, 1))
-        own = _digest(self.seed, tweet_id, metric)
-        level = reach * share * _between(0.5, 1.5, _fraction(own, 0))
-        level *= 1.0 - ((created - _EPOCH) % _ONE_HOUR) / _ONE_HOUR
-        counts = _decaying(level, decay, own)
-        return Series(first_hour, counts, tuple(accumulate(counts, initial=0)))
-
-
-def _decaying(level: float, decay: float, state: int) -> tuple[int, ...]:
-    """``level`` times ``decay`` per hour, jittered and rounded at random each hour, until
-    the level falls below ``_FADED``; zero from then on.
-
-    Random rounding keeps small metrics alive: a level of 0.3 is a 1 about every third
-    hour, not always 0.
-    """
-    low, spread = _JITTER[0], (_JITTER[1] - _JITTER[0]) * _UNIT
-    counts: list[int] = []
-    append = counts.append
-    for _ in range(MAX_ACTIVE_HOURS):
-        if level < _FADED:
-            break
-        state = (state * _LCG_MULTIPLIER + _LCG_INCREMENT) & _MASK
-        append(int(level * (low + (state >> 40) * spread) + ((state >> 16) & 0xFFFFFF) * _UNIT))
-        level *= decay
-    while counts and counts[-1] == 0:
-        counts.pop()
-    return tuple(counts)
+    def _tweet(self, tweet_id: int) -> Tweet:
+        first_hour, before = divmod(_created_ms(tweet_id), _HOUR_MS)
+        hashing = self._hash_of_seed.copy()
+        hashing.update(f"{tweet_id}:".encode())
+        digest = int.from_bytes(hashing.digest(), "little")
+        decay = _DECAY[0] + (_DECAY[1] - _DECAY[0]) * _fraction(digest, _DECAY_SLOT)
+        reach = _REACH[0] * (_REACH[1] / _REACH[0]) ** _fraction(digest, _REACH_SLOT)
+        first_hour_left = 1.0 - before / _HOUR_MS
+        jitter = (digest >> 24 * _JITTER_SLOT & 0xFFFFFF) % _SHIFT_COUNT
+        metric_draw = (digest >> 256 - 53) / (1 << 53)
+        # Positional: passing keywords would cost more than building the Tweet.
+        return Tweet(
+            first_hour,
+            first_hour_left,
+            reach / (1.0 - decay),
+            math.log(decay),
+            jitter,
+            metric_draw,
+            digest,
+        )
 
 
 def tweet_created_at(tweet_id: int) -> datetime:
@@ -191,15 +239,27 @@ def tweet_created_at(tweet_id: int) -> datetime:
     return PRE_SNOWFLAKE_START + timedelta(seconds=seconds)
 
 
+def _created_ms(tweet_id: int) -> int:
+    """``tweet_created_at`` in milliseconds since the Unix epoch; for Snowflake IDs without
+    building a datetime, which would cost as much as the rest of a Tweet's draws."""
+    if tweet_id >= facts.SNOWFLAKE_FIRST_ID:
+        return (tweet_id >> 22) + facts.SNOWFLAKE_EPOCH_MS
+    return (tweet_created_at(tweet_id) - _EPOCH) // _ONE_MILLISECOND
+
+
 def epoch_hour(moment: datetime) -> int:
     """The number of the UTC hour that contains ``moment``, counted from the Unix epoch."""
-    return (moment - _EPOCH) // _ONE_HOUR
+    elapsed = moment - _EPOCH
+    return elapsed.days * 24 + elapsed.seconds // 3600
 
 
+@lru_cache(maxsize=64)
 def epoch_hour_at_or_after(moment: datetime) -> int:
-    """The number of the first hour that starts at or after ``moment``."""
-    whole, rest = divmod(moment - _EPOCH, _ONE_HOUR)
-    return whole + (1 if rest else 0)
+    """The number of the first hour that starts at or after ``moment``; cached, as an
+    answer on /totals asks it for the same ``now`` once for each (Tweet, metric) pair."""
+    elapsed = moment - _EPOCH
+    hours, seconds = divmod(elapsed.seconds, 3600)
+    return elapsed.days * 24 + hours + (1 if seconds or elapsed.microseconds else 0)
 
 
 def _digest(seed: int, tweet_id: int, name: str) -> int:
@@ -212,11 +272,14 @@ def _fraction(digest: int, slot: int) -> float:
     return ((digest >> (24 * slot)) & 0xFFFFFF) * _UNIT
 
 
-def _carries(tweet_digest: int, content: str) -> bool:
-    """Whether the Tweet has this kind of content (a video, media, a link, an app card)."""
-    slot = 2 + sorted(_CONTENT_ODDS).index(content)
-    return _fraction(tweet_digest, slot) < _CONTENT_ODDS[content]
+def _metric_keys(metric: str) -> tuple[float, float]:
+    """Two multipliers in [2**20, 2**21): large enough that the fractional parts of their
+    multiples of one draw are as good as independent draws."""
+    digest = _digest(0, 0, metric)
+    return 2**20 * (1 + (digest & _MASK) / 2**64), 2**20 * (1 + (digest >> 64 & _MASK) / 2**64)
 
 
-def _between(low: float, high: float, fraction: float) -> float:
-    return low + (high - low) * fraction
+_METRIC_KEYS = {metric: _metric_keys(metric) for metric in _SHARE}
+"""A metric's amplitude factor and rounding offset are the fractional parts of its Tweet's
+``metric_draw`` times these two keys: multiplicative hashing, in floating point because a
+pair's draws are on the path of every count, and exact on every machine (IEEE 754)."""
