@@ -1,5 +1,5 @@
-"""The ``engql`` command: check, compile, fmt, explain and run query files; the sandbox;
-credential profiles.
+"""The ``engql`` command: check, compile, fmt, explain and run query files; the shell; the
+sandbox; credential profiles.
 
 Data goes to stdout, diagnostics to stderr (``check`` prints its diagnostics to stdout,
 since they are its output). Exit codes: 0 success (warnings allowed), 1 the query has
@@ -105,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("profiles", help="list credential profiles, without their secrets")
 
+    repl = commands.add_parser(
+        "repl", help="an interactive shell (also what bare `engql` opens on a terminal)"
+    )
+    repl.add_argument(
+        "--sandbox", action="store_true", help="start with queries running against the emulator"
+    )
+    repl.add_argument("--profile", metavar="NAME", help="the credentials profile to use")
+
     sandbox = commands.add_parser("sandbox", help="serve a local emulator of the API")
     sandbox.add_argument("--host", default="127.0.0.1", help="a loopback address")
     sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -178,7 +186,10 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     try:
-        args = build_parser().parse_args(argv)
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        if not arguments and sys.stdin.isatty() and sys.stdout.isatty():
+            arguments = ["repl"]
+        args = build_parser().parse_args(arguments)
         command = {
             "check": run_check,
             "compile": run_compile,
@@ -188,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "configure": run_configure,
             "profiles": run_profiles,
             "explain": run_explain,
+            "repl": run_repl,
         }[args.command]
         return command(args)
     except UsageError as error:
@@ -321,6 +333,12 @@ def run_run(args: argparse.Namespace) -> int:
     if plan is None:
         return EXIT_QUERY
     return run(args, plan, sys.stderr)
+
+
+def run_repl(args: argparse.Namespace) -> int:
+    from engql.repl.session import main as repl
+
+    return repl(args.sandbox, args.profile)
 
 
 def run_configure(args: argparse.Namespace) -> int:

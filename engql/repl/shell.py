@@ -1,0 +1,378 @@
+"""What the shell does with each input, apart from the terminal: the session reads lines,
+this runs them. Tests drive it with plain strings and StringIO.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import IO, Any
+
+from engql import facts
+from engql.config import ConfigError, Settings, load_settings, missing_for
+from engql.diagnostics import EngqlError
+from engql.executor.result import Result
+from engql.executor.runner import Executor, RunFailed, RunOptions
+from engql.executor.transport import InsecureURL
+from engql.output import write_result
+from engql.params import ParamSyntaxError, parse_cli_params
+from engql.pipeline import compile
+from engql.planner import Plan
+from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS
+from engql.repl.tables import describe_endpoint, metrics_table
+
+MAX_MISSING_SHOWN = 20
+QUERY_NAME = "<repl>"
+
+
+class Shell:
+    """The shell's state (parameters, format, profile, sandbox, output) and its commands.
+
+    ``pager`` receives results taller than the screen; ``None`` writes them straight out.
+    """
+
+    def __init__(
+        self,
+        out: IO[str],
+        err: IO[str],
+        *,
+        profile: str | None = None,
+        sandbox: bool = False,
+        environ: Mapping[str, str] | None = None,
+        pager: Callable[[str], None] | None = None,
+    ) -> None:
+        self.out = out
+        self.err = err
+        self.environ = dict(os.environ if environ is None else environ)
+        self.pager = pager
+        self.params: dict[str, Any] = {}
+        self.param_texts: dict[str, str] = {}
+        self.format = "table"
+        self.timing = False
+        self.output_path: str | None = None
+        self.profile = profile
+        self._sandbox: Any = None
+        self._running: Executor | None = None
+        self._handlers: dict[str, Callable[[str], bool]] = {
+            "help": self._help,
+            "metrics": self._metrics,
+            "describe": self._describe,
+            "explain": self._explain,
+            "compile": self._compile,
+            "format": self._format,
+            "set": self._set,
+            "unset": self._unset,
+            "params": self._params,
+            "profile": self._profile,
+            "sandbox": self._sandbox_switch,
+            "o": self._output,
+            "i": self._include,
+            "timing": self._timing,
+            "quit": lambda _: False,
+        }
+        if sandbox:
+            self._start_sandbox()
+
+    @property
+    def sandbox_on(self) -> bool:
+        return self._sandbox is not None
+
+    def close(self) -> None:
+        """Stop the sandbox, if one runs."""
+        if self._sandbox is not None:
+            self._sandbox.stop()
+            self._sandbox = None
+
+    def handle(self, text: str) -> bool:
+        """Run one input: a backslash command or statements. False: leave the shell."""
+        stripped = text.strip()
+        if not stripped:
+            return True
+        if stripped.startswith("\\"):
+            return self.meta(stripped)
+        self.run_statements(text, QUERY_NAME, os.getcwd())
+        return True
+
+    def meta(self, line: str) -> bool:
+        name, _, argument = line[1:].partition(" ")
+        command = BY_NAME.get(name.strip().lower())
+        if command is None:
+            self._say(f"unknown command \\{name}; \\help lists them")
+            return True
+        argument = argument.strip()
+        if command.argument and not argument and not command.optional:
+            self._say(f"usage: {command.usage}")
+            return True
+        if not command.argument and argument:
+            self._say(f"\\{command.name} takes no argument (usage: {command.usage})")
+            return True
+        return self._handlers[command.name](argument)
+
+    # Statements ----------------------------------------------------------------------
+
+    def run_statements(self, text: str, name: str, base_dir: str) -> None:
+        """Compile, run and show ``text``; errors are shown and the shell goes on."""
+        started = time.monotonic()
+        settings = self._settings()
+        if settings is None:
+            return
+        plan = self._plan(text, name, base_dir, settings.base_url)
+        if plan is None:
+            return
+        needed = sorted({n for s in plan.statements for n in missing_for(settings, s.auth)})
+        if needed:
+            self._say(
+                f"credentials missing for this query: set {', '.join(needed)}, "
+                "use \\profile NAME, or \\sandbox on"
+            )
+            return
+        result = self._execute(plan, settings)
+        if result is None:
+            return
+        self._show(result)
+        if self.timing:
+            self._say(f"Time: {time.monotonic() - started:.3f} s", prefix="")
+
+    def _plan(self, text: str, name: str, base_dir: str, base_url: str) -> Plan | None:
+        try:
+            plan = compile(
+                text,
+                params=self.params,
+                allow_files=True,
+                base_dir=base_dir,
+                base_url=base_url,
+                name=name,
+            )
+        except EngqlError as error:
+            for diagnostic in error.diagnostics:
+                print(diagnostic.render(), file=self.err)
+            return None
+        for warning in plan.warnings:
+            print(warning.render(), file=self.err)
+        return plan
+
+    def _execute(self, plan: Plan, settings: Settings) -> Result | None:
+        """Run on a worker thread so that Ctrl-C here cancels the run, not the shell."""
+        executor = Executor(settings, RunOptions(rate_limit=settings.rate_limit))
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome["result"] = executor.run(plan)
+            except BaseException as error:  # handed to the shell's thread below
+                outcome["error"] = error
+            finally:
+                finished.set()
+
+        threading.Thread(target=work, name="engql-run", daemon=True).start()
+        cancelled = False
+        while not finished.is_set():  # an Event: a Ctrl-C in Thread.join can lose the thread
+            try:
+                if cancelled:  # again: a cancel just before the run began is not lost
+                    executor.cancel()
+                finished.wait(0.1)
+            except KeyboardInterrupt:
+                if not cancelled:
+                    self._say("cancelling: requests in flight finish, no new one is sent")
+                cancelled = True
+                executor.cancel()
+        error = outcome.get("error")
+        if isinstance(error, RunFailed):
+            self._say(f"refused: {error.message}")
+        elif isinstance(error, InsecureURL):
+            self._say(str(error))
+        elif error is not None:
+            raise error
+        result: Result | None = outcome.get("result")
+        return result
+
+    def _show(self, result: Result) -> None:
+        if self.output_path is not None:
+            with open(self.output_path, "a", encoding="utf-8") as file:
+                write_result(result, self.format, file)
+        else:
+            self._write_paged(lambda out: write_result(result, self.format, out))
+        for warning in result.warnings(MAX_MISSING_SHOWN):
+            print(warning.render(), file=self.err)
+        missing = len(result.missing)
+        if missing > MAX_MISSING_SHOWN:
+            self._say(f"{missing - MAX_MISSING_SHOWN:,} more Tweets are missing")
+        if result.stats.cancelled:
+            self._say(f"cancelled: {missing:,} Tweets have no answer")
+
+    def _write_paged(self, write: Callable[[IO[str]], None]) -> None:
+        import io
+
+        buffer = io.StringIO()
+        write(buffer)
+        text = buffer.getvalue()
+        if self.pager is not None and text.count("\n") > _screen_lines():
+            self.pager(text)
+        else:
+            self.out.write(text)
+            self.out.flush()
+
+    # Settings and the sandbox ----------------------------------------------------------
+
+    def _settings(self) -> Settings | None:
+        if self._sandbox is not None:
+            from engql.run_command import sandbox_settings
+
+            settings: Settings = sandbox_settings(self._sandbox)
+            return settings
+        try:
+            settings, warnings = load_settings({"profile": self.profile}, self.environ)
+        except ConfigError as error:
+            self._say(str(error))
+            return None
+        for warning in warnings:
+            self._say(f"warning: {warning}")
+        return settings
+
+    def _start_sandbox(self) -> None:
+        from engql.sandbox.server import Sandbox
+
+        self._sandbox = Sandbox().start()
+
+    # Backslash commands ----------------------------------------------------------------
+
+    def _help(self, _: str) -> bool:
+        width = max(len(c.usage) for c in COMMANDS)
+        for command in COMMANDS:
+            print(f"{command.usage:<{width}}  {command.help}", file=self.out)
+        print(
+            "Statements end with ;  Tab completes, Ctrl-C cancels a running query, Ctrl-D leaves.",
+            file=self.out,
+        )
+        return True
+
+    def _metrics(self, endpoint: str) -> bool:
+        if endpoint and not self._known_endpoint(endpoint):
+            return True
+        table = metrics_table(endpoint or None) + "\n"
+        self._write_paged(lambda out: print(table, end="", file=out))
+        return True
+
+    def _describe(self, endpoint: str) -> bool:
+        if self._known_endpoint(endpoint):
+            print(describe_endpoint(endpoint), file=self.out)
+        return True
+
+    def _known_endpoint(self, name: str) -> bool:
+        if name in facts.ENDPOINTS:
+            return True
+        self._say(f"unknown endpoint {name!r}; the endpoints are {', '.join(facts.ENDPOINTS)}")
+        return False
+
+    def _explain(self, statement: str) -> bool:
+        plan = self._plan(statement, QUERY_NAME, os.getcwd(), facts.DEFAULT_BASE_URL)
+        if plan is not None:
+            from engql.explain import explain_plan
+
+            print(explain_plan(plan, facts.ASSUMED_RATE_LIMIT), file=self.out)
+        return True
+
+    def _compile(self, statement: str) -> bool:
+        plan = self._plan(statement, QUERY_NAME, os.getcwd(), facts.DEFAULT_BASE_URL)
+        if plan is not None:
+            several = len(plan.statements) > 1
+            for request in plan.requests:
+                print(json.dumps(request.to_json(with_statement=several), indent=2), file=self.out)
+        return True
+
+    def _format(self, fmt: str) -> bool:
+        if fmt not in RESULT_FORMATS:
+            self._say(f"unknown format {fmt!r}; choose {', '.join(RESULT_FORMATS)}")
+        else:
+            self.format = fmt
+        return True
+
+    def _set(self, argument: str) -> bool:
+        name, _, value = argument.partition(" ")
+        value = value.strip()
+        if not value:
+            self._say(f"usage: {BY_NAME['set'].usage}")
+            return True
+        try:
+            parsed = parse_cli_params([f"{name}={value}"])
+        except ParamSyntaxError as error:
+            self._say(str(error))
+            return True
+        self.params.update(parsed)
+        self.param_texts.update(dict.fromkeys(parsed, value))
+        return True
+
+    def _unset(self, name: str) -> bool:
+        name = name.lstrip(":")
+        if self.params.pop(name, None) is None:
+            self._say(f"no parameter :{name}")
+        self.param_texts.pop(name, None)
+        return True
+
+    def _params(self, _: str) -> bool:
+        if not self.param_texts:
+            print("no parameters are set (\\set NAME VALUE)", file=self.out)
+        for name, value in self.param_texts.items():
+            print(f":{name} = {value}", file=self.out)
+        return True
+
+    def _profile(self, name: str) -> bool:
+        previous = self.profile
+        self.profile = name
+        if self._sandbox is not None:
+            self._say("the sandbox is on; \\sandbox off to use the profile")
+        elif self._settings() is None:
+            self.profile = previous
+        return True
+
+    def _sandbox_switch(self, state: str) -> bool:
+        if state not in ("on", "off"):
+            self._say(f"usage: {BY_NAME['sandbox'].usage}")
+        elif state == "on" and self._sandbox is None:
+            self._start_sandbox()
+            self._say("sandbox on: queries run against a local emulator of the API", prefix="")
+        elif state == "off":
+            self.close()
+        return True
+
+    def _output(self, path: str) -> bool:
+        if not path:
+            self.output_path = None
+            return True
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            self._say(f"cannot write {path}: {error.strerror}")
+            return True
+        self.output_path = path
+        return True
+
+    def _include(self, path: str) -> bool:
+        try:
+            with open(path, encoding="utf-8-sig") as file:
+                text = file.read()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            self._say(f"cannot read {path}: {reason}")
+            return True
+        self.run_statements(text, path, os.path.dirname(os.path.abspath(path)))
+        return True
+
+    def _timing(self, _: str) -> bool:
+        self.timing = not self.timing
+        print(f"timing is {'on' if self.timing else 'off'}", file=self.out)
+        return True
+
+    def _say(self, message: str, prefix: str = "engql: ") -> None:
+        print(prefix + message, file=self.err)
+
+
+def _screen_lines() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().lines - 2
