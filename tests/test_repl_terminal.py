@@ -26,9 +26,8 @@ def plain(text: str) -> str:
     return ANSI.sub("", text)
 
 
-@pytest.fixture
-def shell(tmp_path: Path) -> Iterator[pexpect.spawn]:
-    env = {
+def terminal_environment(tmp_path: Path) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
         "XDG_STATE_HOME": str(tmp_path / "state"),
@@ -38,15 +37,23 @@ def shell(tmp_path: Path) -> Iterator[pexpect.spawn]:
         "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor position requests
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    child = pexpect.spawn(
+
+
+def spawn(tmp_path: Path, *arguments: str) -> pexpect.spawn:
+    return pexpect.spawn(
         sys.executable,
-        ["-m", "engql", "repl", "--sandbox"],
-        env=env,
+        ["-m", "engql", *arguments],
+        env=terminal_environment(tmp_path),
         cwd=str(tmp_path),
         encoding="utf-8",
         timeout=TIMEOUT,
         dimensions=(40, 200),
     )
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[pexpect.spawn]:
+    child = spawn(tmp_path, "repl", "--sandbox")
     child.expect_exact(PROMPT)
     yield child
     if child.isalive():
@@ -107,3 +114,14 @@ def test_quit_exits_0_and_keeps_the_history(shell: pexpect.spawn, tmp_path: Path
     shell.close()
     assert shell.exitstatus == 0
     assert "\\params" in (tmp_path / "state" / "engql" / "history").read_text()
+
+
+def test_bare_engql_on_a_terminal_opens_the_shell(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    try:
+        child.expect_exact(PROMPT)
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0

@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -157,11 +156,11 @@ def _pager(text: str) -> None:
     pydoc.pager(text)
 
 
-def main(sandbox: bool, profile: str | None, out: IO[str] | None = None) -> int:
+def main(sandbox: bool, profile: str | None) -> int:
     """``engql repl``: a terminal gets the interactive shell, a pipe the script mode."""
     environ = os.environ
     shell = Shell(
-        out or sys.stdout,
+        sys.stdout,
         sys.stderr,
         profile=profile,
         sandbox=sandbox,
