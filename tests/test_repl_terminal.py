@@ -39,11 +39,14 @@ def terminal_environment(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def spawn(tmp_path: Path, *arguments: str) -> pexpect.spawn:
+def spawn(tmp_path: Path, *arguments: str, answers_cpr: bool = False) -> pexpect.spawn:
+    env = terminal_environment(tmp_path)
+    if answers_cpr:
+        del env["PROMPT_TOOLKIT_NO_CPR"]
     return pexpect.spawn(
         sys.executable,
         ["-m", "engql", *arguments],
-        env=terminal_environment(tmp_path),
+        env=env,
         cwd=str(tmp_path),
         encoding="utf-8",
         timeout=TIMEOUT,
@@ -125,3 +128,26 @@ def test_bare_engql_on_a_terminal_opens_the_shell(tmp_path: Path) -> None:
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
+
+
+CURSOR_POSITION_REQUEST = "\x1b[6n"
+
+
+def expect_answering_cpr(child: pexpect.spawn, pattern: str) -> None:
+    """Wait for ``pattern``, answering cursor position requests as a terminal does
+    (prompt_toolkit draws the bottom toolbar only once it knows where the cursor is)."""
+    while child.expect_exact([CURSOR_POSITION_REQUEST, pattern]) == 0:
+        child.send("\x1b[1;1R")
+
+
+def test_the_toolbar_shows_the_problem_of_the_statement_being_typed(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "repl", answers_cpr=True)
+    try:
+        expect_answering_cpr(child, PROMPT)
+        child.send("SELECT favs FROM totals WHERE tweet = 1")
+        expect_answering_cpr(child, "error[E102]: unknown metric 'favs'")
+        child.sendcontrol("c")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
