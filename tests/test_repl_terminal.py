@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +14,13 @@ import pytest
 from engql import facts
 
 pexpect = pytest.importorskip("pexpect")
+pyte = pytest.importorskip("pyte")
 
 PROMPT = "engql>"
 CONTINUATION = r"\.\.\.>"
 TIMEOUT = 30
+ROWS, COLUMNS = 40, 200
+CURSOR_POSITION_REQUEST = "\x1b[6n"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[>=]|\r")
 TWEETS = ("1260294888811347969", "850006245121695744")
 
@@ -50,7 +54,7 @@ def spawn(tmp_path: Path, *arguments: str, answers_cpr: bool = False) -> pexpect
         cwd=str(tmp_path),
         encoding="utf-8",
         timeout=TIMEOUT,
-        dimensions=(40, 200),
+        dimensions=(ROWS, COLUMNS),
     )
 
 
@@ -130,22 +134,32 @@ def test_bare_engql_on_a_terminal_opens_the_shell(tmp_path: Path) -> None:
     assert child.exitstatus == 0
 
 
-CURSOR_POSITION_REQUEST = "\x1b[6n"
-
-
-def expect_answering_cpr(child: pexpect.spawn, pattern: str) -> None:
-    """Wait for ``pattern``, answering cursor position requests as a terminal does
-    (prompt_toolkit draws the bottom toolbar only once it knows where the cursor is)."""
-    while child.expect_exact([CURSOR_POSITION_REQUEST, pattern]) == 0:
-        child.send("\x1b[1;1R")
+def screen_shows(child: pexpect.spawn, wanted: str, seconds: float = TIMEOUT) -> bool:
+    """Whether ``wanted`` appears on the screen a terminal would show, answering cursor
+    position requests as a terminal does (prompt_toolkit draws the bottom toolbar only
+    once it knows where the cursor is, and redraws only the cells that change)."""
+    screen = pyte.Screen(COLUMNS, ROWS)
+    stream = pyte.Stream(screen)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            chunk = child.read_nonblocking(4096, timeout=0.2)
+        except pexpect.TIMEOUT:
+            continue
+        if CURSOR_POSITION_REQUEST in chunk:
+            child.send("\x1b[1;1R")
+        stream.feed(chunk.replace(CURSOR_POSITION_REQUEST, ""))
+        if any(wanted in line for line in screen.display):
+            return True
+    return False
 
 
 def test_the_toolbar_shows_the_problem_of_the_statement_being_typed(tmp_path: Path) -> None:
     child = spawn(tmp_path, "repl", answers_cpr=True)
     try:
-        expect_answering_cpr(child, PROMPT)
+        assert screen_shows(child, PROMPT)
         child.send("SELECT favs FROM totals WHERE tweet = 1")
-        expect_answering_cpr(child, "error[E102]: unknown metric 'favs'")
+        assert screen_shows(child, "1:8 error[E102]: unknown metric 'favs'")
         child.sendcontrol("c")
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
