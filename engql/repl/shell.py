@@ -4,8 +4,10 @@ this runs them. Tests drive it with plain strings and StringIO.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -15,7 +17,7 @@ from engql import facts
 from engql.config import ConfigError, Settings, load_settings, missing_for
 from engql.diagnostics import EngqlError
 from engql.executor.result import Result
-from engql.executor.runner import Executor, RunFailed, RunOptions
+from engql.executor.runner import CANCELLED, Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL
 from engql.output import write_result
 from engql.params import ParamSyntaxError, parse_cli_params
@@ -202,11 +204,10 @@ class Shell:
         if missing > MAX_MISSING_SHOWN:
             self._say(f"{missing - MAX_MISSING_SHOWN:,} more Tweets are missing")
         if result.stats.cancelled:
-            self._say(f"cancelled: {missing:,} Tweets have no answer")
+            unanswered = sum(1 for reason in result.missing.values() if reason == CANCELLED)
+            self._say(f"cancelled: {unanswered:,} Tweets have no answer")
 
     def _write_paged(self, write: Callable[[IO[str]], None]) -> None:
-        import io
-
         buffer = io.StringIO()
         write(buffer)
         text = buffer.getvalue()
@@ -373,6 +374,4 @@ class Shell:
 
 
 def _screen_lines() -> int:
-    import shutil
-
     return shutil.get_terminal_size().lines - 2
