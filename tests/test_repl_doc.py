@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engql.repl.commands import COMMANDS
 from engql.repl.session import BANNER, PROMPT, run_script
-from engql.repl.shell import Shell
+from engql.repl.shell import SANDBOX_ON, Shell
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "repl.md").read_text()
 CONTINUATION = "  ...> "
@@ -24,7 +24,7 @@ def test_the_session_transcript_is_what_the_shell_prints() -> None:
     command, banner, sandbox_line, *session = transcript()
     assert command == "$ engql repl --sandbox"
     assert banner == BANNER
-    assert sandbox_line.startswith("sandbox on")
+    assert sandbox_line == SANDBOX_ON
     inputs: list[str] = []
     expected: list[str] = []
     for line in session:

@@ -24,7 +24,7 @@ from prompt_toolkit.lexers import PygmentsLexer
 from engql.completion import complete
 from engql.highlight import EngqlLexer
 from engql.repl.live_check import LiveCheck
-from engql.repl.shell import Shell
+from engql.repl.shell import SANDBOX_ON, Shell
 from engql.statements import is_complete
 
 PROMPT = "engql> "
@@ -102,7 +102,7 @@ def run_terminal(shell: Shell, environ: Mapping[str, str]) -> int:
     )
     print(BANNER)
     if shell.sandbox_on:
-        print("sandbox on: queries run against a local emulator of the API")
+        print(SANDBOX_ON)
     try:
         while True:
             try:

@@ -28,6 +28,7 @@ from engql.repl.tables import describe_endpoint, metrics_table
 
 MAX_MISSING_SHOWN = 20
 QUERY_NAME = "<repl>"
+SANDBOX_ON = "sandbox on: queries run against a local emulator of the API"
 
 
 class Shell:
@@ -335,7 +336,7 @@ class Shell:
             self._say(f"usage: {BY_NAME['sandbox'].usage}")
         elif state == "on" and self._sandbox is None:
             self._start_sandbox()
-            self._say("sandbox on: queries run against a local emulator of the API", prefix="")
+            self._say(SANDBOX_ON, prefix="")
         elif state == "off":
             self.close()
         return True
