@@ -4,15 +4,16 @@ IDs go in consecutive batches of the endpoint's limit (Part A §2); a /historica
 is aligned to the hour and cut into windows of at most 28 days (Part A §3). Every
 request records which batch and window it covers, so the executor can merge answers.
 
-One deviation from Part A §3: the API refuses an ``end`` in the future, so when rounding
-the end up to the hour would pass the clock, the request carries the clock's time
-instead; the API rounds that up to the same hour itself.
+One deviation from Part A §3: when rounding the end up to the hour would pass the clock
+(the end lies in the current hour), the request carries the clock's time instead. The
+API rounds it up to the same hour, so the window is the same; and where the API judges
+"in the future" after rounding, a server that judged it before would accept it too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -21,9 +22,7 @@ from engql import facts
 from engql.check import Query
 from engql.diagnostics import Diagnostic
 from engql.record import Record
-from engql.times import iso
-
-_HOUR = timedelta(hours=1)
+from engql.times import ceil_hour, floor_hour, iso
 
 
 @attrs.frozen(repr=False)
@@ -91,15 +90,6 @@ class Plan(Record):
     @property
     def requests(self) -> list[Request]:
         return [r for s in self.statements for r in s.requests]
-
-
-def floor_hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def ceil_hour(moment: datetime) -> datetime:
-    floored = floor_hour(moment)
-    return floored if floored == moment else floored + _HOUR
 
 
 def split_windows(start: datetime, end: datetime) -> tuple[Window, ...]:
