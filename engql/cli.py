@@ -161,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         sandbox.add_argument(
             f"--{kind}", default="", metavar="ID,...", help=f"Tweet IDs that are {kind}"
         )
+    sandbox.add_argument(
+        "--unavailable-form",
+        choices=("with-errors", "ids-only"),
+        default="with-errors",
+        help="unavailable Tweets with their errors string, or their IDs alone",
+    )
     return parser
 
 
@@ -389,6 +395,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             faults=faults,
             unowned=_ids(args.unowned),
             unavailable=_ids(args.unavailable),
+            unavailable_form=args.unavailable_form,
             protected=_ids(args.protected),
             echo=sys.stderr,
         )

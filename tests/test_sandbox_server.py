@@ -22,6 +22,7 @@ from oauthlib.oauth1 import Client
 import engql
 from engql.cli import build_parser, main
 from engql.sandbox.faults import Fault, FaultPlan
+from engql.sandbox.responses import UNAVAILABLE_FORMS
 from engql.sandbox.server import GZIP_REQUIRED, Sandbox
 
 NOW = datetime(2016, 3, 1, 12, 30, tzinfo=UTC)
@@ -141,8 +142,18 @@ def test_unowned_tweets_refuse_the_whole_request(engql_sandbox_factory: MakeSand
     api = engql_sandbox_factory(now=NOW, unowned=[OTHER])
     response = post(api, "totals", totals_body(OWNED, OTHER))
     assert response.status == 403
-    assert decoded(response) == {"errors": [f"Forbidden to access tweets: {OTHER}"]}
+    assert decoded(response) == {"errors": [f"Forbidden to access tweets: {OTHER};"]}
     assert post(api, "totals", totals_body(OWNED, OTHER), auth="app").status == 200
+
+
+def test_several_unowned_tweets_are_named_in_the_documented_form(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    """The docs' example: ``Forbidden to access tweets: 1054424731825229824;``."""
+    third = "697506383516729346"
+    api = engql_sandbox_factory(now=NOW, unowned=[third, OTHER])
+    response = post(api, "totals", totals_body(OTHER, OWNED, third))
+    assert decoded(response) == {"errors": [f"Forbidden to access tweets: {OTHER}, {third};"]}
 
 
 def test_unavailable_tweets_are_a_partial_answer(engql_sandbox_factory: MakeSandbox) -> None:
@@ -151,6 +162,25 @@ def test_unavailable_tweets_are_a_partial_answer(engql_sandbox_factory: MakeSand
     assert answer["unavailable_tweet_ids"] == [OTHER]
     assert answer["errors"] == ["1 Tweet ID(s) are unavailable"]
     assert set(answer["g"]) == {OWNED}
+
+
+def test_unavailable_tweets_can_come_without_the_errors_string(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    """Part B §5.3 shows both forms; ``ids-only`` lists the IDs and adds no errors string."""
+    api = engql_sandbox_factory(now=NOW, unavailable=[OTHER], unavailable_form="ids-only")
+    answer = decoded(post(api, "totals", totals_body(OWNED, OTHER)))
+    assert answer["unavailable_tweet_ids"] == [OTHER]
+    assert "errors" not in answer
+    assert set(answer["g"]) == {OWNED}
+    old = "20"
+    older = decoded(post(api, "totals", totals_body(OWNED, OTHER, old, metrics=("impressions",))))
+    assert [e.split(" ")[0] for e in older["errors"]] == ["Impressions"]
+
+
+def test_an_unknown_unavailable_form_is_refused() -> None:
+    with pytest.raises(ValueError, match="with-errors or ids-only"):
+        Sandbox(unavailable_form="none")
 
 
 def test_protected_tweets_are_400(engql_sandbox_factory: MakeSandbox) -> None:
@@ -473,6 +503,8 @@ def test_the_commands_defaults_are_the_sandboxs() -> None:
     assert {"connection_timeout", "max_connections", "latency_ms", "rate_limit"} <= set(shared)
     for name in shared:
         assert flags[name] == settings[name].default, name
+    (form,) = (a for a in commands.choices["sandbox"]._actions if a.dest == "unavailable_form")
+    assert tuple(form.choices or ()) == UNAVAILABLE_FORMS
 
 
 @pytest.mark.parametrize(

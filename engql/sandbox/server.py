@@ -28,7 +28,7 @@ from engql.sandbox.auth import Authenticator, AuthFailure, Credentials, Identity
 from engql.sandbox.data import SyntheticEngagement
 from engql.sandbox.faults import STATUS_BODIES, Fault, FaultPlan
 from engql.sandbox.ratelimit import Allowance, MinuteLimiter
-from engql.sandbox.responses import answer
+from engql.sandbox.responses import UNAVAILABLE_FORMS, WITH_ERRORS, answer, unowned_refusal
 from engql.sandbox.rules import ParsedRequest, parse_request
 
 BODY_PROBLEM = "the request body needs a Content-Length (no chunked encoding) of at most 1 MiB"
@@ -102,6 +102,7 @@ class _State(Record):
     latency: float
     unowned: Mapping[int | None, frozenset[str]]
     unavailable: frozenset[str]
+    unavailable_form: str
     protected: frozenset[str]
     now: Callable[[], datetime]
     log: RequestLog
@@ -123,7 +124,9 @@ class Sandbox:
     several ``credentials`` for several users (the first is ``api.credentials``). ``now``
     fixes the API's clock (what "the last 28 hours" means); auth and rate limits use
     ``wall_clock``, since clients sign with the real time. ``unowned`` is a set of IDs
-    no user owns, or a mapping from user ID to the IDs that user does not own.
+    no user owns, or a mapping from user ID to the IDs that user does not own;
+    ``unavailable_form`` is whether ``unavailable`` Tweets come with their ``errors``
+    string ("with-errors") or without ("ids-only"), the two forms the docs show.
     """
 
     def __init__(
@@ -140,6 +143,7 @@ class Sandbox:
         faults: FaultPlan | None = None,
         unowned: Iterable[str | int] | Mapping[int, Iterable[str | int]] = (),
         unavailable: Iterable[str | int] = (),
+        unavailable_form: str = WITH_ERRORS,
         protected: Iterable[str | int] = (),
         now: datetime | Callable[[], datetime] | None = None,
         wall_clock: Callable[[], float] = time.time,
@@ -153,6 +157,11 @@ class Sandbox:
             raise ValueError("the connection timeout must be more than 0 seconds")
         if max_connections < 1:
             raise ValueError("the sandbox must serve at least 1 connection at once")
+        if unavailable_form not in UNAVAILABLE_FORMS:
+            raise ValueError(
+                f"the unavailable form is {' or '.join(UNAVAILABLE_FORMS)}, "
+                f"not {unavailable_form!r}"
+            )
         if credentials is None:
             accepted = [Credentials.generate(seed)]
         elif isinstance(credentials, Credentials):
@@ -175,6 +184,7 @@ class Sandbox:
             latency=latency_ms / 1000,
             unowned=by_user,
             unavailable=_id_set(unavailable),
+            unavailable_form=unavailable_form,
             protected=_id_set(protected),
             now=_clock(now),
             log=self.log,
@@ -432,12 +442,12 @@ class _Handler(BaseHTTPRequestHandler):
             not_owned = state.unowned.get(identity.user_id, state.unowned.get(None, frozenset()))
             unowned = [i for i in ids if i in not_owned]
             if unowned:
-                message = f"Forbidden to access tweets: {', '.join(unowned)}"
-                return _Answer(403, {"errors": [message]}, limits, identity)
+                return _Answer(403, {"errors": [unowned_refusal(unowned)]}, limits, identity)
         if any(i in state.protected for i in ids):
             return _Answer(400, {"errors": ["Tweet ID(s) are unavailable"]}, limits, identity)
         unavailable = frozenset(i for i in ids if i in state.unavailable)
-        return _Answer(200, answer(parsed, state.data, now, unavailable), limits, identity)
+        body = answer(parsed, state.data, now, unavailable, state.unavailable_form)
+        return _Answer(200, body, limits, identity)
 
     def _send(self, reply: _Answer, fault: Fault | None) -> None:
         if fault is Fault.DROP:
