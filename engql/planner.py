@@ -4,10 +4,10 @@ IDs go in consecutive batches of the endpoint's limit (Part A §2); a /historica
 is aligned to the hour and cut into windows of at most 28 days (Part A §3). Every
 request records which batch and window it covers, so the executor can merge answers.
 
-One deviation from Part A §3: when rounding the end up to the hour would pass the clock
-(the end lies in the current hour), the request carries the clock's time instead. The
-API rounds it up to the same hour, so the window is the same; and where the API judges
-"in the future" after rounding, a server that judged it before would accept it too.
+A range that ends in the current hour (``... AND now``) is sent with the end of that
+hour: the API judges "in the future" after rounding up to the hour, so it accepts it,
+and the body says exactly which hours the request covers. (Sending the clock's time
+instead, to the second, lost the current hour in the first second of an hour.)
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def plan_query(query: Query, base_url: str = facts.DEFAULT_BASE_URL) -> Statemen
             }
             if window is not None:
                 body["start"] = iso(window.start)
-                body["end"] = iso(min(window.end, query.now))
+                body["end"] = iso(window.end)
             requests.append(
                 Request(
                     query.index,

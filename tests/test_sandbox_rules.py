@@ -755,15 +755,14 @@ def test_engqls_range_to_now_covers_what_a_start_alone_covers(
 
 
 def test_a_compiled_end_in_the_current_hour_is_accepted() -> None:
-    """At 11:16 engql accepts an end of 12:00 and sends the clock's time, 11:16, which
-    the API rounds up to the same 12:00."""
+    """At 11:16 engql accepts an end of 12:00, and so does the API."""
     now = utc(2016, 3, 1, 11, 16)
     query = (
         f"SELECT impressions FROM historical WHERE tweet = {TWEET} "
         "AND time BETWEEN '2016-03-01' AND '2016-03-01T12:00:00Z'"
     )
     (request,) = engql.compile(query, now=now).requests
-    assert request.body["end"] == "2016-03-01T11:16:00Z"
+    assert request.body["end"] == "2016-03-01T12:00:00Z"
     assert parsed("historical", request.body, now).window == (utc(2016, 3, 1), utc(2016, 3, 1, 12))
 
 
