@@ -129,6 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--latency-ms", type=float, default=0, metavar="MS")
     sandbox.add_argument(
+        "--connection-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="close a connection that sends nothing for this long",
+    )
+    sandbox.add_argument(
+        "--max-connections",
+        type=int,
+        default=128,
+        metavar="N",
+        help="connections served at once; past it a new one is closed",
+    )
+    sandbox.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -147,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         sandbox.add_argument(
             f"--{kind}", default="", metavar="ID,...", help=f"Tweet IDs that are {kind}"
         )
+    sandbox.add_argument(
+        "--unavailable-form",
+        choices=("with-errors", "ids-only"),
+        default="with-errors",
+        help="unavailable Tweets with their errors string, or their IDs alone",
+    )
     return parser
 
 
@@ -370,9 +390,12 @@ def run_sandbox(args: argparse.Namespace) -> int:
             seed=args.seed,
             rate_limit=args.rate_limit,
             latency_ms=args.latency_ms,
+            connection_timeout=args.connection_timeout,
+            max_connections=args.max_connections,
             faults=faults,
             unowned=_ids(args.unowned),
             unavailable=_ids(args.unavailable),
+            unavailable_form=args.unavailable_form,
             protected=_ids(args.protected),
             echo=sys.stderr,
         )

@@ -4,15 +4,16 @@ IDs go in consecutive batches of the endpoint's limit (Part A §2); a /historica
 is aligned to the hour and cut into windows of at most 28 days (Part A §3). Every
 request records which batch and window it covers, so the executor can merge answers.
 
-One deviation from Part A §3: the API refuses an ``end`` in the future, so when rounding
-the end up to the hour would pass the clock, the request carries the clock's time
-instead; the API rounds that up to the same hour itself.
+A range that ends in the current hour (``... AND now``) is sent with the end of that
+hour: the API judges "in the future" after rounding up to the hour, so it accepts it,
+and the body says exactly which hours the request covers. (Sending the clock's time
+instead, to the second, lost the current hour in the first second of an hour.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -21,9 +22,7 @@ from engql import facts
 from engql.check import Query
 from engql.diagnostics import Diagnostic
 from engql.record import Record
-from engql.times import iso
-
-_HOUR = timedelta(hours=1)
+from engql.times import ceil_hour, floor_hour, iso
 
 
 @attrs.frozen(repr=False)
@@ -93,15 +92,6 @@ class Plan(Record):
         return [r for s in self.statements for r in s.requests]
 
 
-def floor_hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def ceil_hour(moment: datetime) -> datetime:
-    floored = floor_hour(moment)
-    return floored if floored == moment else floored + _HOUR
-
-
 def split_windows(start: datetime, end: datetime) -> tuple[Window, ...]:
     """Consecutive windows of at most 28 days covering [floor(start), ceil(end))."""
     first, last = floor_hour(start), ceil_hour(end)
@@ -135,7 +125,7 @@ def plan_query(query: Query, base_url: str = facts.DEFAULT_BASE_URL) -> Statemen
             }
             if window is not None:
                 body["start"] = iso(window.start)
-                body["end"] = iso(min(window.end, query.now))
+                body["end"] = iso(window.end)
             requests.append(
                 Request(
                     query.index,

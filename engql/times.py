@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from engql import ast
 
+_HOUR = timedelta(hours=1)
 _UNITS = {"days": timedelta(days=1), "hours": timedelta(hours=1), "weeks": timedelta(weeks=1)}
 
 
@@ -61,3 +62,15 @@ def _anchor(word: str, now: datetime) -> datetime:
 def iso(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SSZ``, the form the API takes (Part A §3)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def floor_hour(moment: datetime) -> datetime:
+    """The start of the hour that holds ``moment``: where the API puts a ``start``."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(moment: datetime) -> datetime:
+    """``moment`` on the hour, else the start of the next hour: where the API puts an
+    ``end``, and the latest end it accepts when ``moment`` is now (Part A §3)."""
+    floored = floor_hour(moment)
+    return floored if floored == moment else floored + _HOUR

@@ -87,7 +87,7 @@ def test_a_naive_clock_is_utc() -> None:
         now=datetime(2016, 3, 1, 10, 30),
     )
     assert naive.requests[0].body["start"] == "2016-03-01T00:00:00Z"
-    assert naive.requests[0].body["end"] == "2016-03-01T10:30:00Z"
+    assert naive.requests[0].body["end"] == "2016-03-01T11:00:00Z"
 
 
 def test_parse_gives_the_tree_with_places() -> None:

@@ -348,6 +348,29 @@ def test_code_is_reported_at_its_place(case: Case, tmp_path: Path) -> None:
     assert_codes(case.text, case.expected, **options)
 
 
+@pytest.mark.parametrize(
+    "end", ["'2016-03-01T12:00:00Z'", "'2016-03-01T11:14'", "'2016-03-01T11:59:59Z'"]
+)
+def test_an_end_in_the_current_hour_is_not_in_the_future(end: str) -> None:
+    """The API rounds an end up to the hour before judging it: at 11:16 an end of 12:00 is
+    the same hour as an end of 11:14, and both are accepted (E405 only past 12:00)."""
+    now = datetime(2016, 3, 1, 11, 16, tzinfo=UTC)
+    assert_valid(
+        f"SELECT impressions FROM historical WHERE tweet = {T} "
+        f"AND time BETWEEN now - 1 day AND {end}",
+        now=now,
+    )
+
+
+def test_an_end_past_the_current_hour_is_e405() -> None:
+    assert_codes(
+        f"SELECT impressions FROM historical WHERE tweet = {T}\n"
+        "  AND time BETWEEN now - 1 day AND '2016-03-01T12:00:01Z'",
+        [("E405", 2, 36, "the end of the current hour, 2016-03-01 12:00Z")],
+        now=datetime(2016, 3, 1, 11, 16, tzinfo=UTC),
+    )
+
+
 def test_extra_grouping_equal_to_an_earlier_one_is_numbered_by_its_place() -> None:
     text = (
         f"SELECT * FROM 28hr WHERE tweet = {T}\n"

@@ -868,8 +868,9 @@ def test_file_is_refused_unless_allowed(tmp_path: Path) -> None:
 # --- Bugs found while writing these tests, now fixed ------------------------------------
 
 
-def test_a_range_ending_now_sends_no_end_in_the_future() -> None:
-    """The window stays on whole hours; the body's end is capped at the clock (planner.py)."""
+def test_a_range_ending_now_ends_with_the_current_hour() -> None:
+    """The body's window is the plan's, on whole hours (Part A §3): the API accepts an end
+    up to the end of the current hour."""
     now = datetime(2024, 7, 1, 12, 30, 15, 500000, tzinfo=UTC)
     plan = engql.compile(
         "SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN now - 7 days AND now",
@@ -879,7 +880,7 @@ def test_a_range_ending_now_sends_no_end_in_the_future() -> None:
     (request,) = plan.requests
     assert (request.body["start"], request.body["end"]) == (
         "2024-06-24T12:00:00Z",
-        "2024-07-01T12:30:15Z",
+        "2024-07-01T13:00:00Z",
     )
     (window,) = statement.windows
     assert (window.start, window.end) == (
@@ -888,7 +889,20 @@ def test_a_range_ending_now_sends_no_end_in_the_future() -> None:
     )
 
 
-def test_only_the_last_window_is_capped_at_the_clock() -> None:
+def test_in_the_first_second_of_an_hour_the_current_hour_is_still_asked_for() -> None:
+    """The body once carried the clock's time to the second, 12:00:00, which the API does
+    not round up: the hour the plan meant, 12:00 to 13:00, was never asked for."""
+    now = datetime(2024, 7, 1, 12, 0, 0, 250000, tzinfo=UTC)
+    plan = engql.compile(
+        "SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN now - 2 hours AND now",
+        now=now,
+    )
+    (request,) = plan.requests
+    assert request.body["end"] == "2024-07-01T13:00:00Z"
+    assert plan.statements[0].windows[-1].end == datetime(2024, 7, 1, 13, tzinfo=UTC)
+
+
+def test_every_window_ends_on_the_hour() -> None:
     now = datetime(2024, 7, 1, 12, 30, tzinfo=UTC)
     plan = engql.compile(
         "SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN now - 40 days AND now",
@@ -896,9 +910,8 @@ def test_only_the_last_window_is_capped_at_the_clock() -> None:
     )
     assert [(r.body["start"], r.body["end"]) for r in plan.requests] == [
         ("2024-05-22T12:00:00Z", "2024-06-19T12:00:00Z"),
-        ("2024-06-19T12:00:00Z", "2024-07-01T12:30:00Z"),
+        ("2024-06-19T12:00:00Z", "2024-07-01T13:00:00Z"),
     ]
-    assert plan.statements[0].windows[-1].end == datetime(2024, 7, 1, 13, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -906,12 +919,12 @@ def test_only_the_last_window_is_capped_at_the_clock() -> None:
     [
         ("'2024-07-01T11:15:00Z'", "2024-07-01T12:00:00Z"),
         ("'2024-07-01T12:00:00Z'", "2024-07-01T12:00:00Z"),
-        ("'2024-07-01T12:15:00Z'", "2024-07-01T12:30:00Z"),
-        ("now", "2024-07-01T12:30:00Z"),
+        ("'2024-07-01T12:15:00Z'", "2024-07-01T13:00:00Z"),
+        ("'2024-07-01T13:00:00Z'", "2024-07-01T13:00:00Z"),
+        ("now", "2024-07-01T13:00:00Z"),
     ],
 )
-def test_the_end_is_rounded_up_to_the_hour_but_never_past_the_clock(end: str, sent: str) -> None:
-    """body end = min(end rounded up to the hour, now)."""
+def test_the_end_is_rounded_up_to_the_hour(end: str, sent: str) -> None:
     plan = engql.compile(
         "SELECT impressions FROM historical WHERE tweet = 1 "
         f"AND time BETWEEN now - 3 hours AND {end}",
@@ -945,4 +958,4 @@ def test_a_naive_clock_is_utc_whatever_the_local_zone(monkeypatch: pytest.Monkey
         time.tzset()
     aware = engql.compile(text, now=datetime(2024, 7, 1, 12, 30, tzinfo=UTC)).requests[0].body
     assert naive == aware
-    assert (naive["start"], naive["end"]) == ("2024-07-01T10:00:00Z", "2024-07-01T12:30:00Z")
+    assert (naive["start"], naive["end"]) == ("2024-07-01T10:00:00Z", "2024-07-01T13:00:00Z")

@@ -28,7 +28,7 @@ from engql.executor.merge import MalformedAnswer, Merger, merge_answers
 from engql.executor.rows import columns, long_rows, wide_rows
 from engql.planner import Window, batches, ceil_hour, split_windows
 from engql.sandbox.data import SyntheticEngagement
-from engql.sandbox.responses import answer
+from engql.sandbox.responses import UNAVAILABLE_FORMS, answer
 from engql.sandbox.rules import ParsedRequest, parse_request
 from engql.times import iso
 
@@ -58,6 +58,7 @@ class Case:
     batch_size: int
     windows: tuple[Window, ...]
     unavailable: frozenset[str]
+    unavailable_form: str = "with-errors"
 
     def bodies(self) -> list[dict[str, Any]]:
         """Batches times windows, in plan order (engql.planner)."""
@@ -76,7 +77,8 @@ class Case:
 
     def split_answers(self) -> list[dict[str, Any]]:
         return [
-            answer(parsed(self.endpoint, b), DATA, NOW, self.unavailable) for b in self.bodies()
+            answer(parsed(self.endpoint, b), DATA, NOW, self.unavailable, self.unavailable_form)
+            for b in self.bodies()
         ]
 
     def unlimited_answer(self) -> dict[str, Any]:
@@ -88,7 +90,7 @@ class Case:
             whole = attrs.evolve(
                 whole, window=(start, end), echo_start=iso(start), echo_end=iso(end)
             )
-        return answer(whole, DATA, NOW, self.unavailable)
+        return answer(whole, DATA, NOW, self.unavailable, self.unavailable_form)
 
 
 def parsed(endpoint: str, body: dict[str, Any]) -> ParsedRequest:
@@ -165,6 +167,7 @@ def cases(draw: st.DrawFn, endpoint: str) -> Case:
         batch_size,
         windows,
         frozenset(unavailable),
+        draw(st.sampled_from(UNAVAILABLE_FORMS)),
     )
 
 
@@ -280,6 +283,17 @@ def test_the_unavailable_count_is_recounted_and_other_notes_kept_once() -> None:
     merged = merge_answers([], answers)
     assert merged["errors"] == ["3 Tweet ID(s) are unavailable", too_old, "another"]
     assert merged["unavailable_tweet_ids"] == ["1", "2", "3"]
+
+
+def test_unavailable_ids_without_a_note_get_none() -> None:
+    """Part B §5.3 shows unavailable Tweets with and without the errors string: an answer
+    that had none does not get one from the merge."""
+    answers = [
+        {"unavailable_tweet_ids": ["1"], "g": {"favorites": "1"}},
+        {"unavailable_tweet_ids": ["2"], "g": {"favorites": "2"}},
+    ]
+    merged = merge_answers([("g", (TYPE,))], answers)
+    assert merged == {"unavailable_tweet_ids": ["1", "2"], "g": {"favorites": "3"}}
 
 
 def test_an_unavailable_note_without_ids_is_kept_as_it_is() -> None:

@@ -15,7 +15,13 @@ from test_examples import QUERIES, compile_example
 
 import engql
 from engql import facts
-from engql.sandbox.rules import GROUP_BYS_NOT_SUPPORTED, ParsedRequest, parse_request
+from engql.sandbox.rules import (
+    GROUP_BYS_NOT_SUPPORTED,
+    ParsedRequest,
+    ceil_hour,
+    floor_hour,
+    parse_request,
+)
 
 NOW = datetime(2015, 9, 15, 21, 17, 43, tzinfo=UTC)
 """After every date the documented examples name; not on the hour."""
@@ -459,18 +465,36 @@ BROKEN: list[tuple[str, object, list[str]]] = [
     (
         "historical",
         body(start="2015-08-01"),
-        ["start is given without end: give both, or neither for the last 4 weeks"],
+        [
+            "the window 2015-08-01T00:00:00Z to 2015-09-15T22:00:00Z (on whole hours; the end "
+            "is now, as none is given) spans 45 days 22 hours; at most 28 days are allowed"
+        ],
     ),
     (
         "historical",
-        body(end="2015-08-01"),
-        ["end is given without start: give both, or neither for the last 4 weeks"],
+        body(start="2015-09-15T22:00:00Z"),
+        [
+            "start 2015-09-15T22:00:00Z is not before end 2015-09-15T22:00:00Z "
+            "(now rounded up to the hour, as no end is given)"
+        ],
+    ),
+    (
+        "historical",
+        body(end="2014-09-10"),
+        [
+            "start 2014-08-13T00:00:00Z (28 days before the end, as none is given) is before "
+            "2014-09-01, the first day of historical data"
+        ],
+    ),
+    (
+        "historical",
+        body(end="0001-01-01"),
+        ["end 1-01-01T00:00:00Z is not after 2014-09-01, the first day of historical data"],
     ),
     (
         "historical",
         body(start=1438387200, end=None),
         [
-            "start is given without end: give both, or neither for the last 4 weeks",
             "start must be an ISO date or date-time (like 2015-08-01 or 2015-08-01T00:00:00Z), "
             "not a number",
         ],
@@ -507,8 +531,11 @@ BROKEN: list[tuple[str, object, list[str]]] = [
     ),
     (
         "historical",
-        body(start="2015-09-14", end="2015-09-15T21:17:44Z"),
-        ["end 2015-09-15T21:17:44Z is in the future (now is 2015-09-15T21:17:43Z)"],
+        body(start="2015-09-14", end="2015-09-15T22:00:01Z"),
+        [
+            "end 2015-09-15T22:00:01Z is in the future: after 2015-09-15T22:00:00Z, the end of "
+            "the current hour (now is 2015-09-15T21:17:43Z)"
+        ],
     ),
     (
         "historical",
@@ -633,6 +660,110 @@ def test_historical_limits_are_inclusive() -> None:
     assert first.window == (facts.HISTORICAL_EARLIEST, utc(2014, 9, 29))
     last = parsed("historical", body(start="2015-09-01", end="2015-09-15T21:17:43Z"))
     assert last.window == (utc(2015, 9, 1), utc(2015, 9, 15, 22))
+
+
+def test_historical_start_without_end_ends_now_rounded_up() -> None:
+    """X's Ruby client and the enterprise Python scripts send a start alone; the API's
+    end defaults to now, which rounds up to the end of the current hour."""
+    request = parsed("historical", body(start="2015-09-01T10:30:00Z"))
+    assert request.window == (utc(2015, 9, 1, 10), utc(2015, 9, 15, 22))
+    assert (request.echo_start, request.echo_end) == (
+        "2015-09-01T10:00:00Z",
+        "2015-09-15T22:00:00Z",
+    )
+    in_this_hour = parsed("historical", body(start="2015-09-15T21:30:00Z"))
+    assert in_this_hour.window == (utc(2015, 9, 15, 21), utc(2015, 9, 15, 22))
+
+
+def test_historical_end_without_start_covers_the_28_days_before_it() -> None:
+    request = parsed("historical", body(end="2015-07-10T08:37:00Z"))
+    assert request.window == (utc(2015, 6, 12, 9), utc(2015, 7, 10, 9))
+    assert request.echo_start == "2015-06-12T09:00:00Z"
+    first = parsed("historical", body(end="2014-09-29"))
+    assert first.window == (facts.HISTORICAL_EARLIEST, utc(2014, 9, 29))
+
+
+@pytest.mark.parametrize(
+    ("now", "end"),
+    [
+        (utc(2015, 9, 15, 11, 16), "2015-09-15T12:00:00Z"),
+        (utc(2015, 9, 15, 11, 16), "2015-09-15T11:14:00Z"),
+        (utc(2015, 9, 15, 11, 16), "2015-09-15T11:59:59.999Z"),
+        (utc(2015, 9, 15, 12), "2015-09-15T12:00:00Z"),
+    ],
+)
+def test_an_end_in_the_current_hour_is_accepted(now: datetime, end: str) -> None:
+    """The future is judged after rounding: at 11:16 an end of 11:14 and an end of 12:00
+    both mean the hour that ends at 12:00, and both are accepted."""
+    request = parsed("historical", body(start="2015-09-14", end=end), now)
+    assert request.window == (utc(2015, 9, 14), utc(2015, 9, 15, 12))
+    assert request.echo_end == "2015-09-15T12:00:00Z"
+
+
+def test_an_end_past_the_current_hour_is_refused() -> None:
+    found = problems(
+        "historical", body(start="2015-09-14", end="2015-09-15T12:00:01Z"), utc(2015, 9, 15, 11, 16)
+    )
+    assert found == [
+        "end 2015-09-15T12:00:01Z is in the future: after 2015-09-15T12:00:00Z, the end of "
+        "the current hour (now is 2015-09-15T11:16:00Z)"
+    ]
+
+
+moments = st.datetimes(
+    min_value=datetime(2015, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(now=moments, offset=st.timedeltas(timedelta(hours=-3), timedelta(hours=3)))
+def test_an_end_is_refused_exactly_when_the_compiler_says_e405(
+    now: datetime, offset: timedelta
+) -> None:
+    """The compiler's E405 and the sandbox judge an end the same way, after rounding."""
+    end = now + offset
+    start = max(end - timedelta(days=7), facts.HISTORICAL_EARLIEST)
+    stamp = end.isoformat().replace("+00:00", "Z")
+    query = (
+        f"SELECT impressions FROM historical WHERE tweet = {TWEET} "
+        f"AND time BETWEEN '{start.isoformat()}' AND '{stamp}'"
+    )
+    e405 = any(d.code == "E405" for d in engql.check(query, now=now))
+    refused = parse_request("historical", body(start=start.isoformat(), end=stamp), now)
+    in_future = isinstance(refused, list) and any("in the future" in p for p in refused)
+    assert e405 == in_future
+
+
+@given(now=moments, back=st.timedeltas(timedelta(minutes=1), facts.HISTORICAL_MAX_WINDOW))
+def test_engqls_range_to_now_covers_what_a_start_alone_covers(
+    now: datetime, back: timedelta
+) -> None:
+    """engql has no start-only range: ``time BETWEEN start AND now`` sends both, and the
+    hours it covers are the hours of the start alone, whose end the API sets to now."""
+    start = (now - back).replace(microsecond=0)
+    if floor_hour(start) + facts.HISTORICAL_MAX_WINDOW < ceil_hour(now):
+        start += timedelta(hours=1)  # rounded, the span would pass 28 days
+    stamp = start.isoformat().replace("+00:00", "Z")
+    query = (
+        f"SELECT impressions FROM historical WHERE tweet = {TWEET} "
+        f"AND time BETWEEN '{stamp}' AND now"
+    )
+    (request,) = engql.compile(query, now=now).requests
+    sent = parsed("historical", request.body, now)
+    alone = parsed("historical", body(start=stamp), now)
+    assert sent.window == alone.window
+    assert (sent.echo_start, sent.echo_end) == (alone.echo_start, alone.echo_end)
+
+
+def test_a_compiled_end_in_the_current_hour_is_accepted() -> None:
+    """At 11:16 engql accepts an end of 12:00, and so does the API."""
+    now = utc(2016, 3, 1, 11, 16)
+    query = (
+        f"SELECT impressions FROM historical WHERE tweet = {TWEET} "
+        "AND time BETWEEN '2016-03-01' AND '2016-03-01T12:00:00Z'"
+    )
+    (request,) = engql.compile(query, now=now).requests
+    assert request.body["end"] == "2016-03-01T12:00:00Z"
+    assert parsed("historical", request.body, now).window == (utc(2016, 3, 1), utc(2016, 3, 1, 12))
 
 
 def test_historical_start_more_than_a_year_ago_is_accepted() -> None:

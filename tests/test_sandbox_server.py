@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
+import inspect
 import json
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,7 +20,9 @@ import urllib3
 from oauthlib.oauth1 import Client
 
 import engql
+from engql.cli import build_parser, main
 from engql.sandbox.faults import Fault, FaultPlan
+from engql.sandbox.responses import UNAVAILABLE_FORMS
 from engql.sandbox.server import GZIP_REQUIRED, Sandbox
 
 NOW = datetime(2016, 3, 1, 12, 30, tzinfo=UTC)
@@ -136,8 +142,18 @@ def test_unowned_tweets_refuse_the_whole_request(engql_sandbox_factory: MakeSand
     api = engql_sandbox_factory(now=NOW, unowned=[OTHER])
     response = post(api, "totals", totals_body(OWNED, OTHER))
     assert response.status == 403
-    assert decoded(response) == {"errors": [f"Forbidden to access tweets: {OTHER}"]}
+    assert decoded(response) == {"errors": [f"Forbidden to access tweets: {OTHER};"]}
     assert post(api, "totals", totals_body(OWNED, OTHER), auth="app").status == 200
+
+
+def test_several_unowned_tweets_are_named_in_the_documented_form(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    """The docs' example: ``Forbidden to access tweets: 1054424731825229824;``."""
+    third = "697506383516729346"
+    api = engql_sandbox_factory(now=NOW, unowned=[third, OTHER])
+    response = post(api, "totals", totals_body(OTHER, OWNED, third))
+    assert decoded(response) == {"errors": [f"Forbidden to access tweets: {OTHER}, {third};"]}
 
 
 def test_unavailable_tweets_are_a_partial_answer(engql_sandbox_factory: MakeSandbox) -> None:
@@ -146,6 +162,25 @@ def test_unavailable_tweets_are_a_partial_answer(engql_sandbox_factory: MakeSand
     assert answer["unavailable_tweet_ids"] == [OTHER]
     assert answer["errors"] == ["1 Tweet ID(s) are unavailable"]
     assert set(answer["g"]) == {OWNED}
+
+
+def test_unavailable_tweets_can_come_without_the_errors_string(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    """Part B §5.3 shows both forms; ``ids-only`` lists the IDs and adds no errors string."""
+    api = engql_sandbox_factory(now=NOW, unavailable=[OTHER], unavailable_form="ids-only")
+    answer = decoded(post(api, "totals", totals_body(OWNED, OTHER)))
+    assert answer["unavailable_tweet_ids"] == [OTHER]
+    assert "errors" not in answer
+    assert set(answer["g"]) == {OWNED}
+    old = "20"
+    older = decoded(post(api, "totals", totals_body(OWNED, OTHER, old, metrics=("impressions",))))
+    assert [e.split(" ")[0] for e in older["errors"]] == ["Impressions"]
+
+
+def test_an_unknown_unavailable_form_is_refused() -> None:
+    with pytest.raises(ValueError, match="with-errors or ids-only"):
+        Sandbox(unavailable_form="none")
 
 
 def test_protected_tweets_are_400(engql_sandbox_factory: MakeSandbox) -> None:
@@ -390,3 +425,94 @@ def test_each_user_token_has_its_own_unowned_tweets(engql_sandbox_factory: MakeS
         return send(url, headers, totals_body(OWNED, OTHER)).status
 
     assert (as_user(alice), as_user(bob)) == (200, 403)
+
+
+# Connections: an idle timeout and a bound ----------------------------------------------
+
+
+def idle_connections(api: Sandbox, count: int) -> list[socket.socket]:
+    """``count`` connections that send nothing, as a half-open client leaves them."""
+    host, _, port = api.base_url.removeprefix("http://").rpartition(":")
+    return [socket.create_connection((host, int(port)), timeout=10) for _ in range(count)]
+
+
+def closed_by_server(connection: socket.socket) -> bool:
+    """Whether the server closed it: a read gives end of file (or a reset), not a wait."""
+    try:
+        return connection.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_an_idle_connection_is_closed_after_the_timeout(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    api = engql_sandbox_factory(now=NOW, connection_timeout=0.2)
+    silent, half_sent = idle_connections(api, 2)
+    half_sent.sendall(b"POST /insights/engagement/totals HTTP/1.1\r\nHost: x\r\n")
+    started = time.monotonic()
+    assert closed_by_server(silent)
+    assert closed_by_server(half_sent)
+    assert time.monotonic() - started < 5
+    assert post(api, "totals", totals_body(OWNED)).status == 200
+
+
+def test_many_idle_connections_hold_a_bounded_number_of_threads(
+    engql_sandbox_factory: MakeSandbox,
+) -> None:
+    """1,000 idle sockets once held 1,002 threads. Past the bound a connection is closed
+    at once; the held ones time out, and a real request is served after them."""
+    before = threading.active_count()
+    api = engql_sandbox_factory(now=NOW, connection_timeout=1, max_connections=8)
+    idle = idle_connections(api, 300)
+    try:
+        assert wait_for(lambda: sum(map(closed_by_server_now, idle)) >= 300 - 8)
+        assert threading.active_count() <= before + 1 + 8
+        assert wait_for(lambda: all(map(closed_by_server_now, idle)))
+        assert post(api, "totals", totals_body(OWNED)).status == 200
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+def closed_by_server_now(connection: socket.socket) -> bool:
+    """``closed_by_server`` without waiting: False while the connection is still open."""
+    connection.setblocking(False)
+    try:
+        return closed_by_server(connection)
+    except BlockingIOError:
+        return False
+
+
+def test_the_commands_defaults_are_the_sandboxs() -> None:
+    """``engql sandbox`` with no flags is ``Sandbox()``: one default for each setting."""
+    (commands,) = (a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    flags = {a.dest: a.default for a in commands.choices["sandbox"]._actions}
+    settings = inspect.signature(Sandbox.__init__).parameters
+    lists = {"unowned", "unavailable", "protected"}  # text on the command line
+    shared = [name for name in flags if name in settings and name not in lists]
+    assert {"connection_timeout", "max_connections", "latency_ms", "rate_limit"} <= set(shared)
+    for name in shared:
+        assert flags[name] == settings[name].default, name
+    (form,) = (a for a in commands.choices["sandbox"]._actions if a.dest == "unavailable_form")
+    assert tuple(form.choices or ()) == UNAVAILABLE_FORMS
+
+
+@pytest.mark.parametrize(
+    "flags", [["--max-connections", "0"], ["--connection-timeout", "0"], ["--latency-ms", "-1"]]
+)
+def test_settings_the_sandbox_cannot_use_are_usage_errors(
+    flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sandbox", *flags]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("engql: ") and "(see engql --help)" in line

@@ -2,7 +2,8 @@
 
 Errors: a range on /totals or /28hr (E401), unreadable times and unbound or ill-typed
 parameters (E402, E306), start not before end (E403), start before 2014-09-01 (E404), end
-in the future (E405), two ranges (E406). Warnings: a start more than 365 days ago
+in the future (E405: after the current hour, since the API rounds the end up to the hour
+before it compares), two ranges (E406). Warnings: a start more than 365 days ago
 (W401), favorites, replies and retweets before 2015-09-15 (W402).
 """
 
@@ -12,7 +13,7 @@ from datetime import date, datetime
 
 from engql import ast, facts
 from engql.check.context import StatementContext
-from engql.times import BadTime, resolve_time, time_from_value
+from engql.times import BadTime, ceil_hour, resolve_time, time_from_value
 
 
 def check(ctx: StatementContext) -> None:
@@ -112,10 +113,12 @@ def _check_start(ctx: StatementContext, expr: ast.TimeExpr, start: datetime) -> 
 
 
 def _check_end(ctx: StatementContext, expr: ast.TimeExpr, end: datetime) -> None:
-    if end > ctx.now:
+    last_hour = ceil_hour(ctx.now)
+    if end > last_hour:
         ctx.report(
             "E405",
-            f"the range ends in the future ({end:%Y-%m-%d %H:%M}Z)",
+            f"the range ends in the future ({end:%Y-%m-%d %H:%M}Z); the latest end "
+            f"the API accepts now is the end of the current hour, {last_hour:%Y-%m-%d %H:%M}Z",
             expr.span,
             "end it at now",
         )

@@ -12,7 +12,8 @@ Merging them gives that shape again:
 - ``start`` is the earliest start, ``end`` the latest end;
 - the Tweet ID lists (unavailable, unsupported for a metric) are ordered unions;
 - ``errors``: the "N Tweet ID(s) are unavailable" note is counted again from the union
-  of unavailable IDs; every other note is kept once.
+  of unavailable IDs, when an answer had one (the API may list the IDs without it,
+  Part B §5.3); every other note is kept once.
 
 Each answer is merged in once, when added, and the merged data is never walked again.
 """
@@ -132,9 +133,10 @@ class Merger:
 
     def _errors(self) -> list[object]:
         """The unavailable note counted from the union, then the other notes. Without
-        unavailable IDs to count, the answers' own unavailable notes are kept as they are."""
+        unavailable IDs to count, the answers' own unavailable notes are kept as they are;
+        without a note in any answer, none is made up."""
         unavailable = self._ids["unavailable_tweet_ids"]
-        if unavailable:
+        if unavailable and self._unavailable_notes:
             counted: list[object] = [UNAVAILABLE.format(count=len(unavailable))]
         else:
             counted = list(self._unavailable_notes)

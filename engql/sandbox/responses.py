@@ -20,6 +20,14 @@ from engql.times import iso
 
 UNAVAILABLE = "{count} Tweet ID(s) are unavailable"
 """Part B §5.3, the real server's text."""
+WITH_ERRORS, IDS_ONLY = "with-errors", "ids-only"
+UNAVAILABLE_FORMS = (WITH_ERRORS, IDS_ONLY)
+"""The two ways Part B §5.3 shows unavailable Tweets: ``unavailable_tweet_ids`` with the
+``UNAVAILABLE`` string in ``errors`` (the error messages' table), or the IDs alone (the
+reference's example answer)."""
+UNOWNED = "Forbidden to access tweets: {ids};"
+"""Part B §6, the docs' example ``Forbidden to access tweets: 1054424731825229824;``;
+several IDs are joined by ``, `` as in the 2016 form."""
 TOO_OLD_FOR_TOTALS = (
     "Impressions & engagements for tweets older than {days} days (created before {cutoff}) "
     "are not supported"
@@ -34,14 +42,21 @@ Counts = dict[tuple[str, str], list[int]]
 """(Tweet ID, metric) → the counts of each hour of the window, or [lifetime] on /totals."""
 
 
+def unowned_refusal(tweets: list[str]) -> str:
+    """The 403 text that names the Tweets a user does not own."""
+    return UNOWNED.format(ids=", ".join(tweets))
+
+
 def answer(
     request: ParsedRequest,
     data: SyntheticEngagement,
     now: datetime,
     unavailable: frozenset[str] = frozenset(),
+    unavailable_form: str = WITH_ERRORS,
 ) -> dict[str, Any]:
     """The 200 body for a parsed request at ``now``; ``unavailable`` Tweets get no data
-    and are listed in ``unavailable_tweet_ids``."""
+    and are listed in ``unavailable_tweet_ids``, with the ``errors`` string or without
+    it as ``unavailable_form`` says."""
     missing = [t for t in request.tweet_ids if t in unavailable]
     tweets = [t for t in request.tweet_ids if t not in unavailable]
     too_old = _too_old_for_totals(request, tweets, data, now)
@@ -52,7 +67,7 @@ def answer(
     if request.echo_start is not None and request.echo_end is not None:
         body["start"], body["end"] = request.echo_start, request.echo_end
     errors = []
-    if missing:
+    if missing and unavailable_form == WITH_ERRORS:
         errors.append(UNAVAILABLE.format(count=len(missing)))
     if too_old:
         cutoff = iso(now - facts.TOTALS_PRIVATE_MAX_AGE)

@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import attrs
 
 from engql import facts
-from engql.planner import ceil_hour, floor_hour
 from engql.record import Record
 from engql.times import iso
 
@@ -42,6 +41,7 @@ GROUP_BYS_NOT_SUPPORTED = (
 )
 """Part B §4.3, the real server's text; ``keys`` joined with ", " when there are several."""
 
+_HOUR = timedelta(hours=1)
 _DIGITS = re.compile(r"[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_TIME = re.compile(
@@ -269,10 +269,11 @@ def _group_by(name: str, grouping: object, problems: list[str]) -> tuple[str, ..
 def _window(
     api: facts.Endpoint, body: dict[str, object], now: datetime, problems: list[str]
 ) -> tuple[datetime, datetime] | None:
-    """The hours the answer covers. /historical: ``start`` and ``end`` both or neither;
-    start floored, end ceiled to the hour; start on or after 2014-09-01, end not after
-    now, start before end, at most 28 days; neither means the 4 weeks before the request.
-    /28hr: the last 28 hours and the current one (Part A §11). /totals: none."""
+    """The hours the answer covers. /historical: start floored and end ceiled to the hour;
+    start on or after 2014-09-01, end not after the current hour, start before end, at
+    most 28 days. A start alone ends now, an end alone starts 28 days before it, and
+    neither means the 4 weeks before the request. /28hr: the last 28 hours and the
+    current one (Part A §11). /totals: none."""
     given = [name for name in RANGE_FIELDS if name in body]
     if api.name == "totals":
         if given:
@@ -282,38 +283,62 @@ def _window(
         if given:
             problems.append("/28hr takes no start or end: it always covers the last 28 hours")
         return floor_hour(now - facts.TWENTY_EIGHT_HOURS), ceil_hour(now)
+    last_hour = ceil_hour(now)
     if not given:
-        last = ceil_hour(now)
-        return last - facts.HISTORICAL_MAX_WINDOW, last
-    if len(given) == 1:
-        missing = next(name for name in RANGE_FIELDS if name not in body)
-        problems.append(
-            f"{given[0]} is given without {missing}: give both, or neither for the last 4 weeks"
-        )
+        return last_hour - facts.HISTORICAL_MAX_WINDOW, last_hour
     start = _moment("start", body["start"], problems) if "start" in body else None
     end = _moment("end", body["end"], problems) if "end" in body else None
-    if start is not None and start < facts.HISTORICAL_EARLIEST:
+    if end is not None and end > last_hour:
         problems.append(
-            f"start {iso(start)} is before {facts.HISTORICAL_EARLIEST:%Y-%m-%d}, "
+            f"end {iso(end)} is in the future: after {iso(last_hour)}, the end of the "
+            f"current hour (now is {iso(now)})"
+        )
+        end = None
+    if "end" not in body:
+        end = last_hour
+    if "start" not in body and end is not None:
+        if end <= facts.HISTORICAL_EARLIEST:
+            problems.append(
+                f"end {iso(end)} is not after {facts.HISTORICAL_EARLIEST:%Y-%m-%d}, "
+                "the first day of historical data"
+            )
+            return None
+        start = ceil_hour(end) - facts.HISTORICAL_MAX_WINDOW
+    if start is not None and start < facts.HISTORICAL_EARLIEST:
+        implied = "" if "start" in body else " (28 days before the end, as none is given)"
+        problems.append(
+            f"start {iso(start)}{implied} is before {facts.HISTORICAL_EARLIEST:%Y-%m-%d}, "
             "the first day of historical data"
         )
         start = None
-    if end is not None and end > now:
-        problems.append(f"end {iso(end)} is in the future (now is {iso(now)})")
-        end = None
     if start is None or end is None:
         return None
     if start >= end:
-        problems.append(f"start {iso(start)} is not before end {iso(end)}")
+        implied = "" if "end" in body else " (now rounded up to the hour, as no end is given)"
+        problems.append(f"start {iso(start)} is not before end {iso(end)}{implied}")
         return None
     window = floor_hour(start), ceil_hour(end)
     span = window[1] - window[0]
     if span > facts.HISTORICAL_MAX_WINDOW:
+        implied = "" if "end" in body else "; the end is now, as none is given"
         problems.append(
-            f"the window {iso(window[0])} to {iso(window[1])} (on whole hours) spans "
+            f"the window {iso(window[0])} to {iso(window[1])} (on whole hours{implied}) spans "
             f"{_duration(span)}; at most {facts.HISTORICAL_MAX_WINDOW.days} days are allowed"
         )
     return window
+
+
+def floor_hour(moment: datetime) -> datetime:
+    """The start of the hour that holds ``moment``. The sandbox rounds for itself, not
+    with the planner's code, so that the tests that hold the planner to it check two
+    independent roundings."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(moment: datetime) -> datetime:
+    """``moment`` when it is on the hour, else the start of the next hour."""
+    floored = floor_hour(moment)
+    return floored if floored == moment else floored + _HOUR
 
 
 def _moment(field: str, value: object, problems: list[str]) -> datetime | None:

@@ -28,7 +28,7 @@ from engql.sandbox.auth import Authenticator, AuthFailure, Credentials, Identity
 from engql.sandbox.data import SyntheticEngagement
 from engql.sandbox.faults import STATUS_BODIES, Fault, FaultPlan
 from engql.sandbox.ratelimit import Allowance, MinuteLimiter
-from engql.sandbox.responses import answer
+from engql.sandbox.responses import UNAVAILABLE_FORMS, WITH_ERRORS, answer, unowned_refusal
 from engql.sandbox.rules import ParsedRequest, parse_request
 
 BODY_PROBLEM = "the request body needs a Content-Length (no chunked encoding) of at most 1 MiB"
@@ -42,6 +42,12 @@ GZIP_LEVEL = 1
 """Fast compression: level 9, gzip's default, cost more CPU per answer than building it."""
 POLL_SECONDS = 0.05
 """How often the serving loop looks for a stop: stopping a sandbox takes about this long."""
+CONNECTION_TIMEOUT_SECONDS = 30.0
+"""How long a connection may send nothing (or take nothing of its answer) before the
+sandbox closes it; a keep-alive client opens a new one when it needs it."""
+MAX_CONNECTIONS = 128
+"""Connections served at once, each on its own thread; past it a new connection is closed
+at once. Well above any client's concurrency, far below what exhausts a machine."""
 
 
 @attrs.frozen(repr=False)
@@ -96,6 +102,7 @@ class _State(Record):
     latency: float
     unowned: Mapping[int | None, frozenset[str]]
     unavailable: frozenset[str]
+    unavailable_form: str
     protected: frozenset[str]
     now: Callable[[], datetime]
     log: RequestLog
@@ -117,7 +124,9 @@ class Sandbox:
     several ``credentials`` for several users (the first is ``api.credentials``). ``now``
     fixes the API's clock (what "the last 28 hours" means); auth and rate limits use
     ``wall_clock``, since clients sign with the real time. ``unowned`` is a set of IDs
-    no user owns, or a mapping from user ID to the IDs that user does not own.
+    no user owns, or a mapping from user ID to the IDs that user does not own;
+    ``unavailable_form`` is whether ``unavailable`` Tweets come with their ``errors``
+    string ("with-errors") or without ("ids-only"), the two forms the docs show.
     """
 
     def __init__(
@@ -129,9 +138,12 @@ class Sandbox:
         credentials: Credentials | Sequence[Credentials] | None = None,
         rate_limit: int = facts.ASSUMED_RATE_LIMIT,
         latency_ms: float = 0,
+        connection_timeout: float = CONNECTION_TIMEOUT_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
         faults: FaultPlan | None = None,
         unowned: Iterable[str | int] | Mapping[int, Iterable[str | int]] = (),
         unavailable: Iterable[str | int] = (),
+        unavailable_form: str = WITH_ERRORS,
         protected: Iterable[str | int] = (),
         now: datetime | Callable[[], datetime] | None = None,
         wall_clock: Callable[[], float] = time.time,
@@ -141,6 +153,15 @@ class Sandbox:
             raise ValueError(f"the sandbox serves on loopback only, not on {host!r}")
         if latency_ms < 0:
             raise ValueError("the latency cannot be negative")
+        if not connection_timeout > 0:
+            raise ValueError("the connection timeout must be more than 0 seconds")
+        if max_connections < 1:
+            raise ValueError("the sandbox must serve at least 1 connection at once")
+        if unavailable_form not in UNAVAILABLE_FORMS:
+            raise ValueError(
+                f"the unavailable form is {' or '.join(UNAVAILABLE_FORMS)}, "
+                f"not {unavailable_form!r}"
+            )
         if credentials is None:
             accepted = [Credentials.generate(seed)]
         elif isinstance(credentials, Credentials):
@@ -163,12 +184,15 @@ class Sandbox:
             latency=latency_ms / 1000,
             unowned=by_user,
             unavailable=_id_set(unavailable),
+            unavailable_form=unavailable_form,
             protected=_id_set(protected),
             now=_clock(now),
             log=self.log,
             echo=echo,
         )
-        self._server = _Server((host, port), _Handler, self._state)
+        self._server = _Server(
+            (host, port), _Handler, self._state, connection_timeout, max_connections
+        )
         self._thread: threading.Thread | None = None
 
     @property
@@ -237,13 +261,52 @@ def _clock(now: datetime | Callable[[], datetime] | None) -> Callable[[], dateti
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+    """A thread per connection, at most ``max_connections`` of them, each closed after
+    ``connection_timeout`` seconds without progress: idle or half-open clients cannot
+    hold the sandbox's threads."""
 
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], state: _State) -> None:
+    daemon_threads = True
+    request_queue_size = MAX_CONNECTIONS
+    """The listen backlog: a burst of connections waits to be accepted (and answered or
+    closed) rather than for the client's connect to be retried."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[_Handler],
+        state: _State,
+        connection_timeout: float,
+        max_connections: int,
+    ) -> None:
         self.state = state
+        self.connection_timeout = connection_timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        connection.settimeout(self.connection_timeout)
+        return connection, address
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        """Past the bound a connection is closed at once, unanswered and without a
+        thread: its client sees a dropped connection."""
+        return self._slots.acquire(blocking=False)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def host_and_port(self) -> str:
         """``127.0.0.1:8000`` or ``[::1]:8000``, as a URL names them."""
@@ -379,12 +442,12 @@ class _Handler(BaseHTTPRequestHandler):
             not_owned = state.unowned.get(identity.user_id, state.unowned.get(None, frozenset()))
             unowned = [i for i in ids if i in not_owned]
             if unowned:
-                message = f"Forbidden to access tweets: {', '.join(unowned)}"
-                return _Answer(403, {"errors": [message]}, limits, identity)
+                return _Answer(403, {"errors": [unowned_refusal(unowned)]}, limits, identity)
         if any(i in state.protected for i in ids):
             return _Answer(400, {"errors": ["Tweet ID(s) are unavailable"]}, limits, identity)
         unavailable = frozenset(i for i in ids if i in state.unavailable)
-        return _Answer(200, answer(parsed, state.data, now, unavailable), limits, identity)
+        body = answer(parsed, state.data, now, unavailable, state.unavailable_form)
+        return _Answer(200, body, limits, identity)
 
     def _send(self, reply: _Answer, fault: Fault | None) -> None:
         if fault is Fault.DROP:
