@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from engql.atomic import atomic_file
 from engql.config import ConfigError, Settings, load_settings, missing_for
-from engql.executor.journal import Journal, PlanChanged
+from engql.executor.journal import Journal, UnusableRunDirectory
 from engql.executor.result import Result
 from engql.executor.runner import Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
@@ -161,7 +161,7 @@ def _execute(
     if args.resume:
         try:
             journal = Journal(args.resume, plan)
-        except (PlanChanged, OSError) as error:
+        except (UnusableRunDirectory, OSError) as error:
             print(f"engql: --resume: {error}", file=err)
             return EXIT_USAGE
     progress = _progress_bar(len(plan.requests), err, args.no_progress)
@@ -196,6 +196,13 @@ def _execute(
     finally:
         if progress is not None:
             progress.close()
+    if journal is not None and journal.discarded:
+        lines = "1 line" if journal.discarded == 1 else f"{journal.discarded:,} lines"
+        print(
+            f"engql: --resume: {lines} of the journal could not be used (cut short or damaged) "
+            "and the requests they held were sent again",
+            file=err,
+        )
     if fmt != "raw":
         write_result(result, fmt, out, args.grouping, args.long)
     return _report(result, err)
