@@ -23,6 +23,7 @@ from engql.executor.runner import Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
 from engql.output import RowStream, write_result
 from engql.planner import Plan, Request
+from engql.redact import scrubbed, shown_url
 
 EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_CONFIG, EXIT_REFUSED = 0, 1, 2, 3, 4
 EXIT_PARTIAL, EXIT_GAVE_UP, EXIT_INTERRUPTED = 5, 6, 130
@@ -33,7 +34,9 @@ MAX_MISSING_SHOWN = 20
 
 
 def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
-    """Run a compiled plan as the arguments say; returns the exit code."""
+    """Run a compiled plan as the arguments say; returns the exit code. Whatever it
+    writes is scrubbed of the credentials it loaded, a last line of defence."""
+    err = scrubbed(err)
     if args.concurrency < 1 or (args.rate_limit is not None and args.rate_limit < 1):
         print("engql: --concurrency and --rate-limit must be at least 1", file=err)
         return EXIT_USAGE
@@ -118,6 +121,7 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     try:
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
+            out = scrubbed(out)
             code = _execute(args, plan, settings, fmt, err, out)
             if code in NOTHING_TO_KEEP:
                 raise _Discarded(code)
@@ -246,7 +250,7 @@ def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str,
     return {
         "request": {
             "endpoint": request.endpoint,
-            "url": request.url,
+            "url": shown_url(request.url),
             "auth": request.auth,
             "batch": request.batch,
             "window": request.window,
@@ -261,12 +265,13 @@ def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str,
 def _dry_run(plan: Plan, settings: Settings, err: IO[str]) -> None:
     from engql.explain import explain_plan
 
+    out = scrubbed(sys.stdout)
     for request in plan.requests:
         kind = "Bearer" if request.auth == "app" and settings.bearer_token else "OAuth 1.0a"
         print(
             json.dumps(
                 {
-                    "url": request.url,
+                    "url": shown_url(request.url),
                     "auth": request.auth,
                     "headers": {
                         "Authorization": f"{kind} <redacted>",
@@ -276,6 +281,6 @@ def _dry_run(plan: Plan, settings: Settings, err: IO[str]) -> None:
                     "body": request.body,
                 }
             ),
-            file=sys.stdout,
+            file=out,
         )
     print(explain_plan(plan, settings.rate_limit or 60), file=err)
