@@ -31,6 +31,9 @@ GIVE_UP_REASONS = ("failed after", "rate limited")
 NOTHING_TO_KEEP = frozenset({EXIT_USAGE, EXIT_REFUSED, EXIT_INTERRUPTED})
 """Exit codes of runs without an answer: an -o file is left as it was."""
 MAX_MISSING_SHOWN = 20
+SERVER_TEXT_FORMATS = frozenset({"json", "raw"})
+"""The outputs that carry a server's own text (its error notes, raw answers), and so are
+scrubbed of credentials; rows hold only IDs, times and counts."""
 
 
 def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
@@ -121,7 +124,8 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     try:
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
-            out = scrubbed(out)
+            if fmt in SERVER_TEXT_FORMATS:
+                out = scrubbed(out)
             code = _execute(args, plan, settings, fmt, err, out)
             if code in NOTHING_TO_KEEP:
                 raise _Discarded(code)

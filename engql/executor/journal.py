@@ -179,7 +179,8 @@ def _fits(answer: dict[str, Any], request: Request, tweets: set[str]) -> bool:
         tree = answer[name]
         if not isinstance(tree, dict):
             return False
-        if grouping["group_by"][0] == facts.TWEET_ID and not tweets.issuperset(tree):
+        keyed_by_tweet = grouping["group_by"][:1] == [facts.TWEET_ID]
+        if keyed_by_tweet and not tweets.issuperset(tree):
             return False
         if not _leaves_are_counts(tree):
             return False
