@@ -13,13 +13,17 @@ from typing import IO
 def atomic_file(path: str) -> Iterator[IO[str]]:
     """A temporary file beside ``path`` that replaces it when the block ends without error.
 
-    The new file keeps the old one's permissions; on an error it is removed.
+    The new content is synced to the disk before it replaces the old, and the folder
+    after, so a crash (even of the machine) leaves the old file or the new one. The new
+    file keeps the old one's permissions; on an error it is removed.
     """
     folder, name = os.path.split(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             yield out
+            out.flush()
+            os.fsync(out.fileno())
         if os.path.exists(path):
             os.chmod(tmp, os.stat(path).st_mode & 0o777)
         else:
@@ -29,6 +33,19 @@ def atomic_file(path: str) -> Iterator[IO[str]]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    sync_folder(folder)
+
+
+def sync_folder(folder: str) -> None:
+    """Make a file created or renamed in ``folder`` survive a crash (POSIX; elsewhere the
+    rename is durable by itself or cannot be synced)."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _umask() -> int:

@@ -233,9 +233,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
-    except Exception as error:  # the last line of defence: no traceback for users
+    except Exception as error:  # the last line of defence: no traceback, no secret
+        from engql.redact import scrub
+
         print(
-            f"engql: internal error ({type(error).__name__}: {error}); this is a bug, {BUG_REPORT}",
+            f"engql: internal error ({scrub(f'{type(error).__name__}: {error}')}); "
+            f"this is a bug, {BUG_REPORT}",
             file=sys.stderr,
         )
         return EXIT_BUG

@@ -12,6 +12,7 @@ from engql.executor.result import Result
 from engql.executor.runner import Executor, RunOptions
 from engql.pipeline import compile
 from engql.planner import Plan
+from engql.redact import shown_url
 
 
 class CredentialsMissing(Exception):
@@ -53,7 +54,7 @@ class Client:
         self.options = options or RunOptions(rate_limit=self.settings.rate_limit)
 
     def __repr__(self) -> str:
-        return f"Client(base_url={self.settings.base_url!r})"
+        return f"Client(base_url={shown_url(self.settings.base_url)!r})"
 
     def compile(self, text: str, **kwargs: Any) -> Plan:
         return compile(text, base_url=self.settings.base_url, **kwargs)

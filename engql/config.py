@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -28,6 +29,7 @@ import attrs
 
 from engql import facts
 from engql.record import Record
+from engql.redact import remember, remember_url, shown_url
 
 CREDENTIAL_FIELDS = (
     "consumer_key",
@@ -53,6 +55,8 @@ ENV_NAMES: Mapping[str, tuple[str, ...]] = {
 """The variables read for each setting, first found wins."""
 PROFILE_VARIABLE = "ENGQL_PROFILE"
 DEFAULT_SOURCE = "default"
+CHECKED_FIELDS = (*CREDENTIAL_FIELDS, "base_url")
+"""The text settings that go into every request as they are, and so are checked."""
 
 
 class ConfigError(Exception):
@@ -62,6 +66,10 @@ class ConfigError(Exception):
 
 def _hidden(value: str | None) -> str:
     return "None" if value is None else "<hidden>"
+
+
+def _shown_url(url: str) -> str:
+    return repr(shown_url(url))
 
 
 def _secret() -> Any:
@@ -79,12 +87,17 @@ class Settings(Record):
     access_token: str | None = _secret()
     access_token_secret: str | None = _secret()
     bearer_token: str | None = _secret()
-    base_url: str = facts.DEFAULT_BASE_URL
+    base_url: str = attrs.field(default=facts.DEFAULT_BASE_URL, repr=_shown_url)
     rate_limit: int | None = None
     """Requests a minute when the server does not say; None: the executor's assumption."""
     profile: str | None = None
     """The profile read, or None when none was."""
     sources: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name in CREDENTIAL_FIELDS:
+            remember(getattr(self, name))
+        remember_url(self.base_url)
 
     def source_of(self, name: str) -> str:
         return self.sources.get(name, DEFAULT_SOURCE)
@@ -95,7 +108,7 @@ class Settings(Record):
         for name in CREDENTIAL_FIELDS:
             state = "set" if getattr(self, name) else "not set"
             lines.append(f"{name}: {state} ({self.source_of(name)})")
-        lines.append(f"base_url: {self.base_url} ({self.source_of('base_url')})")
+        lines.append(f"base_url: {shown_url(self.base_url)} ({self.source_of('base_url')})")
         limit = "not set" if self.rate_limit is None else f"{self.rate_limit} a minute"
         lines.append(f"rate_limit: {limit} ({self.source_of('rate_limit')})")
         return lines
@@ -175,6 +188,7 @@ class ProfileFile(Record):
                 if not isinstance(value, str):
                     raise ConfigError(f"{where}: {key} must be a string (in double quotes)")
                 if value:
+                    _check_value(key, value, f"{where}: {key}")
                     values[key] = value
         return values
 
@@ -258,8 +272,10 @@ def load_settings(
         variable = next((v for v in ENV_NAMES.get(field, ()) if environ.get(v)), None)
         if flag is not None and flag != "":
             values[field], sources[field] = flag, "flag"
+            _check_value(field, flag, f"the {field} flag")
         elif variable is not None:
             values[field], sources[field] = environ[variable], f"env {variable}"
+            _check_value(field, environ[variable], variable)
             if field in profile and profile[field] != environ[variable]:
                 warnings.append(f"{variable} is set and overrides the {field} of profile {name!r}")
         elif field in profile:
@@ -279,6 +295,65 @@ def load_settings(
         sources=sources,
     )
     return settings, warnings
+
+
+_CHARACTER_NAMES = {
+    "\r": "a carriage return",
+    "\n": "a line feed",
+    "\t": "a tab",
+    " ": "a space",
+    "\x00": "a NUL",
+    "\ufeff": "a byte order mark",
+}
+
+
+def value_problem(field: str, value: str) -> str | None:
+    """Why a credential (or the base URL) cannot be sent as it is, in words that never
+    quote it; None when it can. X issues none with white space or control characters in
+    them, so one is a mistake in copying it (a token file saved on Windows ends in CR LF,
+    which no HTTP library will send); a bearer token goes into its header as it is, and
+    must be ASCII."""
+    what = "a URL" if field == "base_url" else "a credential"
+    rule = f"{what} holds no spaces or control characters"
+    if value.isspace():
+        return f"is only white space; {rule}"
+    if value.endswith("\r\n"):
+        return f"ends with a line break (CR LF), as a file saved on Windows does; {rule}"
+    if value.endswith("\r"):
+        return f"ends with a carriage return (U+000D), as a file saved on Windows does; {rule}"
+    bad = [i for i, char in enumerate(value) if _unsendable(char)]
+    if bad:
+        if bad[-1] == len(value) - 1:
+            at, where = bad[-1], "ends with"
+        elif bad[0] == 0:
+            at, where = 0, "starts with"
+        else:
+            at, where = bad[0], "holds"
+        return f"{where} {_character(value[at])}; {rule}"
+    if field == "bearer_token" and not value.isascii():
+        return "holds a character that is not ASCII; a bearer token is ASCII text"
+    return None
+
+
+def _unsendable(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char)[0] in "CZ"
+
+
+def _character(char: str) -> str:
+    if unicodedata.category(char) == "Cs":
+        return "a byte that is not UTF-8 text"
+    kind = "white space" if char.isspace() or unicodedata.category(char)[0] == "Z" else None
+    name = _CHARACTER_NAMES.get(char) or kind or "a control character"
+    return f"{name} (U+{ord(char):04X})"
+
+
+def _check_value(field: str, value: str | int, where: str) -> None:
+    """Refuse a credential or URL that cannot be sent; the message names ``where`` it
+    came from (a variable, a flag, a profile's key), never the value."""
+    if field in CHECKED_FIELDS and isinstance(value, str):
+        problem = value_problem(field, value)
+        if problem is not None:
+            raise ConfigError(f"{where} {problem}")
 
 
 def _check_flags(flags: Mapping[str, str | int | None]) -> None:

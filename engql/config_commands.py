@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from engql import facts
 from engql.config import (
+    CHECKED_FIELDS,
     CREDENTIAL_FIELDS,
     ENV_NAMES,
     PROFILE_KEYS,
@@ -24,8 +25,10 @@ from engql.config import (
     ProfileFile,
     config_home_from,
     read_profile_file,
+    value_problem,
     write_profile,
 )
+from engql.redact import shown_url
 
 EXIT_OK, EXIT_USAGE, EXIT_CONFIG = 0, 2, 3
 CLEAR = "-"
@@ -131,7 +134,7 @@ def _current(key: str, value: object) -> str:
         return f"default {facts.DEFAULT_BASE_URL}" if key == "base_url" else "not set"
     if key in CREDENTIAL_FIELDS:
         return "set"
-    return str(value)
+    return shown_url(str(value)) if key == "base_url" else str(value)
 
 
 def _answer(key: str, prompt: str, ask: Prompt, err: IO[str]) -> str | int | _Keep | None:
@@ -155,6 +158,8 @@ def _problem(key: str, answer: str) -> str | None:
         parts = urlsplit(answer)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return "a URL starting with https:// (or http:// for a local sandbox)"
+    if key in CHECKED_FIELDS:
+        return value_problem(key, answer)
     return None
 
 
@@ -214,7 +219,8 @@ def _row(file: ProfileFile, name: str, table: Any, err: IO[str]) -> list[str]:
     limit, base_url = values.get("rate_limit"), values.get("base_url")
     valid_limit = isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1
     cells.append(str(limit) if valid_limit else "-")
-    cells.append(base_url if isinstance(base_url, str) and base_url.isprintable() else "-")
+    printable = isinstance(base_url, str) and base_url.isprintable()
+    cells.append(shown_url(str(base_url)) if printable else "-")
     return cells
 
 

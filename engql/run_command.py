@@ -17,12 +17,13 @@ from typing import IO, Any
 
 from engql.atomic import atomic_file
 from engql.config import ConfigError, Settings, load_settings, missing_for
-from engql.executor.journal import Journal, PlanChanged
+from engql.executor.journal import Journal, UnusableRunDirectory
 from engql.executor.result import Result
 from engql.executor.runner import Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
 from engql.output import RowStream, write_result
 from engql.planner import Plan, Request
+from engql.redact import scrubbed, shown_url
 
 EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_CONFIG, EXIT_REFUSED = 0, 1, 2, 3, 4
 EXIT_PARTIAL, EXIT_GAVE_UP, EXIT_INTERRUPTED = 5, 6, 130
@@ -30,10 +31,15 @@ GIVE_UP_REASONS = ("failed after", "rate limited")
 NOTHING_TO_KEEP = frozenset({EXIT_USAGE, EXIT_REFUSED, EXIT_INTERRUPTED})
 """Exit codes of runs without an answer: an -o file is left as it was."""
 MAX_MISSING_SHOWN = 20
+SERVER_TEXT_FORMATS = frozenset({"json", "raw"})
+"""The outputs that carry a server's own text (its error notes, raw answers), and so are
+scrubbed of credentials; rows hold only IDs, times and counts."""
 
 
 def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
-    """Run a compiled plan as the arguments say; returns the exit code."""
+    """Run a compiled plan as the arguments say; returns the exit code. Whatever it
+    writes is scrubbed of the credentials it loaded, a last line of defence."""
+    err = scrubbed(err)
     if args.concurrency < 1 or (args.rate_limit is not None and args.rate_limit < 1):
         print("engql: --concurrency and --rate-limit must be at least 1", file=err)
         return EXIT_USAGE
@@ -118,6 +124,8 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     try:
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
+            if fmt in SERVER_TEXT_FORMATS:
+                out = scrubbed(out)
             code = _execute(args, plan, settings, fmt, err, out)
             if code in NOTHING_TO_KEEP:
                 raise _Discarded(code)
@@ -161,7 +169,7 @@ def _execute(
     if args.resume:
         try:
             journal = Journal(args.resume, plan)
-        except (PlanChanged, OSError) as error:
+        except (UnusableRunDirectory, OSError) as error:
             print(f"engql: --resume: {error}", file=err)
             return EXIT_USAGE
     progress = _progress_bar(len(plan.requests), err, args.no_progress)
@@ -196,6 +204,13 @@ def _execute(
     finally:
         if progress is not None:
             progress.close()
+    if journal is not None and journal.discarded:
+        lines = "1 line" if journal.discarded == 1 else f"{journal.discarded:,} lines"
+        print(
+            f"engql: --resume: {lines} of the journal could not be used (cut short or damaged) "
+            "and the requests they held were sent again",
+            file=err,
+        )
     if fmt != "raw":
         write_result(result, fmt, out, args.grouping, args.long)
     return _report(result, err)
@@ -239,7 +254,7 @@ def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str,
     return {
         "request": {
             "endpoint": request.endpoint,
-            "url": request.url,
+            "url": shown_url(request.url),
             "auth": request.auth,
             "batch": request.batch,
             "window": request.window,
@@ -254,12 +269,13 @@ def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str,
 def _dry_run(plan: Plan, settings: Settings, err: IO[str]) -> None:
     from engql.explain import explain_plan
 
+    out = scrubbed(sys.stdout)
     for request in plan.requests:
         kind = "Bearer" if request.auth == "app" and settings.bearer_token else "OAuth 1.0a"
         print(
             json.dumps(
                 {
-                    "url": request.url,
+                    "url": shown_url(request.url),
                     "auth": request.auth,
                     "headers": {
                         "Authorization": f"{kind} <redacted>",
@@ -269,6 +285,6 @@ def _dry_run(plan: Plan, settings: Settings, err: IO[str]) -> None:
                     "body": request.body,
                 }
             ),
-            file=sys.stdout,
+            file=out,
         )
     print(explain_plan(plan, settings.rate_limit or 60), file=err)

@@ -26,6 +26,7 @@ from engql.config import (
     dump_toml,
     load_settings,
     missing_for,
+    value_problem,
     write_profile,
 )
 from engql.config_commands import run_configure, run_profiles
@@ -418,9 +419,14 @@ HOSTILE = [
 def test_hostile_names_and_values_round_trip(home: Path, value: str) -> None:
     values = {key: f"{key}:{value}" for key in SECRETS}
     write_profile(value, values, str(home))
-    settings, _ = load(home, {"profile": value})
-    assert [getattr(settings, key) for key in SECRETS] == list(values.values())
-    assert list(read_back(home)["profiles"]) == [value]  # type: ignore[call-overload]
+    assert read_back(home)["profiles"] == {value: values}
+    if any(value_problem(key, text) for key, text in values.items()):
+        # Written and read back as it is, but no request could carry it.
+        with pytest.raises(ConfigError, match=r"holds no spaces or control characters$"):
+            load(home, {"profile": value})
+    else:
+        settings, _ = load(home, {"profile": value})
+        assert [getattr(settings, key) for key in SECRETS] == list(values.values())
 
 
 def test_a_profile_needs_a_name(home: Path) -> None:
@@ -631,3 +637,109 @@ def test_profiles_with_a_malformed_file(home: Path) -> None:
     code, out, err = profiles(home)
     assert (code, out) == (3, "")
     assert "not valid TOML" in err and not secrets_in(err)
+
+
+# Values that no request could carry
+
+UNSENDABLE = [
+    ("token\r", "ends with a carriage return (U+000D), as a file saved on Windows does"),
+    ("token\r\n", "ends with a line break (CR LF), as a file saved on Windows does"),
+    ("token\n", "ends with a line feed (U+000A)"),
+    (" token", "starts with a space (U+0020)"),
+    ("to ken", "holds a space (U+0020)"),
+    ("to\tken", "holds a tab (U+0009)"),
+    ("to\x00ken", "holds a NUL (U+0000)"),
+    ("\ufefftoken", "starts with a byte order mark (U+FEFF)"),
+    ("to\u200bken", "holds a control character (U+200B)"),
+    ("to\u00a0ken", "holds white space (U+00A0)"),
+    ("token\udcff", "ends with a byte that is not UTF-8 text"),
+    (" \r\t", "is only white space"),
+]
+RULE = "; a credential holds no spaces or control characters"
+
+
+@pytest.mark.parametrize(("tail", "problem"), UNSENDABLE)
+@pytest.mark.parametrize("field", ["consumer_secret", "bearer_token", "access_token"])
+def test_a_credential_that_cannot_be_sent_is_refused_by_name(
+    home: Path, field: str, tail: str, problem: str
+) -> None:
+    value = tail.replace("token", SECRETS[field][:8] + "token")
+    variable = f"ENGQL_{field.upper()}"
+    cases: list[tuple[str, Mapping[str, str | int | None], dict[str, str]]] = [
+        (variable, {}, {variable: value}),
+        (f"TWITTER_{field.upper()}", {}, {f"TWITTER_{field.upper()}": value}),
+        (f"the {field} flag", {field: value}, {}),
+    ]
+    if not any("\ud800" <= c <= "\udfff" for c in value):
+        # A TOML file cannot hold a lone surrogate (a byte that is not UTF-8).
+        write_file(home, toml_profile("w", {field: value}))
+        profile_key = f"{home}/engql/credentials.toml: profile 'w': {field}"
+        cases.append((profile_key, {"profile": "w"}, {}))
+    for where, flags, environ in cases:
+        with pytest.raises(ConfigError) as refused:
+            load(home, flags, **environ)
+        message = str(refused.value)
+        assert message == f"{where} {problem}{RULE}"
+        assert value not in message and SECRETS[field][:8] not in message
+
+
+def test_a_bearer_token_must_be_ascii_and_others_need_not(home: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^ENGQL_BEARER_TOKEN holds a character that is not"):
+        load(home, ENGQL_BEARER_TOKEN="AAAA\u2603bbbbbbbb")
+    settings, _ = load(home, ENGQL_CONSUMER_SECRET="secret-\u2603-\u00e9")
+    assert settings.consumer_secret == "secret-\u2603-\u00e9"
+
+
+def test_a_base_url_with_a_line_break_is_refused(home: Path) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load(home, ENGQL_BASE_URL="http://127.0.0.1:9\r")
+    assert str(refused.value) == (
+        "ENGQL_BASE_URL ends with a carriage return (U+000D), as a file saved on Windows "
+        "does; a URL holds no spaces or control characters"
+    )
+
+
+def test_a_value_that_loses_is_not_read(home: Path) -> None:
+    settings, _ = load(
+        home, ENGQL_BEARER_TOKEN=SECRETS["bearer_token"], TWITTER_BEARER_TOKEN="token\r"
+    )
+    assert settings.bearer_token == SECRETS["bearer_token"]
+
+
+def test_an_empty_variable_is_not_given_and_then_named_as_missing(home: Path) -> None:
+    settings, _ = load(home, ENGQL_BEARER_TOKEN="")
+    assert settings.bearer_token is None
+    assert missing_for(settings, "app") == ["ENGQL_BEARER_TOKEN"]
+
+
+def test_configure_asks_again_for_a_credential_with_a_space_inside(home: Path) -> None:
+    answers = ["key", "sec ret", "secret", "", "", "", "", "http://127.0.0.1:1/\x07", ""]
+    code, err, _ = configure(home, "w", answers)
+    assert code == 0
+    assert f"engql: consumer_secret: holds a space (U+0020){RULE}" in err
+    assert "engql: base_url: ends with a control character (U+0007); a URL holds" in err
+    assert read_back(home)["profiles"]["w"] == {  # type: ignore[index]
+        "consumer_key": "key",
+        "consumer_secret": "secret",
+    }
+
+
+def test_profiles_warns_about_a_credential_that_cannot_be_sent(home: Path) -> None:
+    write_file(home, toml_profile("w", {"bearer_token": SECRETS["bearer_token"] + "\r"}))
+    code, out, err = profiles(home)
+    assert code == 0
+    assert "profile 'w': bearer_token ends with a carriage return (U+000D)" in err
+    assert not secrets_in(out + err)
+
+
+def test_a_password_in_the_base_url_is_shown_as_redacted(home: Path) -> None:
+    url = "https://someone:pw-Zq81vNwPaLm3@example.test/api"
+    write_file(home, toml_profile("w", {"base_url": url}))
+    _, out, _ = profiles(home)
+    settings, _ = load(home, {"profile": "w"})
+    shown = "https://<redacted>@example.test/api"
+    assert f"base_url: {shown} (profile w in {home}/engql/credentials.toml)" in settings.describe()
+    assert out.splitlines()[-1].endswith(shown)
+    _, err, prompts = configure(home, "w", [""] * 7)
+    assert prompts.asked[-1][1] == f"base_url (the API's address) [{shown}]: "
+    assert "pw-Zq81" not in out + err + repr(settings) + str(prompts.asked)

@@ -14,22 +14,30 @@ purpose and is left out.
 
 from __future__ import annotations
 
+import json
 import os
+import string
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import engql
 from engql import facts
+from engql.cli import main
 from engql.client import CredentialsMissing
-from engql.config import load_settings
+from engql.config import Settings, load_settings
 from engql.executor.runner import RunFailed
+from engql.redact import Secrets, shown_url
 from engql.sandbox.auth import Credentials
 from engql.sandbox.faults import Fault, FaultPlan
 from engql.sandbox.server import Sandbox
@@ -361,3 +369,245 @@ def test_no_secret_in_exceptions_or_reprs(engql_sandbox_factory: Callable[..., S
     )
     texts += [repr(settings), *settings.describe(), *warnings]
     assert_no_leak([Written(f"text {i}", t.encode()) for i, t in enumerate(texts)], secrets_of(c))
+
+
+# Credentials that cannot be sent, a server that reflects them, a URL with a password ----
+
+
+def test_a_token_saved_on_windows_is_refused_by_name(
+    folders: Folders, engql_sandbox_factory: Callable[..., Sandbox]
+) -> None:
+    api = engql_sandbox_factory(rate_limit=10_000)
+    c = api.credentials
+    totals = str(folders.inputs / "totals.engql")
+    env = {"ENGQL_BEARER_TOKEN": c.bearer_token + "\r", "ENGQL_BASE_URL": api.base_url}
+    code, out, err = engql_command(folders, "run", totals, env=env)
+    assert code == 3, err.data.decode()
+    assert err.data.decode().splitlines() == [
+        "engql: ENGQL_BEARER_TOKEN ends with a carriage return (U+000D), as a file saved "
+        "on Windows does; a credential holds no spaces or control characters"
+    ]
+    assert out.data == b"" and api.log.entries() == []
+    written = [out, err]
+    folders.credentials_file.parent.mkdir(parents=True)
+    folders.credentials_file.write_text(
+        f'[profiles.work]\naccess_token_secret = "{c.access_token_secret}\\r\\n"\n'
+        f'bearer_token = "{c.bearer_token[:40]} {c.bearer_token[40:]}"\n',
+        encoding="utf-8",
+    )
+    folders.credentials_file.chmod(0o600)
+    for args in (("run", totals, "--profile", "work"), ("profiles",)):
+        code, out, err = engql_command(folders, *args, env={"ENGQL_BASE_URL": api.base_url})
+        written += [out, err]
+        message = (
+            f"{folders.credentials_file}: profile 'work': access_token_secret ends with a "
+            "line break (CR LF), as a file saved on Windows does; a credential holds no "
+            "spaces or control characters"
+        )
+        assert message in err.data.decode()
+    assert api.log.entries() == []
+    assert_no_leak(written, secrets_of(c))
+
+
+class ReflectingServer(ThreadingHTTPServer):
+    """A loopback server that answers every request with ``status`` and an error that
+    quotes the request's Authorization header back, as a careless proxy might."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__(("127.0.0.1", 0), _Reflect)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Reflect(BaseHTTPRequestHandler):
+    server: ReflectingServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        header = self.headers["Authorization"]
+        body = json.dumps({"errors": [f"cannot use Authorization: {header}"]}).encode()
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def reflecting() -> Iterator[Callable[[int], ReflectingServer]]:
+    started: list[ReflectingServer] = []
+
+    def start(status: int) -> ReflectingServer:
+        server = ReflectingServer(status)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("status", "expected"), [(400, 5), (401, 4), (403, 4)])
+def test_a_server_that_reflects_the_credentials_does_not_get_them_printed(
+    folders: Folders,
+    reflecting: Callable[[int], ReflectingServer],
+    status: int,
+    expected: int,
+) -> None:
+    server = reflecting(status)
+    env = env_of(WRONG, server.base_url)
+    written: list[Written] = []
+    for query in ("totals", "historical"):  # a bearer token, then an OAuth signature
+        path = str(folders.inputs / f"{query}.engql")
+        for output in ("json", "raw"):
+            code, out, err = engql_command(folders, "run", path, "--format", output, env=env)
+            assert code == expected, err.data.decode()
+            written += [out, err]
+    everything = b"\n".join(w.data for w in written)
+    assert b"cannot use Authorization: Bearer <redacted>" in everything
+    assert b"cannot use Authorization: OAuth " in everything
+    assert_no_leak(written, secrets_of(WRONG))
+    client = engql.Client(**credentials_of(WRONG), base_url=server.base_url, environ={})
+    texts = []
+    query = TOTALS.replace("FILE 'ids.txt'", ":ids")
+    if expected == 4:
+        with pytest.raises(RunFailed) as refused:
+            client.run(query, params={"ids": IDS})
+        texts = [str(refused.value), refused.value.message]
+    else:
+        texts = list(client.run(query, params={"ids": IDS}).missing.values())
+    assert texts and all("Bearer <redacted>" in text for text in texts)
+    assert_no_leak(
+        [Written(f"text {i}", t.encode()) for i, t in enumerate(texts)], secrets_of(WRONG)
+    )
+
+
+def credentials_of(credentials: Credentials) -> dict[str, str]:
+    return {
+        "consumer_key": credentials.consumer_key,
+        "consumer_secret": credentials.consumer_secret,
+        "access_token": credentials.access_token,
+        "access_token_secret": credentials.access_token_secret,
+        "bearer_token": credentials.bearer_token,
+    }
+
+
+def test_an_internal_error_never_prints_a_secret(
+    engql_sandbox_factory: Callable[..., Sandbox],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Were a credential to pass the checks, the HTTP library's own exception would quote
+    it: the handler of last resort scrubs it from the message."""
+    api = engql_sandbox_factory()
+    token = WRONG.bearer_token + "\r"
+    monkeypatch.setattr(
+        "engql.run_command.load_settings",
+        lambda flags, environ: (Settings(bearer_token=token, base_url=api.base_url), []),
+    )
+    query = tmp_path / "q.engql"
+    query.write_text(TOTALS.replace("FILE 'ids.txt'", f"({IDS[0]})"), encoding="utf-8")
+    code = main(["run", str(query)])
+    out, err = capsys.readouterr()
+    assert code == 70
+    assert err.startswith("engql: internal error (ValueError: Invalid header value b'Bearer ")
+    assert "<redacted>" in err
+    assert_no_leak([Written("stdout", out.encode()), Written("stderr", err.encode())], [token])
+
+
+def test_a_password_in_the_base_url_is_not_shown(
+    folders: Folders, engql_sandbox_factory: Callable[..., Sandbox]
+) -> None:
+    api = engql_sandbox_factory(rate_limit=10_000)
+    password = "pw-Yq3vTz8LmNa71Kd"
+    with_password = api.base_url.replace("http://", f"http://someone:{password}@")
+    totals = str(folders.inputs / "totals.engql")
+    env = env_of(api.credentials, api.base_url)
+    written: list[Written] = []
+    for args in (
+        ("--verbose", "--base-url", with_password),
+        ("--verbose", "--base-url", with_password, "--format", "raw"),
+        ("--dry-run", "--base-url", with_password),
+        ("--verbose",),
+    ):
+        env_url = {} if "--base-url" in args else {"ENGQL_BASE_URL": with_password}
+        code, out, err = engql_command(folders, "run", totals, *args, env={**env, **env_url})
+        assert code == 0, err.data.decode()
+        written += [out, err]
+    shown = api.base_url.replace("http://", "http://<redacted>@")
+    everything = b"\n".join(w.data for w in written).decode()
+    assert f"engql: base_url: {shown} (flag)" in everything
+    assert f"engql: base_url: {shown} (env ENGQL_BASE_URL)" in everything
+    assert_no_leak(written, [password, f"someone:{password}"])
+
+
+# The scrubber --------------------------------------------------------------------------
+
+SECRET_TEXT = st.text(string.ascii_letters + string.digits + "%-_=+/", min_size=8, max_size=60)
+"""Credentials as X issues them: letters, digits and the marks of base64 and URLs."""
+
+
+@given(secret=SECRET_TEXT, before=st.text(), after=st.text(), again=st.booleans())
+def test_a_remembered_secret_never_survives_a_scrub(
+    secret: str, before: str, after: str, again: bool
+) -> None:
+    assume(secret != "redacted")
+    secrets = Secrets()
+    secrets.remember(secret)
+    for text in (secret, quote(secret, safe=""), unquote(secret), repr(secret.encode())):
+        scrubbed = secrets.scrub(before + text + (secret if again else "") + after)
+        assert secret not in scrubbed[len(before) :]
+        assert scrubbed.startswith(before[: len(before) - len(secret)])
+
+
+@given(text=st.text())
+def test_text_without_secrets_is_left_as_it_is(text: str) -> None:
+    secrets = Secrets()
+    secrets.remember("a-secret-that-is-long")
+    assume("a-secret-that-is-long" not in text)
+    assert secrets.scrub(text) == text
+
+
+def test_short_values_are_not_scrubbed() -> None:
+    secrets = Secrets()
+    secrets.remember("p")
+    secrets.remember("1234567")
+    secrets.remember(None)
+    assert secrets.scrub("p 1234567") == "p 1234567"
+
+
+def test_the_forms_a_secret_takes_in_messages_are_scrubbed() -> None:
+    secrets = Secrets()
+    secret = 'AAAA%2Fb"c\\d\u00e9f=ghij'
+    secrets.remember(secret)
+    for form in (
+        secret,
+        unquote(secret),
+        repr(secret)[1:-1],
+        repr(secret.encode())[2:-1],
+        json.dumps(secret)[1:-1],
+    ):
+        assert secrets.scrub(f"header {form}!") == "header <redacted>!"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:pw@host:8/x?y", "https://<redacted>@host:8/x?y"),
+        ("http://token@127.0.0.1:9", "http://<redacted>@127.0.0.1:9"),
+        ("https://a@b@host", "https://<redacted>@host"),
+        ("https://data-api.twitter.com", "https://data-api.twitter.com"),
+        ("http://[::1/x@y", "<redacted>"),
+    ],
+)
+def test_shown_url_hides_the_userinfo(url: str, shown: str) -> None:
+    assert shown_url(url) == shown

@@ -1,9 +1,11 @@
 """``--resume DIR``: a run directory so an interrupted run sends only what is left.
 
-The directory holds the plan's hash (``plan.json``) and a journal of finished requests
-with their raw answers (``journal.jsonl``, one line each, appended as they finish).
-Resuming with the same plan skips the journalled requests; another plan is refused.
-No credential is ever written there.
+The directory holds the plan's hash (``plan.json``, written atomically) and a journal of
+finished requests with their raw answers (``journal.jsonl``, one line each, appended and
+synced as they finish). Resuming with the same plan skips the journalled requests;
+another plan is refused. A crash can leave the last line cut short: the next record
+starts on a line of its own, and any line that is not a whole, valid record of this
+plan is not trusted, so its request is sent again. No credential is ever written there.
 """
 
 from __future__ import annotations
@@ -12,15 +14,24 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from engql.planner import Plan
+from engql import facts
+from engql.atomic import atomic_file, sync_folder
+from engql.executor.merge import ID_LIST_FIELDS, MalformedAnswer, count
+from engql.planner import Plan, Request
 
 PLAN_FILE = "plan.json"
 JOURNAL_FILE = "journal.jsonl"
 
 
-class PlanChanged(Exception):
+class UnusableRunDirectory(Exception):
+    """A run directory this plan cannot use; the message says why."""
+
+
+class PlanChanged(UnusableRunDirectory):
     """The run directory belongs to another plan."""
 
 
@@ -37,38 +48,165 @@ class Journal:
     def __init__(self, folder: str, plan: Plan) -> None:
         self.folder = folder
         self._lock = threading.Lock()
+        self._requests = plan.requests
+        self._path = os.path.join(folder, JOURNAL_FILE)
+        self.discarded = 0
+        """Lines the last ``finished`` could not use: cut short, damaged, of another shape."""
         os.makedirs(folder, mode=0o700, exist_ok=True)
         digest = plan_hash(plan)
         plan_path = os.path.join(folder, PLAN_FILE)
-        if os.path.exists(plan_path):
-            with open(plan_path, encoding="utf-8") as file:
-                recorded = json.load(file).get("hash")
-            if recorded != digest:
+        if not os.path.exists(plan_path):
+            self._write_plan(plan_path, digest)
+        else:
+            recorded = _recorded_hash(plan_path)
+            if recorded is None:
+                if _size(self._path):
+                    raise UnusableRunDirectory(
+                        f"{plan_path} is damaged, so the journal beside it cannot be matched "
+                        "to this plan; use a new directory"
+                    )
+                self._write_plan(plan_path, digest)  # cut short before anything was journalled
+            elif recorded != digest:
                 raise PlanChanged(
                     f"{folder} holds the journal of another plan; use a new directory"
                 )
-        else:
-            with open(plan_path, "w", encoding="utf-8") as file:
-                json.dump({"hash": digest, "requests": len(plan.requests)}, file)
-        self._path = os.path.join(folder, JOURNAL_FILE)
+        self._cut = _ends_cut(self._path)
+
+    def _write_plan(self, path: str, digest: str) -> None:
+        with atomic_file(path) as file:
+            json.dump({"hash": digest, "requests": len(self._requests)}, file)
 
     def finished(self) -> dict[int, dict[str, Any]]:
-        """Request index → {"answer": ..., "missing": {...}} of every journalled request."""
+        """Request index → {"answer": ..., "missing": {...}} of every journalled request
+        whose record is whole and fits its request; the later of two records wins."""
         done: dict[int, dict[str, Any]] = {}
+        self.discarded = 0
         if not os.path.exists(self._path):
             return done
-        with open(self._path, encoding="utf-8") as file:
+        with open(self._path, "rb") as file:
             for line in file:
+                if not line.strip():
+                    continue
                 try:
                     entry = json.loads(line)
-                except ValueError:
-                    continue  # a line cut short by the interruption: that request reruns
-                done[int(entry["index"])] = entry
+                    usable = _usable(entry, self._requests)
+                except (ValueError, RecursionError):
+                    usable = False  # cut short by an interruption, or damaged
+                if usable:
+                    done[entry["index"]] = entry
+                else:
+                    self.discarded += 1
         return done
 
     def record(self, index: int, answer: dict[str, Any] | None, missing: dict[str, str]) -> None:
         line = json.dumps({"index": index, "answer": answer, "missing": missing})
-        with self._lock, open(self._path, "a", encoding="utf-8") as file:
-            file.write(line + "\n")
-            file.flush()
-            os.fsync(file.fileno())
+        with self._lock:
+            created = not os.path.exists(self._path)
+            with open(self._path, "a", encoding="utf-8") as file:
+                # After a line cut short by a crash, a new line: else this record joins it.
+                file.write(("\n" if self._cut else "") + line + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            self._cut = False
+            if created:
+                sync_folder(self.folder)
+
+
+def _recorded_hash(path: str) -> str | None:
+    """The hash ``plan.json`` records; None when it is damaged (empty, cut, not JSON)."""
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        recorded = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    digest = recorded.get("hash") if isinstance(recorded, dict) else None
+    return digest if isinstance(digest, str) else None
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def _ends_cut(path: str) -> bool:
+    """Whether the file's last line has no line end: written in part when a run stopped."""
+    if not _size(path):
+        return False
+    with open(path, "rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) != b"\n"
+
+
+def _usable(entry: Any, requests: Sequence[Request]) -> bool:
+    """Whether a journal entry is a record of one of the plan's requests: a known index,
+    missing Tweets of that request with reasons, and an answer of the request's shape
+    (or none, when every Tweet is missing)."""
+    if not isinstance(entry, dict) or not {"index", "answer", "missing"} <= entry.keys():
+        return False
+    index, answer, missing = entry["index"], entry["answer"], entry["missing"]
+    if type(index) is not int or not 0 <= index < len(requests):
+        return False
+    request = requests[index]
+    tweets = set(request.tweet_ids)
+    if not isinstance(missing, dict) or not tweets.issuperset(missing):
+        return False
+    if not all(isinstance(reason, str) for reason in missing.values()):
+        return False
+    if answer is None:
+        return tweets <= missing.keys()
+    return isinstance(answer, dict) and _fits(answer, request, tweets)
+
+
+def _fits(answer: dict[str, Any], request: Request, tweets: set[str]) -> bool:
+    """Whether ``answer`` has the shape of an answer to ``request``: its groupings are
+    objects whose leaves are counts, keyed by the request's Tweets where a grouping
+    starts with the Tweet, and its lists name only the request's Tweets."""
+    for field in ("start", "end"):
+        if field in answer and not _is_moment(answer[field]):
+            return False
+    for field in (*ID_LIST_FIELDS, "errors"):
+        if answer.get(field) is not None and not isinstance(answer[field], list):
+            return False
+    for field in ID_LIST_FIELDS:
+        if not {str(tweet) for tweet in answer.get(field) or ()} <= tweets:
+            return False
+    for name, grouping in request.body["groupings"].items():
+        if name not in answer:
+            continue
+        tree = answer[name]
+        if not isinstance(tree, dict):
+            return False
+        keyed_by_tweet = grouping["group_by"][:1] == [facts.TWEET_ID]
+        if keyed_by_tweet and not tweets.issuperset(tree):
+            return False
+        if not _leaves_are_counts(tree):
+            return False
+    return True
+
+
+def _leaves_are_counts(tree: dict[str, Any]) -> bool:
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        for value in node.values():
+            if isinstance(value, dict):
+                stack.append(value)
+                continue
+            try:
+                count(value)
+            except MalformedAnswer:
+                return False
+    return True
+
+
+def _is_moment(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -28,6 +28,7 @@ from engql.executor.transport import Reply, authorization, check_url, new_pool, 
 from engql.executor.unowned import unowned_ids
 from engql.planner import Plan, Request, StatementPlan
 from engql.record import Record
+from engql.redact import scrub
 
 RETRYABLE = frozenset({500, 502, 503, 504})
 PROTECTED = "Tweet ID(s) are unavailable"
@@ -228,7 +229,7 @@ class Executor:
                     return outcome
                 continue
             if reply.status in (401, 403):
-                raise RunFailed("auth", f"{reply.status}: {'; '.join(map(str, errors))}")
+                raise RunFailed("auth", f"{reply.status}: {scrub('; '.join(map(str, errors)))}")
             if reply.status in RETRYABLE or reply.status == 0 or reply.broken:
                 failures += 1
                 why = reply.broken or f"HTTP {reply.status}"
@@ -239,7 +240,7 @@ class Executor:
                 continue
             if reply.status == 400 and errors == [PROTECTED]:
                 return self._isolate_protected(request, body["tweet_ids"], outcome, counters)
-            refusal = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
+            refusal = scrub("; ".join(map(str, errors))) or f"HTTP {reply.status}"
             return _failed(outcome, body, f"request refused ({reply.status}): {refusal}")
         return None
 
