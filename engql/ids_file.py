@@ -114,8 +114,7 @@ def read_text(file: IdsFile, max_bytes: int) -> str:
     reads it; IdsFileRefused (E308) when it is not a regular UTF-8 text file of at most
     ``max_bytes`` bytes."""
     try:
-        data = _read_bytes(file, max_bytes)
-        text = data.decode("utf-8-sig")
+        text = _read_bytes(file, max_bytes).decode("utf-8-sig")
     except OSError as error:
         raise _cannot(file, error.strerror or str(error)) from None
     except UnicodeDecodeError:
