@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from engql.check.context import FileAccess
 from engql.config import load_settings, missing_for
 from engql.executor.result import Result
 from engql.executor.runner import Executor, RunOptions
@@ -65,7 +66,7 @@ class Client:
         *,
         params: Mapping[str, Any] | None = None,
         now: datetime | None = None,
-        allow_files: bool = False,
+        allow_files: FileAccess = False,
         base_dir: str | None = None,
     ) -> Result:
         """Compile (when given text), check the credentials, send, merge.

@@ -68,6 +68,7 @@ CODES: dict[str, Code] = {
     "E308": _e("IDs file cannot be read"),
     "E309": _e("too many Tweet IDs"),
     "E310": _e("parameter of the wrong kind"),
+    "E311": _e("IDs file outside base_dir"),
     "W301": _w("duplicate Tweet ID removed"),
     # time
     "E401": _e("time range on an endpoint without one"),

@@ -11,7 +11,8 @@ from engql.record import Record
 
 @attrs.frozen(repr=False)
 class IdsFileParam(Record):
-    """``-p ids=@path``: Tweet IDs to read from a file (relative to the working directory)."""
+    """``-p ids=@path``: Tweet IDs to read from a file, relative to the working directory
+    (to ``base_dir``, and kept inside it, when ``allow_files="base_dir"``)."""
 
     path: str
 

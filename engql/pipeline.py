@@ -10,6 +10,7 @@ from typing import Any
 from engql import facts
 from engql.ast import Script
 from engql.check import CheckOptions, Query, check_statement
+from engql.check.context import FileAccess
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.parser import parse_script
 from engql.planner import Plan, plan_queries
@@ -20,9 +21,11 @@ from engql.times import as_utc
 def options(
     params: Mapping[str, Any] | None,
     now: datetime | None,
-    allow_files: bool,
+    allow_files: FileAccess,
     base_dir: str | os.PathLike[str] | None,
 ) -> CheckOptions:
+    if not (isinstance(allow_files, bool) or allow_files == "base_dir"):
+        raise ValueError(f"allow_files takes True, False or 'base_dir', not {allow_files!r}")
     return CheckOptions(
         now=as_utc(now) if now is not None else datetime.now(UTC),
         params=dict(params or {}),
@@ -50,7 +53,7 @@ def check(
     *,
     params: Mapping[str, Any] | None = None,
     now: datetime | None = None,
-    allow_files: bool = False,
+    allow_files: FileAccess = False,
     base_dir: str | os.PathLike[str] | None = None,
     name: str = "<query>",
 ) -> list[Diagnostic]:
@@ -58,7 +61,9 @@ def check(
 
     ``now`` fixes the clock (default: the current time); ``params`` binds ``:name``
     parameters; files named by ``FILE`` are read only with ``allow_files=True``,
-    relative to ``base_dir``.
+    relative to ``base_dir``, or with ``allow_files="base_dir"`` only from inside
+    ``base_dir`` (the working directory when it is None), which also holds for
+    ``IdsFileParam`` paths: then relative to ``base_dir`` too.
     """
     return analyse(Source(text, name), options(params, now, allow_files, base_dir))[2]
 
@@ -68,7 +73,7 @@ def compile(
     *,
     params: Mapping[str, Any] | None = None,
     now: datetime | None = None,
-    allow_files: bool = False,
+    allow_files: FileAccess = False,
     base_dir: str | os.PathLike[str] | None = None,
     base_url: str = facts.DEFAULT_BASE_URL,
     name: str = "<query>",

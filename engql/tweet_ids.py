@@ -108,7 +108,10 @@ def _is_plain(text: str) -> bool:
 def _csv_id_column(header: str) -> int | None:
     import csv  # CSV files are rare; kept off the start-up path
 
-    names = [c.strip().lower() for c in next(csv.reader([header]))]
+    try:
+        names = [c.strip().lower() for c in next(csv.reader([header]))]
+    except csv.Error:  # a field past csv's size limit: no header of a CSV of IDs
+        return None
     for wanted in CSV_ID_COLUMNS:
         if wanted in names:
             return names.index(wanted)
@@ -123,7 +126,11 @@ def _csv_entries(lines: list[str], header_at: int, column: int) -> list[FileEntr
     for n, line in enumerate(lines[header_at + 1 :], header_at + 2):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        row = next(csv.reader([line]))
+        try:
+            row = next(csv.reader([line]))
+        except csv.Error:  # a field past csv's size limit: the line is one bad entry
+            entries.append(FileEntry(n, len(line) - len(line.lstrip()) + 1, line.strip()))
+            continue
         cell = row[column] if column < len(row) else ""
         entries.append(FileEntry(n, _cell_column(line, row, column), cell.strip()))
     return entries

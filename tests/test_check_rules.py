@@ -235,6 +235,12 @@ CASES: list[Case] = [
         {"params": {"ids": 1.5}},
     ),
     Case(
+        "E311",
+        "SELECT * FROM totals WHERE tweet IN FILE '../ids.txt'",
+        [("E311", 1, 37, "IDs file '../ids.txt' leads out of base_dir")],
+        {"allow_files": "base_dir"},
+    ),
+    Case(
         "E310",
         f"SELECT * FROM historical WHERE tweet = {T} AND time BETWEEN :start AND now",
         [("E310", 1, 76, "parameter :start holds an int, not a time")],

@@ -34,9 +34,10 @@ WITHOUT_EXAMPLE = {
 EXAMPLE_OPTIONS: dict[str, dict[str, Any]] = {
     "E308": {"allow_files": True},
     "E310": {"params": {"ids": 1.5}},
+    "E311": {"allow_files": "base_dir"},
 }
-"""Check options of examples whose section states them in words (files allowed, a
-Python value bound to a parameter)."""
+"""Check options of examples whose section states them in words (files allowed or
+confined, a Python value bound to a parameter)."""
 
 
 def sections() -> dict[str, tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -16,6 +16,11 @@ from engql.source import Span
 
 MAX_TWEET_IDS = 10_000_000
 """Most Tweet IDs one statement may name (E309)."""
+MAX_IDS_FILE_BYTES = 32 * MAX_TWEET_IDS
+"""Largest IDs file read (E308): 32 bytes a line for MAX_TWEET_IDS lines, room for a
+19-digit ID with CRLF or a short CSV row, and a bound on the memory a file can take."""
+FileAccess = bool | Literal["base_dir"]
+"""``allow_files``: no files, any file, or only files inside ``base_dir``."""
 MAX_REPORTS_PER_CODE = 20
 """Past this many diagnostics of one code in one statement, the rest are counted, not shown."""
 
@@ -27,14 +32,20 @@ class CheckOptions(Record):
     ``now`` is an input so that checking is deterministic in tests. Files named by
     ``FILE`` are read only when ``allow_files`` is true (the CLI sets it; the library does
     not, so that compiling untrusted text never touches the disk); relative paths are
-    relative to ``base_dir``.
+    relative to ``base_dir``. ``allow_files="base_dir"`` reads only files inside
+    ``base_dir``, for ``FILE`` and ``IdsFileParam`` alike (E311 otherwise).
     """
 
     now: datetime = attrs.field(factory=lambda: datetime.now(UTC))
     params: Mapping[str, Any] = attrs.field(factory=dict)
-    allow_files: bool = False
+    allow_files: FileAccess = False
     base_dir: str | None = None
     max_tweet_ids: int = MAX_TWEET_IDS
+    max_ids_file_bytes: int = MAX_IDS_FILE_BYTES
+
+    @property
+    def confine_files(self) -> bool:
+        return self.allow_files == "base_dir"
 
 
 @attrs.define(repr=False)

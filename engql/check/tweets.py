@@ -4,7 +4,8 @@ Resolves ``tweet = x`` and ``tweet IN ...`` (a list, a parameter or ``FILE``) to
 ordered, de-duplicated list of canonical IDs (Part A §1). Reports a missing or repeated
 condition (E301, E302), bad IDs (E303, E304), an empty list (E305), unbound or
 ill-typed parameters (E306, E310), files that may not or cannot be read (E307, E308),
-too many IDs (E309) and duplicates, which are removed (W301).
+paths that leave ``base_dir`` when files are confined to it (E311), too many IDs (E309)
+and duplicates, which are removed (W301).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import attrs
 
 from engql import ast
 from engql.check.context import StatementContext
+from engql.ids_file import IdsFileRefused, locate, read_text, shown
 from engql.params import IdsFileParam
 from engql.record import Record
 from engql.source import Source, Span
@@ -93,8 +95,7 @@ def check(ctx: StatementContext) -> None:
                 "the library refuses FILE unless allow_files=True; or pass the IDs as a parameter",
             )
             return
-        base = ctx.options.base_dir or os.getcwd()
-        _accept_file(ctx, node, os.path.normpath(os.path.join(base, node.path)), node.span)
+        _accept_file(ctx, node, node.path, ctx.options.base_dir or os.getcwd())
     else:
         _accept_param(ctx, node)
 
@@ -123,7 +124,8 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
         return
     value: Any = params[node.name]
     if isinstance(value, IdsFileParam):
-        _accept_file(ctx, node, value.path, node.span)
+        base_dir = ctx.options.base_dir if ctx.options.confine_files else None
+        _accept_file(ctx, node, value.path, base_dir or "")
         return
     if isinstance(value, str):
         value = value.replace(",", " ").split()
@@ -154,15 +156,17 @@ def _is_tweet_value(value: object) -> bool:
     return isinstance(value, int | str) and not isinstance(value, bool)
 
 
-def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: str, span: Span) -> None:
+def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: str, base_dir: str) -> None:
+    """The IDs of the file at ``path``, relative to ``base_dir`` ("" is the working
+    directory)."""
+    span = node.span
     try:
-        with open(path, encoding="utf-8-sig") as file:
-            text = file.read()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
-        ctx.report("E308", f"cannot read IDs file '{path}': {reason}", span)
+        file = locate(path, base_dir, confined=ctx.options.confine_files)
+        text = read_text(file, ctx.options.max_ids_file_bytes)
+    except IdsFileRefused as refused:
+        ctx.report(refused.code, refused.message, span, refused.hint)
         return
-    source = Source(text, str(path))
+    source = Source(text, shown(file.name))
     ctx.tweet_origin = TweetOrigin(node, source)
     entries = file_entries(text)
     if entries and isinstance(entries[0], FileEntry):
