@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="N=FAULT",
-        help="the Nth request (or N-M) gets FAULT: 500, 502, 503, 429, drop, truncate, malformed",
+        help="the Nth request (or N-M) gets FAULT: 500, 502, 503, 429, drop, truncate, "
+        "malformed, or a hostile server's (docs/sandbox.md lists them)",
     )
     sandbox.add_argument(
         "--fault-rate",
