@@ -6,9 +6,9 @@ OAuth nonce and timestamp and a replay-checking server accepts it.
 
 from __future__ import annotations
 
-import gzip
 import ipaddress
 import json
+import time
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,17 @@ from oauthlib.oauth1 import Client as OAuthClient  # type: ignore[import-untyped
 from engql.config import Settings
 from engql.record import Record
 
-TIMEOUT = urllib3.Timeout(connect=10, read=120)
+READ_TIMEOUT = 120.0
+TIMEOUT = urllib3.Timeout(connect=10, read=READ_TIMEOUT)
+ATTEMPT_DEADLINE = 300.0
+"""Seconds from sending a request to the last byte of its answer. The read timeout
+bounds one read only, so a server that drips its body a byte a second would never
+trip it; at 300 s even the largest answer (below) arrives over a link of 1 MB/s."""
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
+"""The most an answer may hold, read and once decompressed, in bytes: a gzip bomb stops
+here. The largest real answer, 250 Tweets × 3 groupings × 17 metrics × 28 days × 24
+hours of 10-digit counts, is 169 MiB of JSON (tests/test_hostile_server.py computes it)."""
+CHUNK_BYTES = 64 * 1024
 
 
 @attrs.frozen(repr=False)
@@ -30,7 +40,7 @@ class Reply(Record):
     status: int
     body: Any
     headers: dict[str, str]
-    raw: bytes = attrs.field(repr=False)
+    raw: bytes | bytearray = attrs.field(repr=False)
     broken: str | None = None
     """Why there is no usable answer (dropped connection, truncated gzip, not JSON)."""
 
@@ -76,25 +86,117 @@ def authorization(url: str, auth: str, settings: Settings) -> str:
     return str(headers["Authorization"])
 
 
-def send(pool: urllib3.PoolManager, url: str, body: bytes, authorization_header: str) -> Reply:
+def send(
+    pool: urllib3.PoolManager,
+    url: str,
+    body: bytes,
+    authorization_header: str,
+    deadline: float = ATTEMPT_DEADLINE,
+    max_bytes: int = MAX_ANSWER_BYTES,
+) -> Reply:
+    """One attempt: its answer within ``deadline`` seconds and ``max_bytes`` bytes, or
+    the reason it broke."""
     headers = {
         "Content-Type": "application/json",
         "Accept-Encoding": "gzip",
         "Authorization": authorization_header,
     }
+    ends = time.monotonic() + deadline
     try:
         response = pool.request(
-            "POST", url, body=body, headers=headers, decode_content=False, preload_content=True
+            "POST", url, body=body, headers=headers, decode_content=False, preload_content=False
         )
     except urllib3.exceptions.HTTPError as error:
         return Reply(0, None, {}, b"", f"connection failed: {type(error).__name__}")
-    raw = response.data
     found = {name.lower(): value for name, value in response.headers.items()}
+    status = response.status
     try:
-        if found.get("content-encoding") == "gzip":
-            raw = gzip.decompress(raw)
-        return Reply(response.status, json.loads(raw), found, raw)
-    except (EOFError, OSError, zlib.error):
-        return Reply(response.status, None, found, raw, "truncated or corrupt gzip body")
+        raw = _read(response, found.get("content-encoding") == "gzip", ends, max_bytes)
+    except urllib3.exceptions.HTTPError as error:
+        return Reply(status, None, found, b"", f"connection failed: {type(error).__name__}")
+    except _TooLate:
+        return Reply(status, None, found, b"", f"no whole answer within {deadline:g} s")
+    except _TooBig:
+        return Reply(status, None, found, b"", f"answer over {_size(max_bytes)} once decompressed")
+    except (EOFError, zlib.error):
+        return Reply(status, None, found, b"", "truncated or corrupt gzip body")
+    finally:
+        response.release_conn()
+    try:
+        return Reply(status, json.loads(raw), found, raw)
     except ValueError:
-        return Reply(response.status, None, found, raw, "body is not JSON")
+        return Reply(status, None, found, raw, "body is not JSON")
+
+
+class _TooLate(Exception):
+    """The attempt's deadline passed before the answer's last byte."""
+
+
+class _TooBig(Exception):
+    """The answer holds more than the cap."""
+
+
+def _read(
+    response: urllib3.BaseHTTPResponse, gzipped: bool, ends: float, max_bytes: int
+) -> bytearray:
+    """The body, gunzipped when ``gzipped``, read a chunk at a time so that neither the
+    deadline nor the cap is overrun by more than a chunk. On a broken answer the
+    connection is closed, not kept for the next request."""
+    inflate = zlib.decompressobj(31) if gzipped else None
+    out = bytearray()
+    try:
+        while chunk := _read_chunk(response, ends):
+            if inflate is None:
+                out += chunk
+            else:
+                inflate = _inflate(inflate, chunk, out, max_bytes)
+            if len(out) > max_bytes:
+                raise _TooBig
+        if inflate is not None and not inflate.eof:
+            raise EOFError("the gzip stream ends early")
+    except BaseException:
+        response.close()
+        raise
+    return out
+
+
+def _read_chunk(response: urllib3.BaseHTTPResponse, ends: float) -> bytes:
+    """Up to a chunk, as soon as any of it is there, waiting at most until ``ends``."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise _TooLate
+    connection = getattr(response, "connection", None)
+    if connection is not None and connection.sock is not None:
+        connection.sock.settimeout(min(READ_TIMEOUT, left))
+    try:
+        return response.read1(CHUNK_BYTES, decode_content=False)
+    except urllib3.exceptions.ReadTimeoutError:
+        if time.monotonic() >= ends:
+            raise _TooLate from None
+        raise
+
+
+def _inflate(
+    inflate: zlib._Decompress, data: bytes, out: bytearray, max_bytes: int
+) -> zlib._Decompress:
+    """Gunzip ``data`` onto ``out``, never more than one byte past ``max_bytes``; a
+    stream of several gzip members (as ``gzip.decompress`` reads) goes on in a new one."""
+    while data:
+        out += inflate.decompress(data, max_bytes + 1 - len(out))
+        if len(out) > max_bytes:
+            raise _TooBig
+        if inflate.eof:
+            data = inflate.unused_data
+            if data:
+                inflate = zlib.decompressobj(31)
+        else:
+            data = inflate.unconsumed_tail
+    return inflate
+
+
+def _size(count: int) -> str:
+    """256 MiB, 1 KiB, 100 bytes."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift and count % (1 << shift) == 0:
+            return f"{count >> shift} {unit}"
+    return f"{count:,} bytes"
