@@ -173,6 +173,13 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--on-unowned", choices=("fail", "drop"), default="fail")
     run.add_argument(
+        "--max-wait",
+        type=float,
+        default=facts.MAX_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="the longest wait for a rate limit; past it a request gives up (exit 6)",
+    )
+    run.add_argument(
         "--resume", metavar="DIR", help="keep a run directory; a rerun sends only what is left"
     )
     run.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
