@@ -400,6 +400,8 @@ class Reply:
     status: int
     body: bytes
     headers: dict[str, str]
+    drip: float = 0
+    """Seconds between the lines of the headers (0: all at once)."""
 
 
 class FixedReplies(ThreadingHTTPServer):
@@ -434,6 +436,15 @@ class _FixedHandler(BaseHTTPRequestHandler):
             if value:
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
+        if reply.drip:
+            self.close_connection = True
+            lines, self._headers_buffer = self._headers_buffer, []  # type: ignore[attr-defined]
+            for line in lines:
+                try:
+                    self.wfile.write(line)
+                except OSError:
+                    return
+                time.sleep(reply.drip)
         self.end_headers()
         self.wfile.write(reply.body)
 
@@ -681,3 +692,20 @@ def test_running_doc_gives_the_limits_the_code_has() -> None:
     assert f"| {MAX_ANSWER_BYTES >> 20} MiB (`MAX_ANSWER_BYTES`) |" in limits
     default = f"{facts.MAX_WAIT_SECONDS:g}"
     assert f"`--max-wait SECONDS` | the longest wait for a rate limit (default {default}," in doc
+
+
+def test_headers_dripped_a_byte_at_a_time_meet_the_deadline_too(
+    fixed_server: Callable[..., FixedReplies],
+    engql_run: Callable[..., Ran],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    quick_options(monkeypatch, attempt_deadline=1)
+    good = gzipped(good_answer(IDS))
+    padding = {f"x-pad-{n}": "y" * 20 for n in range(30)}
+    server = fixed_server(Reply(good.status, good.body, padding, drip=0.5), good)
+    started = time.monotonic()
+    ran = engql_run(server.base_url, IDS, "--verbose")
+    assert ran.code == 0, ran.err
+    assert accounted(ran, IDS) == {}
+    assert "engql: totals batch 0 window None: no whole answer within 1 s" in ran.err
+    assert time.monotonic() - started < 8, "not the 15 s the headers take"

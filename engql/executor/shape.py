@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from engql import facts
-from engql.executor.merge import ID_LIST_FIELDS, MalformedAnswer, count, moment
+from engql.executor.merge import ID_LIST_FIELDS, MAX_COUNT_DIGITS, MalformedAnswer, count, moment
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HOURS = frozenset(f"{hour:02}" for hour in range(24))
@@ -59,17 +59,54 @@ def answer_problem(answer: Any, request: Mapping[str, Any]) -> str | None:
     for name, grouping in request["groupings"].items():
         if name in answer:
             keys = grouping["group_by"]
-            problem = _grouping_problem(answer[name], keys, tweets, metrics, (name,))
-            if problem is not None:
-                return problem
+            if _grouping_fits(answer[name], keys, tweets, metrics):
+                continue
+            return _grouping_problem(answer[name], keys, tweets, metrics, (name,))
     return None
+
+
+def _grouping_fits(
+    tree: Any, keys: list[str], tweets: frozenset[str], metrics: frozenset[str]
+) -> bool:
+    """The check of ``_grouping_problem`` without the paths it needs only to say where:
+    answers almost always fit, and most of their objects hold nothing but counts."""
+    level = [tree]
+    for depth, key in enumerate(keys):
+        unknown = _key_check(key, tweets, metrics)
+        for node in level:
+            if type(node) is not dict or unknown(node) is not None:
+                return False
+        if depth == len(keys) - 1:
+            return all(_all_counts(node) for node in level)
+        level = [child for node in level for child in node.values()]
+    return True
+
+
+def _all_counts(node: dict[str, Any]) -> bool:
+    """Whether every value is a count, at C speed when they are all digit strings."""
+    values = node.values()
+    try:
+        digits = "".join(values)
+    except TypeError:
+        digits = ""
+    if digits.isdigit() and digits.isascii():
+        lengths = list(map(len, values))
+        if min(lengths) >= 1 and max(lengths) <= MAX_COUNT_DIGITS:
+            return True
+    try:
+        for value in values:
+            count(value)
+    except MalformedAnswer:
+        return False
+    return True
 
 
 def _grouping_problem(
     tree: Any, keys: list[str], tweets: frozenset[str], metrics: frozenset[str], root: Path
 ) -> str | None:
-    """Walks the grouping one level at a time (no recursion: a deep answer cannot
-    exhaust the stack), checking each level's keys and, at the last, the counts."""
+    """What is wrong with a grouping, and where. Walks it one level at a time (no
+    recursion: a deep answer cannot exhaust the stack), checking each level's keys and,
+    at the last, the counts."""
     level: list[tuple[Path, Any]] = [(root, tree)]
     for depth, key in enumerate(keys):
         unknown = _key_check(key, tweets, metrics)

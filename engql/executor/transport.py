@@ -6,9 +6,11 @@ OAuth nonce and timestamp and a replay-checking server accepts it.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
-import time
+import socket
+import threading
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,12 +22,11 @@ from oauthlib.oauth1 import Client as OAuthClient  # type: ignore[import-untyped
 from engql.config import Settings
 from engql.record import Record
 
-READ_TIMEOUT = 120.0
-TIMEOUT = urllib3.Timeout(connect=10, read=READ_TIMEOUT)
+TIMEOUT = urllib3.Timeout(connect=10, read=120)
 ATTEMPT_DEADLINE = 300.0
 """Seconds from sending a request to the last byte of its answer. The read timeout
-bounds one read only, so a server that drips its body a byte a second would never
-trip it; at 300 s even the largest answer (below) arrives over a link of 1 MB/s."""
+bounds one read only, so a server that drips its headers or body a byte a second would
+never trip it; at 300 s even the largest answer (below) arrives over a link of 1 MB/s."""
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 """The most an answer may hold, read and once decompressed, in bytes: a gzip bomb stops
 here. The largest real answer, 250 Tweets × 3 groupings × 17 metrics × 28 days × 24
@@ -66,10 +67,81 @@ def check_url(url: str, insecure: bool) -> None:
 
 
 def new_pool(concurrency: int) -> urllib3.PoolManager:
-    """One pool for the run: TLS verified, no retries of its own (the executor retries)."""
-    return urllib3.PoolManager(
+    """One pool for the run: TLS verified, no retries of its own (the executor retries),
+    and connections that an attempt's deadline can stop (``_Deadline``)."""
+    pool = urllib3.PoolManager(
         num_pools=4, maxsize=max(concurrency, 1), retries=False, timeout=TIMEOUT
     )
+    pool.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+    return pool
+
+
+class _Deadline:
+    """The end of one attempt: when it passes, the socket the attempt uses is shut, so a
+    read blocked in the status line, the headers or the body returns at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.passed = False
+        self._connection: urllib3.connection.HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection: urllib3.connection.HTTPConnection) -> None:
+        with self._lock:
+            self._connection = connection
+            if self.passed:
+                _shut(connection)
+
+    def done(self) -> None:
+        """The attempt is over: its connection may serve the next one, untouched."""
+        self._timer.cancel()
+        with self._lock:
+            self._connection = None
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            if self._connection is not None:
+                _shut(self._connection)
+
+
+def _shut(connection: urllib3.connection.HTTPConnection) -> None:
+    if connection.sock is not None:
+        with contextlib.suppress(OSError):  # already closed by the other side
+            connection.sock.shutdown(socket.SHUT_RDWR)
+
+
+_attempt = threading.local()
+"""The deadline of the attempt this thread is sending, for the connection to report to."""
+
+
+def _watched(connection: urllib3.connection.HTTPConnection) -> None:
+    """Hand the connection to this thread's attempt, whose deadline may shut it."""
+    deadline: _Deadline | None = getattr(_attempt, "deadline", None)
+    if deadline is not None:
+        deadline.watch(connection)
+
+
+class _Connection(urllib3.connection.HTTPConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]  # as urllib3's
+        _watched(self)
+        return super().getresponse()
+
+
+class _TLSConnection(urllib3.connection.HTTPSConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]  # as urllib3's
+        _watched(self)
+        return super().getresponse()
+
+
+class _Pool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
 
 
 def authorization(url: str, auth: str, settings: Settings) -> str:
@@ -101,7 +173,21 @@ def send(
         "Accept-Encoding": "gzip",
         "Authorization": authorization_header,
     }
-    ends = time.monotonic() + deadline
+    watch = _attempt.deadline = _Deadline(deadline)
+    try:
+        reply = _exchange(pool, url, body, headers, max_bytes)
+    finally:
+        watch.done()
+        _attempt.deadline = None
+    if watch.passed:  # a socket shut in the headers can even look like an empty answer
+        late = f"no whole answer within {deadline:g} s"
+        return Reply(reply.status, None, reply.headers, b"", late)
+    return reply
+
+
+def _exchange(
+    pool: urllib3.PoolManager, url: str, body: bytes, headers: dict[str, str], max_bytes: int
+) -> Reply:
     try:
         response = pool.request(
             "POST", url, body=body, headers=headers, decode_content=False, preload_content=False
@@ -111,13 +197,12 @@ def send(
     found = {name.lower(): value for name, value in response.headers.items()}
     status = response.status
     try:
-        raw = _read(response, found.get("content-encoding") == "gzip", ends, max_bytes)
+        raw = _read(response, found.get("content-encoding") == "gzip", max_bytes)
     except urllib3.exceptions.HTTPError as error:
         return Reply(status, None, found, b"", f"connection failed: {type(error).__name__}")
-    except _TooLate:
-        return Reply(status, None, found, b"", f"no whole answer within {deadline:g} s")
     except _TooBig:
-        return Reply(status, None, found, b"", f"answer over {_size(max_bytes)} once decompressed")
+        why = f"answer over {_size(max_bytes)} once decompressed"
+        return Reply(status, None, found, b"", why)
     except (EOFError, zlib.error):
         return Reply(status, None, found, b"", "truncated or corrupt gzip body")
     finally:
@@ -128,24 +213,18 @@ def send(
         return Reply(status, None, found, raw, "body is not JSON")
 
 
-class _TooLate(Exception):
-    """The attempt's deadline passed before the answer's last byte."""
-
-
 class _TooBig(Exception):
     """The answer holds more than the cap."""
 
 
-def _read(
-    response: urllib3.BaseHTTPResponse, gzipped: bool, ends: float, max_bytes: int
-) -> bytearray:
-    """The body, gunzipped when ``gzipped``, read a chunk at a time so that neither the
-    deadline nor the cap is overrun by more than a chunk. On a broken answer the
-    connection is closed, not kept for the next request."""
+def _read(response: urllib3.BaseHTTPResponse, gzipped: bool, max_bytes: int) -> bytearray:
+    """The body, gunzipped when ``gzipped``, read a chunk at a time so that the cap is
+    overrun by one chunk at most. On a broken answer the connection is closed, not kept
+    for the next request."""
     inflate = zlib.decompressobj(31) if gzipped else None
     out = bytearray()
     try:
-        while chunk := _read_chunk(response, ends):
+        while chunk := response.read1(CHUNK_BYTES, decode_content=False):
             if inflate is None:
                 out += chunk
             else:
@@ -158,22 +237,6 @@ def _read(
         response.close()
         raise
     return out
-
-
-def _read_chunk(response: urllib3.BaseHTTPResponse, ends: float) -> bytes:
-    """Up to a chunk, as soon as any of it is there, waiting at most until ``ends``."""
-    left = ends - time.monotonic()
-    if left <= 0:
-        raise _TooLate
-    connection = getattr(response, "connection", None)
-    if connection is not None and connection.sock is not None:
-        connection.sock.settimeout(min(READ_TIMEOUT, left))
-    try:
-        return response.read1(CHUNK_BYTES, decode_content=False)
-    except urllib3.exceptions.ReadTimeoutError:
-        if time.monotonic() >= ends:
-            raise _TooLate from None
-        raise
 
 
 def _inflate(
