@@ -586,6 +586,10 @@ def test_a_gate_gives_up_on_a_wait_past_max_wait_and_says_until_when() -> None:
     with pytest.raises(WaitTooLong) as raised:
         gate.acquire()
     assert (raised.value.until, raised.value.max_wait) == (1000.0 + 86400, 600)
+    gate.refused({"retry-after": "Fri, 02 Jan 1970 00:16:40 GMT"})  # an HTTP date, a day on
+    with pytest.raises(WaitTooLong) as raised:
+        gate.acquire()
+    assert raised.value.until == 1000.0 + 86400
     clock.now = 1000.0 + 86400 - 600  # now the wait is short enough
     waits: list[float] = []
     gate = RateGate(None, clock=clock, on_wait=lambda s, until: waits.append(s), max_wait=600)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 
 WaitHook = Callable[[float, float], None]
 """Called with (seconds to wait, epoch time it ends) before a wait."""
@@ -108,10 +110,10 @@ class RateGate:
         """A 429: no slot until ``Retry-After`` or the minute's reset."""
         self._replied()
         now = self._clock()
-        retry_after = _int(headers.get("Retry-After") or headers.get("retry-after"))
+        retry_after = _retry_after(headers.get("Retry-After") or headers.get("retry-after"), now)
         reset = _int(headers.get("x-per-minute-reset"))
         if retry_after is not None:
-            until = now + retry_after
+            until = retry_after
         elif reset is not None and reset > now:
             until = float(reset)
         else:
@@ -134,3 +136,15 @@ def _int(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _retry_after(value: str | None, now: float) -> float | None:
+    """The epoch time a ``Retry-After`` ends: seconds, or an HTTP date (RFC 9110 §10.2.3)."""
+    seconds = _int(value)
+    if seconds is not None:
+        return now + seconds
+    try:
+        moment = parsedate_to_datetime(value or "")
+    except (TypeError, ValueError):
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
