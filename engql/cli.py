@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="N=FAULT",
-        help="the Nth request (or N-M) gets FAULT: 500, 502, 503, 429, drop, truncate, malformed",
+        help="the Nth request (or N-M) gets FAULT: 500, 502, 503, 429, drop, truncate, "
+        "malformed, or a hostile server's (docs/sandbox.md lists them)",
     )
     sandbox.add_argument(
         "--fault-rate",
@@ -191,6 +192,13 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
         help="requests a minute when the server sends no limit headers",
     )
     run.add_argument("--on-unowned", choices=("fail", "drop"), default="fail")
+    run.add_argument(
+        "--max-wait",
+        type=float,
+        default=facts.MAX_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="the longest wait for a rate limit; past it a request gives up (exit 6)",
+    )
     run.add_argument(
         "--resume", metavar="DIR", help="keep a run directory; a rerun sends only what is left"
     )

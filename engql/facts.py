@@ -149,6 +149,10 @@ ENDPOINTS: dict[str, Endpoint] = {
 ASSUMED_RATE_LIMIT = 60
 """Requests a minute assumed when neither the server nor the user says (limits are set
 by contract and unpublished, Part A §10)."""
+MAX_WAIT_SECONDS = 600.0
+"""The longest wait for a rate limit that ``engql run`` accepts by default
+(``--max-wait``): a minute's reset is at most 60 s away, so a server that asks for more
+(a Retry-After of a day) makes the waiting requests give up instead."""
 
 MAX_GROUPINGS = 3
 FOUR_KEY_ORDERS: tuple[tuple[str, ...], ...] = (

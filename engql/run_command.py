@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 import threading
@@ -42,6 +43,9 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     err = scrubbed(err)
     if args.concurrency < 1 or (args.rate_limit is not None and args.rate_limit < 1):
         print("engql: --concurrency and --rate-limit must be at least 1", file=err)
+        return EXIT_USAGE
+    if not 0 <= args.max_wait < math.inf:
+        print("engql: --max-wait takes a number of seconds, 0 or more", file=err)
         return EXIT_USAGE
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     if args.sandbox:
@@ -162,8 +166,7 @@ def _execute(
 
     def on_wait(seconds: float, until: float) -> None:
         if seconds >= 3:
-            resume = time.strftime("%H:%M:%S", time.localtime(until))
-            print(f"engql: rate limited, resuming at {resume}", file=err)
+            print(f"engql: rate limited, resuming at {resume_time(until)}", file=err)
 
     journal = None
     if args.resume:
@@ -178,6 +181,7 @@ def _execute(
         rate_limit=args.rate_limit or settings.rate_limit,
         on_unowned=args.on_unowned,
         insecure=args.insecure,
+        max_wait=args.max_wait,
     )
     executor = Executor(
         settings,
@@ -214,6 +218,15 @@ def _execute(
     if fmt != "raw":
         write_result(result, fmt, out, args.grouping, args.long)
     return _report(result, err)
+
+
+def resume_time(until: float, now: float | None = None) -> str:
+    """When a wait ends, in local time: ``14:03:10`` today, else with its date."""
+    ends = time.localtime(until)
+    today = time.localtime(time.time() if now is None else now)
+    if ends[:3] == today[:3]:
+        return time.strftime("%H:%M:%S", ends)
+    return time.strftime("%Y-%m-%d %H:%M:%S", ends)
 
 
 def _progress_bar(total: int, err: IO[str], hidden: bool) -> Any:

@@ -15,12 +15,10 @@ import json
 import os
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from engql import facts
 from engql.atomic import atomic_file, sync_folder
-from engql.executor.merge import ID_LIST_FIELDS, MalformedAnswer, count
+from engql.executor.shape import answer_problem
 from engql.planner import Plan, Request
 
 PLAN_FILE = "plan.json"
@@ -157,56 +155,4 @@ def _usable(entry: Any, requests: Sequence[Request]) -> bool:
         return False
     if answer is None:
         return tweets <= missing.keys()
-    return isinstance(answer, dict) and _fits(answer, request, tweets)
-
-
-def _fits(answer: dict[str, Any], request: Request, tweets: set[str]) -> bool:
-    """Whether ``answer`` has the shape of an answer to ``request``: its groupings are
-    objects whose leaves are counts, keyed by the request's Tweets where a grouping
-    starts with the Tweet, and its lists name only the request's Tweets."""
-    for field in ("start", "end"):
-        if field in answer and not _is_moment(answer[field]):
-            return False
-    for field in (*ID_LIST_FIELDS, "errors"):
-        if answer.get(field) is not None and not isinstance(answer[field], list):
-            return False
-    for field in ID_LIST_FIELDS:
-        if not {str(tweet) for tweet in answer.get(field) or ()} <= tweets:
-            return False
-    for name, grouping in request.body["groupings"].items():
-        if name not in answer:
-            continue
-        tree = answer[name]
-        if not isinstance(tree, dict):
-            return False
-        keyed_by_tweet = grouping["group_by"][:1] == [facts.TWEET_ID]
-        if keyed_by_tweet and not tweets.issuperset(tree):
-            return False
-        if not _leaves_are_counts(tree):
-            return False
-    return True
-
-
-def _leaves_are_counts(tree: dict[str, Any]) -> bool:
-    stack: list[Any] = [tree]
-    while stack:
-        node = stack.pop()
-        for value in node.values():
-            if isinstance(value, dict):
-                stack.append(value)
-                continue
-            try:
-                count(value)
-            except MalformedAnswer:
-                return False
-    return True
-
-
-def _is_moment(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    return answer_problem(answer, request.body) is None

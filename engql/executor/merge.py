@@ -42,17 +42,26 @@ class MalformedAnswer(ValueError):
     """An answer that does not have the shape of its request; the message says where."""
 
 
+MAX_COUNT_DIGITS = 24
+"""The digits of the largest count read. A signed 64-bit count has at most 19, and sums
+over batches and windows stay far below 24; more is no count a server means (and
+Python refuses to convert 4,300 digits or more)."""
+_COUNT_BOUND = 10**MAX_COUNT_DIGITS
+
+
 def count(value: object) -> int:
     """A count as the API writes it: a decimal string (or an integer), maybe negative."""
-    if type(value) is str and value.isdigit() and value.isascii():  # by far the most common
-        return int(value)
-    if type(value) is int:
+    text = value if type(value) is str else ""
+    if text.isdigit() and text.isascii() and len(text) <= MAX_COUNT_DIGITS:
+        return int(text)  # by far the most common
+    if type(value) is int and -_COUNT_BOUND < value < _COUNT_BOUND:
         return value
     if isinstance(value, str) and value[:1] == "-":
         digits = value[1:]
-        if digits.isdigit() and digits.isascii():
+        if digits.isdigit() and digits.isascii() and len(digits) <= MAX_COUNT_DIGITS:
             return int(value)
-    raise MalformedAnswer(f"{value!r} is not a count (a decimal integer)")
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise MalformedAnswer(f"{shown} is not a count (a decimal integer)")
 
 
 def merge_answers(
@@ -144,11 +153,11 @@ class Merger:
 
     def _add_range(self, answer: Mapping[str, Any]) -> None:
         if "start" in answer:
-            start = _moment("start", answer["start"])
+            start = moment("start", answer["start"])
             if self._start is None or start < self._start[0]:
                 self._start = (start, answer["start"])
         if "end" in answer:
-            end = _moment("end", answer["end"])
+            end = moment("end", answer["end"])
             if self._end is None or end > self._end[0]:
                 self._end = (end, answer["end"])
 
@@ -184,7 +193,8 @@ def _sum(mine: object, theirs: object, path: tuple[str, ...]) -> str:
         raise MalformedAnswer(f"{_where(path)}: {error}") from None
 
 
-def _moment(field: str, value: object) -> datetime:
+def moment(field: str, value: object) -> datetime:
+    """``start`` or ``end`` of an answer as a UTC time."""
     if isinstance(value, str):
         try:
             return as_utc(datetime.fromisoformat(value))

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -21,10 +22,19 @@ import attrs
 from engql import facts
 from engql.config import Settings
 from engql.executor.journal import Journal
-from engql.executor.limiter import RateGate, WaitHook
+from engql.executor.limiter import RateGate, WaitHook, WaitTooLong
 from engql.executor.merge import Merger
 from engql.executor.result import Result, RunStats, StatementResult, missing_from_answer
-from engql.executor.transport import Reply, authorization, check_url, new_pool, send
+from engql.executor.shape import answer_problem
+from engql.executor.transport import (
+    ATTEMPT_DEADLINE,
+    MAX_ANSWER_BYTES,
+    Reply,
+    authorization,
+    check_url,
+    new_pool,
+    send,
+)
 from engql.executor.unowned import unowned_ids
 from engql.planner import Plan, Request, StatementPlan
 from engql.record import Record
@@ -50,6 +60,12 @@ class RunOptions(Record):
     base_delay: float = 0.5
     max_delay: float = 30.0
     insecure: bool = False
+    max_wait: float = facts.MAX_WAIT_SECONDS
+    """Seconds a request may wait for a rate limit; a longer wait gives up on it."""
+    attempt_deadline: float = ATTEMPT_DEADLINE
+    """Seconds an attempt may take from sending to its last byte."""
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    """Bytes an answer may have, read or decompressed."""
 
 
 CANCELLED = "cancelled before it was answered"
@@ -174,7 +190,9 @@ class Executor:
         key = "app" if auth == "app" and self.settings.bearer_token else "user"
         with self._gates_lock:
             if key not in self._gates:
-                self._gates[key] = RateGate(self.options.rate_limit, on_wait=self._on_wait)
+                self._gates[key] = RateGate(
+                    self.options.rate_limit, on_wait=self._on_wait, max_wait=self.options.max_wait
+                )
             return self._gates[key]
 
     def _one(
@@ -199,17 +217,34 @@ class Executor:
         outcome = _Outcome()
         gate = self._gate(request.auth)
         failures = limited = 0
-        while gate.acquire(self._stop):
+        options = self.options
+        while True:
+            try:
+                if not gate.acquire(self._stop):
+                    return None
+            except WaitTooLong as too_long:
+                return _failed(outcome, body, _waited_too_long(too_long))
             header = authorization(request.url, request.auth, self.settings)
-            reply = send(self._pool, request.url, json.dumps(body).encode(), header)
+            reply = send(
+                self._pool,
+                request.url,
+                json.dumps(body).encode(),
+                header,
+                options.attempt_deadline,
+                options.max_answer_bytes,
+            )
             counters.add(attempts=1)
             if self._on_response is not None:
                 self._on_response(request, body, reply)
             gate.update(reply.headers)
-            if reply.status == 200 and reply.broken is None:
-                outcome.answer = reply.body
-                return outcome
-            errors = reply.body.get("errors", []) if isinstance(reply.body, dict) else []
+            broken = reply.broken
+            if reply.status == 200 and broken is None:
+                problem = answer_problem(reply.body, body)
+                if problem is None:
+                    outcome.answer = reply.body
+                    return outcome
+                broken = f"answer of the wrong shape: {problem}"
+            errors = _error_texts(reply.body)
             if reply.status == 429:
                 gate.refused(reply.headers)
                 limited += 1
@@ -217,7 +252,7 @@ class Executor:
                 if limited > MAX_RATE_LIMITED:
                     return _failed(outcome, body, f"rate limited {limited} times")
                 continue
-            if reply.status == 403 and (unowned := unowned_ids(errors)):
+            if reply.status == 403 and (unowned := _asked(unowned_ids(errors), body)):
                 if self.options.on_unowned != "drop":
                     raise RunFailed(
                         "unowned", f"Tweets not owned by these credentials: {', '.join(unowned)}"
@@ -230,9 +265,9 @@ class Executor:
                 continue
             if reply.status in (401, 403):
                 raise RunFailed("auth", f"{reply.status}: {scrub('; '.join(map(str, errors)))}")
-            if reply.status in RETRYABLE or reply.status == 0 or reply.broken:
+            if reply.status in RETRYABLE or reply.status == 0 or broken:
                 failures += 1
-                why = reply.broken or f"HTTP {reply.status}"
+                why = broken or f"HTTP {reply.status}"
                 if failures >= self.options.max_attempts:
                     return _failed(outcome, body, f"failed after {failures} attempts ({why})")
                 counters.add(retries=1)
@@ -240,9 +275,8 @@ class Executor:
                 continue
             if reply.status == 400 and errors == [PROTECTED]:
                 return self._isolate_protected(request, body["tweet_ids"], outcome, counters)
-            refusal = scrub("; ".join(map(str, errors))) or f"HTTP {reply.status}"
+            refusal = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
             return _failed(outcome, body, f"request refused ({reply.status}): {refusal}")
-        return None
 
     def _isolate_protected(
         self, request: Request, tweets: list[str], outcome: _Outcome, counters: _Counters
@@ -362,7 +396,26 @@ class _Streams:
             self._next[number] += 1
 
 
+def _waited_too_long(too_long: WaitTooLong) -> str:
+    until = datetime.fromtimestamp(too_long.until, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"rate limited until {until}, longer than the {too_long.max_wait:g} s --max-wait"
+
+
+def _asked(tweets: list[str], body: dict[str, Any]) -> list[str]:
+    """Those of ``tweets`` the request named: a server may name others."""
+    named = set(body["tweet_ids"])
+    return [tweet for tweet in tweets if tweet in named]
+
+
+def _error_texts(body: Any) -> list[object]:
+    """The ``errors`` of an answer, when it is a list; a server may send anything."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return errors if isinstance(errors, list) else []
+
+
 def _failed(outcome: _Outcome, body: dict[str, Any], reason: str) -> _Outcome:
+    """The request's Tweets missing for ``reason``, scrubbed: it may quote the server."""
+    reason = scrub(reason)
     for tweet in body["tweet_ids"]:
         outcome.missing.setdefault(tweet, reason)
     outcome.failed = True

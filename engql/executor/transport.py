@@ -6,9 +6,11 @@ OAuth nonce and timestamp and a replay-checking server accepts it.
 
 from __future__ import annotations
 
-import gzip
+import contextlib
 import ipaddress
 import json
+import socket
+import threading
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,15 @@ from engql.config import Settings
 from engql.record import Record
 
 TIMEOUT = urllib3.Timeout(connect=10, read=120)
+ATTEMPT_DEADLINE = 300.0
+"""Seconds from sending a request to the last byte of its answer. The read timeout
+bounds one read only, so a server that drips its headers or body a byte a second would
+never trip it; at 300 s even the largest answer (below) arrives over a link of 1 MB/s."""
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
+"""The most an answer may hold, read and once decompressed, in bytes: a gzip bomb stops
+here. The largest real answer, 250 Tweets × 3 groupings × 17 metrics × 28 days × 24
+hours of 10-digit counts, is 169 MiB of JSON (tests/test_hostile_server.py computes it)."""
+CHUNK_BYTES = 64 * 1024
 
 
 @attrs.frozen(repr=False)
@@ -30,7 +41,7 @@ class Reply(Record):
     status: int
     body: Any
     headers: dict[str, str]
-    raw: bytes = attrs.field(repr=False)
+    raw: bytes | bytearray = attrs.field(repr=False)
     broken: str | None = None
     """Why there is no usable answer (dropped connection, truncated gzip, not JSON)."""
 
@@ -56,10 +67,81 @@ def check_url(url: str, insecure: bool) -> None:
 
 
 def new_pool(concurrency: int) -> urllib3.PoolManager:
-    """One pool for the run: TLS verified, no retries of its own (the executor retries)."""
-    return urllib3.PoolManager(
+    """One pool for the run: TLS verified, no retries of its own (the executor retries),
+    and connections that an attempt's deadline can stop (``_Deadline``)."""
+    pool = urllib3.PoolManager(
         num_pools=4, maxsize=max(concurrency, 1), retries=False, timeout=TIMEOUT
     )
+    pool.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+    return pool
+
+
+class _Deadline:
+    """The end of one attempt: when it passes, the socket the attempt uses is shut, so a
+    read blocked in the status line, the headers or the body returns at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.passed = False
+        self._connection: urllib3.connection.HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection: urllib3.connection.HTTPConnection) -> None:
+        with self._lock:
+            self._connection = connection
+            if self.passed:
+                _shut(connection)
+
+    def done(self) -> None:
+        """The attempt is over: its connection may serve the next one, untouched."""
+        self._timer.cancel()
+        with self._lock:
+            self._connection = None
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            if self._connection is not None:
+                _shut(self._connection)
+
+
+def _shut(connection: urllib3.connection.HTTPConnection) -> None:
+    if connection.sock is not None:
+        with contextlib.suppress(OSError):  # already closed by the other side
+            connection.sock.shutdown(socket.SHUT_RDWR)
+
+
+_attempt = threading.local()
+"""The deadline of the attempt this thread is sending, for the connection to report to."""
+
+
+def _watched(connection: urllib3.connection.HTTPConnection) -> None:
+    """Hand the connection to this thread's attempt, whose deadline may shut it."""
+    deadline: _Deadline | None = getattr(_attempt, "deadline", None)
+    if deadline is not None:
+        deadline.watch(connection)
+
+
+class _Connection(urllib3.connection.HTTPConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]  # as urllib3's
+        _watched(self)
+        return super().getresponse()
+
+
+class _TLSConnection(urllib3.connection.HTTPSConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]  # as urllib3's
+        _watched(self)
+        return super().getresponse()
+
+
+class _Pool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
 
 
 def authorization(url: str, auth: str, settings: Settings) -> str:
@@ -76,25 +158,108 @@ def authorization(url: str, auth: str, settings: Settings) -> str:
     return str(headers["Authorization"])
 
 
-def send(pool: urllib3.PoolManager, url: str, body: bytes, authorization_header: str) -> Reply:
+def send(
+    pool: urllib3.PoolManager,
+    url: str,
+    body: bytes,
+    authorization_header: str,
+    deadline: float = ATTEMPT_DEADLINE,
+    max_bytes: int = MAX_ANSWER_BYTES,
+) -> Reply:
+    """One attempt: its answer within ``deadline`` seconds and ``max_bytes`` bytes, or
+    the reason it broke."""
     headers = {
         "Content-Type": "application/json",
         "Accept-Encoding": "gzip",
         "Authorization": authorization_header,
     }
+    watch = _attempt.deadline = _Deadline(deadline)
+    try:
+        reply = _exchange(pool, url, body, headers, max_bytes)
+    finally:
+        watch.done()
+        _attempt.deadline = None
+    if watch.passed:  # a socket shut in the headers can even look like an empty answer
+        late = f"no whole answer within {deadline:g} s"
+        return Reply(reply.status, None, reply.headers, b"", late)
+    return reply
+
+
+def _exchange(
+    pool: urllib3.PoolManager, url: str, body: bytes, headers: dict[str, str], max_bytes: int
+) -> Reply:
     try:
         response = pool.request(
-            "POST", url, body=body, headers=headers, decode_content=False, preload_content=True
+            "POST", url, body=body, headers=headers, decode_content=False, preload_content=False
         )
     except urllib3.exceptions.HTTPError as error:
         return Reply(0, None, {}, b"", f"connection failed: {type(error).__name__}")
-    raw = response.data
     found = {name.lower(): value for name, value in response.headers.items()}
+    status = response.status
     try:
-        if found.get("content-encoding") == "gzip":
-            raw = gzip.decompress(raw)
-        return Reply(response.status, json.loads(raw), found, raw)
-    except (EOFError, OSError, zlib.error):
-        return Reply(response.status, None, found, raw, "truncated or corrupt gzip body")
+        raw = _read(response, found.get("content-encoding") == "gzip", max_bytes)
+    except urllib3.exceptions.HTTPError as error:
+        return Reply(status, None, found, b"", f"connection failed: {type(error).__name__}")
+    except _TooBig:
+        why = f"answer over {_size(max_bytes)} once decompressed"
+        return Reply(status, None, found, b"", why)
+    except (EOFError, zlib.error):
+        return Reply(status, None, found, b"", "truncated or corrupt gzip body")
+    finally:
+        response.release_conn()
+    try:
+        return Reply(status, json.loads(raw), found, raw)
     except ValueError:
-        return Reply(response.status, None, found, raw, "body is not JSON")
+        return Reply(status, None, found, raw, "body is not JSON")
+
+
+class _TooBig(Exception):
+    """The answer holds more than the cap."""
+
+
+def _read(response: urllib3.BaseHTTPResponse, gzipped: bool, max_bytes: int) -> bytearray:
+    """The body, gunzipped when ``gzipped``, read a chunk at a time so that the cap is
+    overrun by one chunk at most. On a broken answer the connection is closed, not kept
+    for the next request."""
+    inflate = zlib.decompressobj(31) if gzipped else None
+    out = bytearray()
+    try:
+        while chunk := response.read1(CHUNK_BYTES, decode_content=False):
+            if inflate is None:
+                out += chunk
+            else:
+                inflate = _inflate(inflate, chunk, out, max_bytes)
+            if len(out) > max_bytes:
+                raise _TooBig
+        if inflate is not None and not inflate.eof:
+            raise EOFError("the gzip stream ends early")
+    except BaseException:
+        response.close()
+        raise
+    return out
+
+
+def _inflate(
+    inflate: zlib._Decompress, data: bytes, out: bytearray, max_bytes: int
+) -> zlib._Decompress:
+    """Gunzip ``data`` onto ``out``, never more than one byte past ``max_bytes``; a
+    stream of several gzip members (as ``gzip.decompress`` reads) goes on in a new one."""
+    while data:
+        out += inflate.decompress(data, max_bytes + 1 - len(out))
+        if len(out) > max_bytes:
+            raise _TooBig
+        if inflate.eof:
+            data = inflate.unused_data
+            if data:
+                inflate = zlib.decompressobj(31)
+        else:
+            data = inflate.unconsumed_tail
+    return inflate
+
+
+def _size(count: int) -> str:
+    """256 MiB, 1 KiB, 100 bytes."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift and count % (1 << shift) == 0:
+            return f"{count >> shift} {unit}"
+    return f"{count:,} bytes"

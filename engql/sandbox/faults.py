@@ -2,17 +2,24 @@
 
 A fault is chosen per request, either by an exact script ("the 3rd request gets 503") or
 by probability from a seeded generator, so every run of a test sees the same failures.
+Most faults replace the answer; those of ``ANSWER_FAULTS`` spoil the real one.
 """
 
 from __future__ import annotations
 
+import copy
 import enum
+import functools
 import random
+import struct
 import threading
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
+from engql import facts
 from engql.record import Record
 
 
@@ -27,6 +34,28 @@ class Fault(enum.StrEnum):
     """The gzip body is cut in half."""
     MALFORMED = "malformed"
     """A 200 whose (well gzipped) body is not JSON."""
+    NOT_AN_OBJECT = "not-an-object"
+    """A 200 whose body is a JSON array."""
+    STRING_BODY = "string-body"
+    """A 200 whose body is a JSON string."""
+    GZIP_BOMB = "gzip-bomb"
+    """A 200 whose 1 MB of gzip expands to 1 GiB."""
+    HUGE_RETRY_AFTER = "huge-retry-after"
+    """A 429 that asks the client to wait a day."""
+    STRING_GROUPING = "string-grouping"
+    """The real answer with each grouping a string instead of an object."""
+    LIST_GROUPING = "list-grouping"
+    """The real answer with each grouping wrapped in a list."""
+    BAD_COUNTS = "bad-counts"
+    """The real answer with the first count of each grouping not a number."""
+    EXTRA_IDS = "extra-ids"
+    """The real answer naming a Tweet the request did not."""
+    SLOW_BODY = "slow-body"
+    """The real answer, its body sent one byte a second."""
+    FAR_RESET = "far-reset"
+    """The real answer, with the minute's allowance used up until a day later."""
+    ZERO_LIMIT = "zero-limit"
+    """The real answer, with a rate limit of 0 requests a minute."""
 
 
 STATUS_BODIES: dict[Fault, tuple[int, str]] = {
@@ -34,8 +63,35 @@ STATUS_BODIES: dict[Fault, tuple[int, str]] = {
     Fault.PROXY_ERROR: (502, "Proxy Error"),
     Fault.UNAVAILABLE: (503, "Service Unavailable"),
     Fault.RATE_LIMITED: (429, "Exceeded rate limit"),
+    Fault.HUGE_RETRY_AFTER: (429, "Exceeded rate limit"),
 }
 """The status and error string of the faults that are answers; the others break the wire."""
+RETRY_AFTER = {Fault.RATE_LIMITED: "1", Fault.HUGE_RETRY_AFTER: "86400"}
+"""The ``Retry-After`` seconds of the 429 faults."""
+BODIES = {
+    Fault.MALFORMED: b'{"errors": ["internal server err',
+    Fault.NOT_AN_OBJECT: b'["not", "an", "object"]',
+    Fault.STRING_BODY: b'"not an object"',
+}
+"""The body (before gzip) of the 200 faults that replace the answer with a fixed text."""
+ANSWER_FAULTS = frozenset(
+    {
+        Fault.STRING_GROUPING,
+        Fault.LIST_GROUPING,
+        Fault.BAD_COUNTS,
+        Fault.EXTRA_IDS,
+        Fault.SLOW_BODY,
+        Fault.FAR_RESET,
+        Fault.ZERO_LIMIT,
+    }
+)
+"""Faults that let the request be answered as usual, then spoil the answer."""
+BAD_COUNT = "NaN-abc"
+NOT_A_GROUPING = "not an object"
+SLOW_BODY_SECONDS_PER_BYTE = 1.0
+FAR_RESET_SECONDS = 86400
+GZIP_BOMB_BYTES = 1 << 30
+"""What ``gzip-bomb`` expands to: JSON whitespace, then ``{}``."""
 
 
 class FaultSyntaxError(ValueError):
@@ -108,3 +164,91 @@ def parse_rates(specs: Iterable[str]) -> dict[Fault, float]:
             raise FaultSyntaxError(f"a fault probability is between 0 and 1; got {spec!r}")
         rates[fault] = probability
     return rates
+
+
+def spoiled(
+    fault: Fault,
+    answer: dict[str, Any],
+    groupings: Mapping[str, Sequence[str]],
+    tweets: Sequence[str],
+) -> dict[str, Any]:
+    """A 200 answer as ``fault`` spoils it; ``groupings`` maps each grouping's name to its
+    ``group_by`` and ``tweets`` are the IDs requested. The answer itself is not changed."""
+    names = [name for name in groupings if name in answer]
+    if fault is Fault.STRING_GROUPING:
+        return {**answer, **dict.fromkeys(names, NOT_A_GROUPING)}
+    if fault is Fault.LIST_GROUPING:
+        return {**answer, **{name: [answer[name]] for name in names}}
+    spoilt = copy.deepcopy(answer)
+    if fault is Fault.BAD_COUNTS:
+        for name in names:
+            _spoil_first_count(spoilt[name])
+    elif fault is Fault.EXTRA_IDS:
+        extra = unrequested_id(tweets)
+        for name in names:
+            keys = list(groupings[name])
+            if facts.TWEET_ID in keys:
+                _add_tweet(spoilt[name], keys.index(facts.TWEET_ID), extra)
+        spoilt["unavailable_tweet_ids"] = [*spoilt.get("unavailable_tweet_ids", ()), extra]
+    return spoilt
+
+
+def unrequested_id(tweets: Sequence[str]) -> str:
+    """The smallest Tweet ID from 20 (the first Tweet) that is not among ``tweets``."""
+    asked = set(tweets)
+    return next(str(n) for n in range(20, 21 + len(asked)) if str(n) not in asked)
+
+
+def _spoil_first_count(node: Any) -> None:
+    while isinstance(node, dict) and node:
+        key = next(iter(node))
+        if not isinstance(node[key], dict):
+            node[key] = BAD_COUNT
+            return
+        node = node[key]
+
+
+def _add_tweet(node: Any, depth: int, tweet: str) -> None:
+    """At ``depth`` (the level keyed by Tweet), a copy of the first Tweet's data under ``tweet``."""
+    if not isinstance(node, dict) or not node:
+        return
+    if depth == 0:
+        node[tweet] = copy.deepcopy(next(iter(node.values())))
+        return
+    for child in node.values():
+        _add_tweet(child, depth - 1, tweet)
+
+
+def limit_headers(fault: Fault, now: float) -> dict[str, str]:
+    """The rate-limit headers ``far-reset`` and ``zero-limit`` put on the answer at ``now``
+    (epoch seconds); no others change them."""
+    if fault is Fault.FAR_RESET:
+        return {
+            "x-per-minute-remaining": "0",
+            "x-per-minute-reset": str(int(now) + FAR_RESET_SECONDS),
+        }
+    if fault is Fault.ZERO_LIMIT:
+        return {
+            "x-per-minute-limit": "0",
+            "x-per-minute-remaining": "0",
+            "x-per-minute-reset": str(int(now) + 1),
+        }
+    return {}
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """A valid gzip stream of GZIP_BOMB_BYTES of spaces and then ``{}`` (valid JSON), about
+    1 MB: after a full flush deflate starts afresh, so one compressed MiB is repeated."""
+    mib = b" " * (1 << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    head = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    unit = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.compress(b"{}") + compressor.flush(zlib.Z_FINISH)
+    count = GZIP_BOMB_BYTES >> 20
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(mib, crc)
+    crc = zlib.crc32(b"{}", crc)
+    trailer = struct.pack("<II", crc, (GZIP_BOMB_BYTES + 2) & 0xFFFFFFFF)
+    return head + unit * (count - 1) + tail[:-8] + trailer

@@ -26,7 +26,18 @@ from engql import facts
 from engql.record import Record
 from engql.sandbox.auth import Authenticator, AuthFailure, Credentials, Identity
 from engql.sandbox.data import SyntheticEngagement
-from engql.sandbox.faults import STATUS_BODIES, Fault, FaultPlan
+from engql.sandbox.faults import (
+    ANSWER_FAULTS,
+    BODIES,
+    RETRY_AFTER,
+    SLOW_BODY_SECONDS_PER_BYTE,
+    STATUS_BODIES,
+    Fault,
+    FaultPlan,
+    gzip_bomb,
+    limit_headers,
+    spoiled,
+)
 from engql.sandbox.ratelimit import Allowance, MinuteLimiter
 from engql.sandbox.responses import UNAVAILABLE_FORMS, WITH_ERRORS, answer, unowned_refusal
 from engql.sandbox.rules import ParsedRequest, parse_request
@@ -331,6 +342,14 @@ class _Handler(BaseHTTPRequestHandler):
     delayed ACK would add about 40 ms to every answer, which no real service shows."""
     server: _Server
 
+    def handle(self) -> None:
+        """Serve the connection; a client that leaves in the middle of an answer (as one
+        does that stops reading a gzip bomb or a slow body) is not an error to report."""
+        try:
+            super().handle()
+        except ConnectionError:
+            self.close_connection = True
+
     def do_POST(self) -> None:
         """Answer one request; it is logged before the answer leaves, so a client that
         reads the log after its answer always finds the request there."""
@@ -348,12 +367,14 @@ class _Handler(BaseHTTPRequestHandler):
         decoded = _decode(body_bytes)
         if fault is not None and fault in STATUS_BODIES:
             status, text = STATUS_BODIES[fault]
-            headers = {"Retry-After": "1"} if fault is Fault.RATE_LIMITED else {}
+            headers = {"Retry-After": RETRY_AFTER[fault]} if fault in RETRY_AFTER else {}
             reply = _Answer(status, {"errors": [text]}, headers)
-        elif fault is not None:
+        elif fault is not None and fault not in ANSWER_FAULTS:
             reply = _Answer(0 if fault is Fault.DROP else 200, None)
         else:
             reply = self._answer(state, body_bytes, decoded)
+            if fault is not None:
+                reply = _spoiled(reply, fault, decoded)
         identity = reply.identity
         errors = reply.body.get("errors", ()) if isinstance(reply.body, dict) else ()
         state.log.add(
@@ -453,8 +474,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is Fault.DROP:
             self.close_connection = True
             return
-        if fault is Fault.MALFORMED:
-            payload = gzip.compress(b'{"errors": ["internal server err')
+        if fault is Fault.GZIP_BOMB:
+            payload = gzip_bomb()
+        elif fault in BODIES:
+            payload = gzip.compress(BODIES[fault])
         else:
             payload = json.dumps(reply.body).encode()
             if reply.status != 406:
@@ -470,10 +493,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if fault is Fault.SLOW_BODY:
+            self._drip(payload)
+        else:
+            self.wfile.write(payload)
+
+    def _drip(self, payload: bytes) -> None:
+        """Send one byte at a time, until all is sent or the client has gone (``handle``)."""
+        self.close_connection = True
+        for at in range(len(payload)):
+            self.wfile.write(payload[at : at + 1])
+            time.sleep(SLOW_BODY_SECONDS_PER_BYTE)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the sandbox logs its own one line per request, without secrets."""
+
+
+def _spoiled(reply: _Answer, fault: Fault, request: Any) -> _Answer:
+    """A real answer as an answer fault changes it: a 200's body, the limit headers."""
+    headers = {**reply.headers, **limit_headers(fault, time.time())}
+    body = reply.body
+    if reply.status == 200 and isinstance(body, dict):
+        groupings = {name: g["group_by"] for name, g in request["groupings"].items()}
+        body = spoiled(fault, body, groupings, [str(t) for t in request["tweet_ids"]])
+    return attrs.evolve(reply, body=body, headers=headers)
 
 
 def _decode(raw: bytes) -> Any:
