@@ -21,7 +21,7 @@ from engql.generated_parser import (
 )
 from engql.record import Record
 from engql.source import Source, Span
-from engql.statements import scan
+from engql.statements import Scan, scan
 
 MAX_QUERY_CHARS = 64 * 1024 * 1024
 """Longer text is refused before parsing (E005): about 3 million inline IDs."""
@@ -51,7 +51,33 @@ def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:
         except EngqlError as error:
             diagnostics.extend(error.diagnostics)
     comments = tuple(ast.Comment(source.text[a:b], Span(source, a, b)) for a, b in scanned.comments)
+    unclosed = _unclosed_trailing_comment(source.text, scanned)
+    if unclosed is not None:
+        diagnostics.append(
+            Diagnostic(
+                "E004",
+                "unterminated comment: no closing */",
+                Span(source, unclosed, unclosed + 2),
+            )
+        )
     return ast.Script(tuple(statements), comments, source), diagnostics
+
+
+def _unclosed_trailing_comment(text: str, scanned: Scan) -> int | None:
+    """Where a ``/*`` that runs to the end of the text starts, when no statement holds it.
+
+    Inside a statement the parser reports it; after the last one only this does.
+    """
+    if not scanned.comments:
+        return None
+    start, end = scanned.comments[-1]
+    comment = text[start:end]
+    closed = len(comment) >= 4 and comment.endswith("*/")
+    if not comment.startswith("/*") or closed:
+        return None
+    if scanned.pieces and scanned.pieces[-1].end > start:
+        return None
+    return start
 
 
 def parse(text: str, name: str = "<query>") -> ast.Script:

@@ -278,10 +278,19 @@ def diagnose(text: str) -> list[tuple[str, int, int, str]]:
             "SELECT a FROM totals /* open",
             ("E004", 1, 22, "unterminated comment: no closing */"),
         ),
+        (
+            "/* open",
+            ("E004", 1, 1, "unterminated comment: no closing */"),
+        ),
     ],
 )
 def test_syntax_errors_in_words(text: str, expected: tuple[str, int, int, str]) -> None:
     assert diagnose(text) == [expected]
+
+
+def test_unclosed_comment_after_the_last_statement() -> None:
+    text = "SELECT favorites FROM totals WHERE tweet = 1;\n/*/ never closed"
+    assert diagnose(text) == [("E004", 2, 1, "unterminated comment: no closing */")]
 
 
 def test_no_lark_names_in_messages() -> None:
