@@ -111,7 +111,8 @@ class TimeRelative(Record):
 
     anchor: str
     sign: str | None
-    amount: int | None
+    amount: str | None
+    """The number's digits without leading zeros: text, since it may be of any length."""
     unit: str | None
     span: Span = _span
 

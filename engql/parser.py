@@ -19,12 +19,10 @@ from engql.generated_parser import (
     UnexpectedInput,
     v_args,
 )
+from engql.limits import MAX_QUERY_CHARS
 from engql.record import Record
 from engql.source import Source, Span
 from engql.statements import Scan, scan
-
-MAX_QUERY_CHARS = 64 * 1024 * 1024
-"""Longer text is refused before parsing (E005): about 3 million inline IDs."""
 
 
 @cache
@@ -199,7 +197,8 @@ class _Builder(Transformer[Token, Any]):
         if len(children) == 1:
             return ast.TimeRelative(anchor, None, None, None, self._span(meta))
         _, sign, amount, unit = children
-        return ast.TimeRelative(anchor, str(sign), int(amount), _unit(unit), self._span(meta))
+        digits = amount.lstrip("0") or "0"
+        return ast.TimeRelative(anchor, str(sign), digits, _unit(unit), self._span(meta))
 
     def group_clause(self, meta: Meta, children: list[Any]) -> ast.Grouping:
         keys = tuple(c for c in children if not isinstance(c, _GroupingName))

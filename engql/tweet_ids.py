@@ -7,6 +7,7 @@ import re
 import attrs
 
 from engql import facts
+from engql.diagnostics import shortened
 from engql.record import Record
 
 _URL = re.compile(
@@ -40,23 +41,31 @@ def tweet_id(text: str) -> str:
         return checked_id(url.group(1))
     raise BadTweet(
         "E304",
-        f"'{_shorten(text)}' is neither a Tweet ID nor a Tweet URL",
+        f"'{shortened(text)}' is neither a Tweet ID nor a Tweet URL",
         "write an ID (1234567890) or a URL like https://x.com/user/status/1234567890",
     )
 
 
 def checked_id(digits: str) -> str:
-    value = int(digits)
-    if not 0 < value <= facts.MAX_TWEET_ID:
+    """Digits with an optional sign as a canonical ID, or BadTweet (E303) when out of range.
+
+    Compared as text first: Python refuses to convert more than 4,300 digits to an int.
+    """
+    magnitude = digits.lstrip("+-").lstrip("0")
+    if (
+        digits.startswith("-")
+        or not magnitude
+        or len(magnitude) > _MAX_ID_DIGITS
+        or int(magnitude) > facts.MAX_TWEET_ID
+    ):
         raise BadTweet(
             "E303",
-            f"Tweet ID {digits} is out of range: IDs are positive 64-bit integers",
+            f"Tweet ID {shortened(digits)} is out of range: IDs are positive 64-bit integers",
         )
-    return str(value)
+    return magnitude
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= 60 else text[:57] + "..."
+_MAX_ID_DIGITS = len(str(facts.MAX_TWEET_ID))
 
 
 @attrs.frozen(repr=False)

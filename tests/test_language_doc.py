@@ -18,9 +18,8 @@ from test_examples import EXAMPLES, NOW, header_params
 
 import engql
 from engql import facts
-from engql.check.context import MAX_TWEET_IDS
 from engql.check.groupings import DEFAULT_GROUPING_NAME
-from engql.parser import MAX_QUERY_CHARS
+from engql.limits import MAX_QUERY_CHARS, MAX_TWEET_IDS
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
 ENDPOINTS = list(facts.ENDPOINTS.values())

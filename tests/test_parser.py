@@ -207,8 +207,8 @@ def test_time_expressions() -> None:
     )
     time_range = statement.conditions[1]
     assert isinstance(time_range, ast.TimeRange)
-    assert time_range.start == ast.TimeRelative("now", "-", 90, "days", None)  # type: ignore[arg-type]
-    assert time_range.end == ast.TimeRelative("today", "+", 1, "hours", None)  # type: ignore[arg-type]
+    assert time_range.start == ast.TimeRelative("now", "-", "90", "days", None)  # type: ignore[arg-type]
+    assert time_range.end == ast.TimeRelative("today", "+", "1", "hours", None)  # type: ignore[arg-type]
 
 
 def test_spans_point_at_what_was_written() -> None:

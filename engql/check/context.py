@@ -11,13 +11,9 @@ import attrs
 
 from engql import ast, facts
 from engql.diagnostics import Diagnostic
+from engql.limits import MAX_REPORTS_PER_CODE, MAX_TWEET_IDS
 from engql.record import Record
 from engql.source import Span
-
-MAX_TWEET_IDS = 10_000_000
-"""Most Tweet IDs one statement may name (E309)."""
-MAX_REPORTS_PER_CODE = 20
-"""Past this many diagnostics of one code in one statement, the rest are counted, not shown."""
 
 
 @attrs.frozen(repr=False)

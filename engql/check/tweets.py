@@ -139,6 +139,15 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
             "bind a list of IDs or URLs, or a string of them separated by commas",
         )
         return
+    oversized = next((v for v in value if _is_tweet_value(v) and _beyond_64_bits(v)), None)
+    if oversized is not None:
+        ctx.report(
+            "E303",
+            f"parameter :{node.name} holds an integer of {oversized.bit_length():,} bits: "
+            "IDs are positive 64-bit integers",
+            node.span,
+        )
+        return
     items = [str(v) if _is_tweet_value(v) else None for v in value]
     if any(item is None for item in items):
         ctx.report(
@@ -152,6 +161,11 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
 
 def _is_tweet_value(value: object) -> bool:
     return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+def _beyond_64_bits(value: object) -> bool:
+    """An int too large to be an ID, and maybe to print (Python's 4,300-digit limit)."""
+    return isinstance(value, int) and value.bit_length() > 64
 
 
 def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: str, span: Span) -> None:
@@ -223,10 +237,11 @@ def _accept(
 
 def _packed_ints(values: list[str]) -> array[int] | None:
     """The values as 64-bit integers, 8 bytes each (a list of ints takes 36), or None
-    when one does not fit: then it is out of range and the slow path says which."""
+    when one does not fit (or has more digits than Python converts): then it is out of
+    range and the slow path says which."""
     try:
         return array("q", map(int, values))
-    except OverflowError:
+    except (OverflowError, ValueError):
         return None
 
 
