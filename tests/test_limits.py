@@ -98,7 +98,7 @@ def test_a_huge_number_is_quoted_short(
 
 
 def test_format_keeps_a_huge_time_offset() -> None:
-    text = f"SELECT impressions FROM historical WHERE tweet = 1 AND time BETWEEN now - 0{HUGE} days AND now;"
+    text = f"{SELECT}tweet = 1 AND time BETWEEN now - 0{HUGE} days AND now;"
     formatted = engql.format(text)
     assert f"now - {HUGE} days" in formatted
     assert engql.format(formatted) == formatted
