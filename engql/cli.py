@@ -241,7 +241,7 @@ def _read_stdin() -> str:
     Python's own stdin decodes with the locale's codec and, in a C or POSIX locale,
     lets bad bytes through as surrogates, so the same bytes would mean another thing.
     """
-    buffer = getattr(sys.stdin, "buffer", None)
+    buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
     if buffer is None:
         return sys.stdin.read()
     return buffer.read().decode("utf-8-sig")
