@@ -19,7 +19,7 @@ from engql.generated_parser import (
     UnexpectedInput,
     v_args,
 )
-from engql.limits import MAX_QUERY_CHARS
+from engql.limits import MAX_DIAGNOSTICS, MAX_QUERY_CHARS, MAX_STATEMENTS
 from engql.record import Record
 from engql.source import Source, Span
 from engql.statements import Scan, scan
@@ -41,9 +41,22 @@ def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:
         )
         return ast.Script((), (), source), [d]
     scanned = scan(source.text)
+    if len(scanned.pieces) > MAX_STATEMENTS:
+        first_extra = _first_non_blank(source.text, scanned.pieces[MAX_STATEMENTS].start)
+        d = Diagnostic(
+            "E006",
+            f"the script has {len(scanned.pieces):,} statements; the limit is {MAX_STATEMENTS:,}",
+            Span(source, first_extra, first_extra),
+            hint="split it over several scripts",
+        )
+        return ast.Script((), (), source), [d]
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
     for piece in scanned.pieces:
+        if len(diagnostics) >= MAX_DIAGNOSTICS:
+            where = _first_non_blank(source.text, piece.start)
+            diagnostics.append(stopped_checking(Span(source, where, where)))
+            break
         try:
             statements.append(parse_statement(source, piece.start, piece.end))
         except EngqlError as error:
@@ -59,6 +72,22 @@ def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:
             )
         )
     return ast.Script(tuple(statements), comments, source), diagnostics
+
+
+def _first_non_blank(text: str, start: int) -> int:
+    found = _NON_BLANK.search(text, start)
+    return found.start() if found else start
+
+
+def stopped_checking(where: Span | None) -> Diagnostic:
+    """E007, where checking stopped because MAX_DIAGNOSTICS problems were found before it."""
+    return Diagnostic(
+        "E007",
+        f"checking stopped after {MAX_DIAGNOSTICS:,} problems; "
+        "the rest of the script is not checked",
+        where,
+        hint="fix these and check again",
+    )
 
 
 def _unclosed_trailing_comment(text: str, scanned: Scan) -> int | None:
@@ -216,6 +245,7 @@ class _Builder(Transformer[Token, Any]):
 
 
 _STAR = object()
+_NON_BLANK = re.compile(r"\S")
 _DIGITS = re.compile(r"[0-9]+")
 _LIST_ITEM = re.compile(r"[+-]?[0-9]+|'(?:[^'\n]|'')*'")
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import engql
 from engql.diagnostics import Diagnostic
-from engql.limits import MAX_SHOWN_COLUMNS
+from engql.limits import MAX_DIAGNOSTICS, MAX_SHOWN_COLUMNS, MAX_STATEMENTS
 
 NOW = datetime(2016, 3, 1, tzinfo=UTC)
 HUGE = "9" * 5000
@@ -196,3 +196,36 @@ def test_a_bad_line_of_an_ids_file_is_quoted_as_a_short_marked_excerpt(tmp_path:
     assert "'" + "secret " * 8 + "s... (139,999 characters)' is neither" in shown
     assert "2 | secret secret" in shown and shown.splitlines()[1].endswith("...")
     assert "  = note: line 2 is 140,000 characters long; columns 1 to 160 are shown" in shown
+
+
+def test_more_statements_than_the_limit_are_refused_before_parsing() -> None:
+    statement = "SELECT favorites FROM totals WHERE tweet = 1;\n"
+    assert errors(statement * MAX_STATEMENTS) == []
+    (d,) = engql.check(statement * (MAX_STATEMENTS + 1), now=NOW)
+    assert (d.code, d.location()) == ("E006", ("<query>", MAX_STATEMENTS + 1, 1, *d.location()[3:]))
+    assert d.message == (
+        f"the script has {MAX_STATEMENTS + 1:,} statements; the limit is {MAX_STATEMENTS:,}"
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["SELECT ;", "SELECT x FROM totals WHERE tweet = 1;", "SELECT favorites FROM totals;"],
+    ids=["syntax", "check", "E301"],
+)
+def test_checking_stops_at_the_diagnostics_limit(statement: str) -> None:
+    found = engql.check(statement * (MAX_DIAGNOSTICS + 500), now=NOW)
+    assert len(found) == MAX_DIAGNOSTICS + 1
+    assert all(d.code != "E007" for d in found[:-1])
+    last = found[-1]
+    assert last.code == "E007"
+    assert last.location()[:3] == ("<query>", 1, MAX_DIAGNOSTICS * len(statement) + 1)
+    assert last.message == (
+        f"checking stopped after {MAX_DIAGNOSTICS:,} problems; "
+        "the rest of the script is not checked"
+    )
+
+
+def test_as_many_diagnostics_as_the_limit_are_all_shown() -> None:
+    found = engql.check("SELECT ;" * MAX_DIAGNOSTICS, now=NOW)
+    assert [d.code for d in found] == ["E002"] * MAX_DIAGNOSTICS
