@@ -175,24 +175,12 @@ class _Builder(Transformer[Token, Any]):
     def tweet_in(self, meta: Meta, children: list[Any]) -> ast.TweetCondition:
         return ast.TweetCondition(children[1], self._span(meta))
 
-    def packed_list(self, meta: Meta, children: list[Token]) -> ast.IdList | ast.TweetList:
-        """Plain integers stay one IdList; with strings or signs, one literal per item."""
+    def packed_list(self, meta: Meta, children: list[Token]) -> ast.IdList | ast.PackedList:
+        """A list read as one token stays one node: an IdList when it is only integers."""
         token, span = children[0], self._span(meta)
-        text = str(token)
         if token.type == "ID_LIST":
-            return ast.IdList(_DIGITS.findall(text), span)
-        base = span.start
-        literals = []
-        for item in _LIST_ITEM.finditer(text):
-            value, quoted = item.group(), item.group()[0] == "'"
-            literals.append(
-                ast.TweetLiteral(
-                    _unquote(value) if quoted else value,
-                    quoted,
-                    Span(self.source, base + item.start(), base + item.end()),
-                )
-            )
-        return ast.TweetList(tuple(literals), span)
+            return ast.IdList(_DIGITS.findall(token), span)
+        return ast.PackedList(ast.PACKED_ITEM.findall(token), span)
 
     def tweet_list(self, meta: Meta, children: list[Token]) -> ast.TweetList:
         literals = tuple(self._literal(token) for token in children)
@@ -247,7 +235,6 @@ class _Builder(Transformer[Token, Any]):
 _STAR = object()
 _NON_BLANK = re.compile(r"\S")
 _DIGITS = re.compile(r"[0-9]+")
-_LIST_ITEM = re.compile(r"[+-]?[0-9]+|'(?:[^'\n]|'')*'")
 
 
 @attrs.frozen(repr=False)

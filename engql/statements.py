@@ -13,7 +13,7 @@ import attrs
 from engql.record import Record
 
 _SCAN = re.compile(
-    r"""--[^\n]*|/\*.*?(?:\*/|\Z)|'(?:[^'\n]|'')*(?:'|$)|"(?:[^"\n]|"")*(?:"|$)|;""",
+    r"""--[^\n]*|/\*.*?(?:\*/|\Z)|'[^'\n]*(?:''[^'\n]*)*(?:'|$)|"[^"\n]*(?:""[^"\n]*)*(?:"|$)|;""",
     re.S | re.M,
 )
 _NON_BLANK = re.compile(r"\S")

@@ -229,3 +229,33 @@ def test_checking_stops_at_the_diagnostics_limit(statement: str) -> None:
 def test_as_many_diagnostics_as_the_limit_are_all_shown() -> None:
     found = engql.check("SELECT ;" * MAX_DIAGNOSTICS, now=NOW)
     assert [d.code for d in found] == ["E002"] * MAX_DIAGNOSTICS
+
+
+_list_items = st.lists(
+    st.one_of(
+        st.integers(0, 2**64).map(str),
+        st.integers(0, 2**64).map(lambda i: f"'{i}'"),
+        st.integers(0, 2**63).map(lambda i: f"'https://x.com/u/status/{i}'"),
+        st.sampled_from(["+20", "-7", "007", "'007'", "' 12 '", "'x'", "''", "'it''s'"]),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@given(_list_items)
+def test_a_list_read_as_one_token_means_what_the_list_with_a_comment_means(
+    items: list[str],
+) -> None:
+    """The one-token fast paths (IdList, PackedList) agree with the general TweetList path."""
+    packed = f"SELECT favorites FROM totals WHERE tweet IN ({', '.join(items)});"
+    general = f"SELECT favorites FROM totals WHERE tweet IN (/* c */ {', '.join(items)});"
+
+    def outcome(text: str) -> object:
+        try:
+            plan = engql.compile(text, now=NOW)
+        except engql.EngqlError as error:
+            return [(d.code, d.message, d.span and d.span.text) for d in error.diagnostics]
+        return [r.body for r in plan.requests], [(d.code, d.message) for d in plan.warnings]
+
+    assert outcome(packed) == outcome(general)

@@ -58,6 +58,10 @@ class StatementContext(Record):
             return
         self.diagnostics.append(Diagnostic(code, message, span, hint))
 
+    def shows(self, code: str) -> bool:
+        """Whether the next report of ``code`` is kept (not only counted): worth a span."""
+        return self._counts[code] < MAX_REPORTS_PER_CODE
+
     def finish(self) -> list[Diagnostic]:
         """The diagnostics, with one line per code that had more than the cap."""
         end = self.statement.span.end
