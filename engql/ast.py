@@ -80,7 +80,7 @@ class PackedList(Record):
 
     def values(self) -> list[str]:
         """Each item's value: a quoted one without its quotes."""
-        return [_unquoted(item) if item[0] == "'" else item for item in self.items]
+        return [item[1:-1].replace("''", "'") if item[0] == "'" else item for item in self.items]
 
     def literals(self) -> Iterator[TweetLiteral]:
         source, base = self.span.source, self.span.start
