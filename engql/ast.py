@@ -45,7 +45,7 @@ class TweetLiteral(Record):
 
 @attrs.frozen(repr=False)
 class TweetList(Record):
-    """``(a, 'b', ...)`` holding at least one quoted item or comment."""
+    """``(a, 'b', ...)`` with comments among its items, or ``()``."""
 
     items: tuple[TweetLiteral, ...]
     span: Span = _span
@@ -71,6 +71,35 @@ class IdList(Record):
 
 
 @attrs.frozen(repr=False)
+class PackedList(Record):
+    """``(1, '2', 'https://…', +3)`` without comments, read as one token: each item's text
+    as written (quotes kept), and no object per item until asked."""
+
+    items: list[str]
+    span: Span = _span
+
+    def values(self) -> list[str]:
+        """Each item's value: a quoted one without its quotes."""
+        return [item[1:-1].replace("''", "'") if item[0] == "'" else item for item in self.items]
+
+    def literals(self) -> Iterator[TweetLiteral]:
+        source, base = self.span.source, self.span.start
+        for m in PACKED_ITEM.finditer(self.span.text):
+            item = m.group()
+            quoted = item[0] == "'"
+            span = Span(source, base + m.start(), base + m.end())
+            yield TweetLiteral(_unquoted(item) if quoted else item, quoted, span)
+
+
+PACKED_ITEM = re.compile(r"[+-]?[0-9]+|'[^'\n]*(?:''[^'\n]*)*'")
+"""One item of a one-token list: a signed integer or a quoted string."""
+
+
+def _unquoted(item: str) -> str:
+    return item[1:-1].replace("''", "'")
+
+
+@attrs.frozen(repr=False)
 class Param(Record):
     """``:name``, bound by the caller."""
 
@@ -86,7 +115,7 @@ class FileRef(Record):
     span: Span = _span
 
 
-TweetSet = TweetLiteral | TweetList | IdList | Param | FileRef
+TweetSet = TweetLiteral | TweetList | IdList | PackedList | Param | FileRef
 
 
 @attrs.frozen(repr=False)
@@ -111,7 +140,8 @@ class TimeRelative(Record):
 
     anchor: str
     sign: str | None
-    amount: int | None
+    amount: str | None
+    """The number's digits without leading zeros: text, since it may be of any length."""
     unit: str | None
     span: Span = _span
 
@@ -162,7 +192,7 @@ class Script(Record):
 
 def dump(node: object) -> Any:
     """Plain data for a node, without spans; both kinds of Tweet list dump alike."""
-    if isinstance(node, IdList | TweetList):
+    if isinstance(node, IdList | PackedList | TweetList):
         return {"TweetList": [dump(item) for item in node.literals()]}
     if isinstance(node, tuple | list):
         return [dump(item) for item in node]

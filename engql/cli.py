@@ -254,15 +254,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def read_source(path: str) -> tuple[Source, str]:
     """The query text and the folder its relative FILE paths start from."""
+    name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            return Source(sys.stdin.read(), "<stdin>"), os.getcwd()
+            return Source(_read_stdin(), name), os.getcwd()
         with open(path, encoding="utf-8-sig") as file:
             text = file.read()
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise UsageError(f"cannot read {path}: {reason}") from None
+        raise UsageError(f"cannot read {name}: {reason}") from None
     return Source(text, path), os.path.dirname(os.path.abspath(path))
+
+
+def _read_stdin() -> str:
+    """Stdin decoded as a file is (strict UTF-8, BOM dropped), whatever the locale says.
+
+    Python's own stdin decodes with the locale's codec and, in a C or POSIX locale,
+    lets bad bytes through as surrogates, so the same bytes would mean another thing.
+    """
+    buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read()
+    return buffer.read().decode("utf-8-sig")
 
 
 def _clock(args: argparse.Namespace) -> datetime | None:

@@ -41,6 +41,8 @@ CODES: dict[str, Code] = {
     "E003": _e("unexpected character"),
     "E004": _e("unterminated string or comment"),
     "E005": _e("query too large"),
+    "E006": _e("too many statements"),
+    "E007": _e("too many problems"),
     # names
     "E101": _e("unknown endpoint"),
     "E102": _e("unknown metric"),

@@ -12,8 +12,9 @@ from typing import Any
 import attrs
 
 from engql.codes import CODES, Severity
+from engql.limits import MAX_QUOTED_CHARS, MAX_SHOWN_COLUMNS
 from engql.record import Record
-from engql.source import Span
+from engql.source import Source, Span
 
 
 @attrs.frozen(repr=False)
@@ -61,17 +62,40 @@ class Diagnostic(Record):
         head = f"{self.severity.value}[{self.code}]: {self.message}"
         lines = [f"{loc[0]}:{loc[1]}:{loc[2]}: {head}" if loc else head]
         if self.span is not None and loc is not None:
-            _, line, col, end_line, end_col = loc
-            text = self.span.source.line_text(line)
-            stop = end_col if end_line == line else len(text) + 1
-            before = len(text[: col - 1].expandtabs())
-            width = max(1, len(text[: max(stop, col) - 1].expandtabs()) - before)
-            gutter = f"{line} | "
-            lines.append(gutter + text.expandtabs())
-            lines.append(" " * (len(gutter) + before) + "^" * width)
+            lines.extend(_excerpt(self.span.source, *loc[1:]))
         if self.hint:
             lines.append(f"  = hint: {self.hint}")
         return "\n".join(lines)
+
+
+def _excerpt(source: Source, line: int, col: int, end_line: int, end_col: int) -> list[str]:
+    """The source line with a caret under the span; a long line only around the caret.
+
+    At most MAX_SHOWN_COLUMNS columns of the line are copied, so rendering costs the same
+    for a line of any length, and a cut is shown by ``...`` and a note with the columns.
+    """
+    begin, end = source.line_bounds(line)
+    length = end - begin
+    stop = max(end_col if end_line == line else length + 1, col)
+    first = 1
+    if length > MAX_SHOWN_COLUMNS:
+        first = max(1, min(col - MAX_SHOWN_COLUMNS // 4, length - MAX_SHOWN_COLUMNS + 1))
+    text = source.text[begin + first - 1 : begin + min(length, first - 1 + MAX_SHOWN_COLUMNS)]
+    opening = "..." if first > 1 else ""
+    closing = "..." if first - 1 + len(text) < length else ""
+    before = len(opening) + len(text[: col - first].expandtabs())
+    under = len(opening) + len(text[: stop - first].expandtabs())
+    gutter = f"{line} | "
+    shown = [
+        gutter + opening + text.expandtabs() + closing,
+        " " * (len(gutter) + before) + "^" * max(1, under - before),
+    ]
+    if opening or closing:
+        shown.append(
+            f"  = note: line {line} is {length:,} characters long; "
+            f"columns {first:,} to {first - 1 + len(text):,} are shown"
+        )
+    return shown
 
 
 class EngqlError(Exception):
@@ -83,6 +107,13 @@ class EngqlError(Exception):
         summary = first.render().splitlines()[0] if first else "query has errors"
         more = len([d for d in self.diagnostics if d.is_error]) - 1
         super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
+
+
+def shortened(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    """Text to quote in a message: as it is, or its start marked as cut, with its length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 3]}... ({len(text):,} characters)"
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

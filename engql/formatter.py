@@ -178,7 +178,7 @@ class _Formatter:
             range_atoms = (start, condition.start.span.start, condition.end.span.start)
             return [_Line(indent, text, range_atoms, range_atoms)]
         tweets = condition.tweets
-        if isinstance(tweets, ast.IdList | ast.TweetList):
+        if isinstance(tweets, ast.IdList | ast.PackedList | ast.TweetList):
             return self._tweet_list(indent, f"{keyword} tweet IN (", start, tweets)
         if isinstance(tweets, ast.TweetLiteral):
             operand = "= " + _tweet_literal(tweets)
@@ -192,12 +192,21 @@ class _Formatter:
         return [_Line(indent, f"{keyword} tweet {operand}", atoms, atoms)]
 
     def _tweet_list(
-        self, indent: str, head: str, keyword: int, tweets: ast.IdList | ast.TweetList
+        self,
+        indent: str,
+        head: str,
+        keyword: int,
+        tweets: ast.IdList | ast.PackedList | ast.TweetList,
     ) -> list[_Line]:
-        """One line if it fits, else wrapped; one item a line when comments sit among them."""
+        """One line if it fits, else wrapped; one item a line when comments sit among them.
+
+        Items of a one-token list are printed as written: that is already canonical.
+        """
         items: Sequence[str]
         if isinstance(tweets, ast.IdList):
             items, atoms = tweets.ids, (keyword, tweets.span.start)
+        elif isinstance(tweets, ast.PackedList):
+            items, atoms = tweets.items, (keyword, tweets.span.start)
         elif self._has_comments(tweets):
             return self._vertical_list(indent, head, keyword, tweets)
         else:

@@ -19,12 +19,10 @@ from engql.generated_parser import (
     UnexpectedInput,
     v_args,
 )
+from engql.limits import MAX_DIAGNOSTICS, MAX_QUERY_CHARS, MAX_STATEMENTS
 from engql.record import Record
 from engql.source import Source, Span
-from engql.statements import scan
-
-MAX_QUERY_CHARS = 64 * 1024 * 1024
-"""Longer text is refused before parsing (E005): about 3 million inline IDs."""
+from engql.statements import Scan, scan
 
 
 @cache
@@ -43,15 +41,70 @@ def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:
         )
         return ast.Script((), (), source), [d]
     scanned = scan(source.text)
+    if len(scanned.pieces) > MAX_STATEMENTS:
+        first_extra = _first_non_blank(source.text, scanned.pieces[MAX_STATEMENTS].start)
+        d = Diagnostic(
+            "E006",
+            f"the script has {len(scanned.pieces):,} statements; the limit is {MAX_STATEMENTS:,}",
+            Span(source, first_extra, first_extra),
+            hint="split it over several scripts",
+        )
+        return ast.Script((), (), source), [d]
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
     for piece in scanned.pieces:
+        if len(diagnostics) >= MAX_DIAGNOSTICS:
+            where = _first_non_blank(source.text, piece.start)
+            diagnostics.append(stopped_checking(Span(source, where, where)))
+            break
         try:
             statements.append(parse_statement(source, piece.start, piece.end))
         except EngqlError as error:
             diagnostics.extend(error.diagnostics)
     comments = tuple(ast.Comment(source.text[a:b], Span(source, a, b)) for a, b in scanned.comments)
+    unclosed = _unclosed_trailing_comment(source.text, scanned)
+    if unclosed is not None:
+        diagnostics.append(
+            Diagnostic(
+                "E004",
+                "unterminated comment: no closing */",
+                Span(source, unclosed, unclosed + 2),
+            )
+        )
     return ast.Script(tuple(statements), comments, source), diagnostics
+
+
+def _first_non_blank(text: str, start: int) -> int:
+    found = _NON_BLANK.search(text, start)
+    return found.start() if found else start
+
+
+def stopped_checking(where: Span | None) -> Diagnostic:
+    """E007, where checking stopped because MAX_DIAGNOSTICS problems were found before it."""
+    return Diagnostic(
+        "E007",
+        f"checking stopped after {MAX_DIAGNOSTICS:,} problems; "
+        "the rest of the script is not checked",
+        where,
+        hint="fix these and check again",
+    )
+
+
+def _unclosed_trailing_comment(text: str, scanned: Scan) -> int | None:
+    """Where a ``/*`` that runs to the end of the text starts, when no statement holds it.
+
+    Inside a statement the parser reports it; after the last one only this does.
+    """
+    if not scanned.comments:
+        return None
+    start, end = scanned.comments[-1]
+    comment = text[start:end]
+    closed = len(comment) >= 4 and comment.endswith("*/")
+    if not comment.startswith("/*") or closed:
+        return None
+    if scanned.pieces and scanned.pieces[-1].end > start:
+        return None
+    return start
 
 
 def parse(text: str, name: str = "<query>") -> ast.Script:
@@ -122,24 +175,12 @@ class _Builder(Transformer[Token, Any]):
     def tweet_in(self, meta: Meta, children: list[Any]) -> ast.TweetCondition:
         return ast.TweetCondition(children[1], self._span(meta))
 
-    def packed_list(self, meta: Meta, children: list[Token]) -> ast.IdList | ast.TweetList:
-        """Plain integers stay one IdList; with strings or signs, one literal per item."""
+    def packed_list(self, meta: Meta, children: list[Token]) -> ast.IdList | ast.PackedList:
+        """A list read as one token stays one node: an IdList when it is only integers."""
         token, span = children[0], self._span(meta)
-        text = str(token)
         if token.type == "ID_LIST":
-            return ast.IdList(_DIGITS.findall(text), span)
-        base = span.start
-        literals = []
-        for item in _LIST_ITEM.finditer(text):
-            value, quoted = item.group(), item.group()[0] == "'"
-            literals.append(
-                ast.TweetLiteral(
-                    _unquote(value) if quoted else value,
-                    quoted,
-                    Span(self.source, base + item.start(), base + item.end()),
-                )
-            )
-        return ast.TweetList(tuple(literals), span)
+            return ast.IdList(_DIGITS.findall(token), span)
+        return ast.PackedList(ast.PACKED_ITEM.findall(token), span)
 
     def tweet_list(self, meta: Meta, children: list[Token]) -> ast.TweetList:
         literals = tuple(self._literal(token) for token in children)
@@ -173,7 +214,8 @@ class _Builder(Transformer[Token, Any]):
         if len(children) == 1:
             return ast.TimeRelative(anchor, None, None, None, self._span(meta))
         _, sign, amount, unit = children
-        return ast.TimeRelative(anchor, str(sign), int(amount), _unit(unit), self._span(meta))
+        digits = amount.lstrip("0") or "0"
+        return ast.TimeRelative(anchor, str(sign), digits, _unit(unit), self._span(meta))
 
     def group_clause(self, meta: Meta, children: list[Any]) -> ast.Grouping:
         keys = tuple(c for c in children if not isinstance(c, _GroupingName))
@@ -191,8 +233,8 @@ class _Builder(Transformer[Token, Any]):
 
 
 _STAR = object()
+_NON_BLANK = re.compile(r"\S")
 _DIGITS = re.compile(r"[0-9]+")
-_LIST_ITEM = re.compile(r"[+-]?[0-9]+|'(?:[^'\n]|'')*'")
 
 
 @attrs.frozen(repr=False)

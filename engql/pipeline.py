@@ -12,7 +12,8 @@ from engql.ast import Script
 from engql.check import CheckOptions, Query, check_statement
 from engql.check.context import FileAccess
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
-from engql.parser import parse_script
+from engql.limits import MAX_DIAGNOSTICS
+from engql.parser import parse_script, stopped_checking
 from engql.planner import Plan, plan_queries
 from engql.source import Source
 from engql.times import as_utc
@@ -35,17 +36,38 @@ def options(
 
 
 def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], list[Diagnostic]]:
-    """Parse and validate; the diagnostics come statement by statement, in file order."""
+    """Parse and validate; the diagnostics come statement by statement, in file order.
+
+    At most MAX_DIAGNOSTICS of them: past that checking stops, and E007 says where.
+    """
     script, syntax = parse_script(source)
     keyed: list[tuple[int, Diagnostic]] = [(d.span.start if d.span else 0, d) for d in syntax]
     queries: list[Query] = []
+    count = len(syntax)
     for index, statement in enumerate(script.statements):
+        if count >= MAX_DIAGNOSTICS:
+            keyed.append((statement.span.start, stopped_checking(statement.span)))
+            break
         query, found = check_statement(statement, index, opts)
         keyed.extend((statement.span.start, d) for d in found)
+        count += len(found)
         if query is not None:
             queries.append(query)
     keyed.sort(key=lambda pair: pair[0])
-    return script, queries, [d for _, d in keyed]
+    return script, queries, _within_limit([d for _, d in keyed])
+
+
+def _within_limit(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The first MAX_DIAGNOSTICS diagnostics, then one E007 where the next one was."""
+    if len(diagnostics) <= MAX_DIAGNOSTICS:
+        return diagnostics
+    first_left_out = diagnostics[MAX_DIAGNOSTICS].span
+    where = (
+        None
+        if first_left_out is None
+        else first_left_out.source.span(first_left_out.start, first_left_out.start)
+    )
+    return [*diagnostics[:MAX_DIAGNOSTICS], stopped_checking(where)]
 
 
 def check(

@@ -39,10 +39,17 @@ class Source(Record):
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its line break."""
+        begin, end = self.line_bounds(line)
+        return self.text[begin:end]
+
+    def line_bounds(self, line: int) -> tuple[int, int]:
+        """The offsets ``[begin, end)`` of a 1-based line's text, without its line break."""
         starts = self._starts()
         begin = starts[line - 1]
         end = starts[line] - 1 if line < len(starts) else len(self.text)
-        return self.text[begin:end].rstrip("\r")
+        while end > begin and self.text[end - 1] == "\r":
+            end -= 1
+        return begin, end
 
     def offset(self, line: int, column: int) -> int:
         """The offset of a 1-based line and column."""

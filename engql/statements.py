@@ -12,10 +12,14 @@ import attrs
 
 from engql.record import Record
 
+_QUOTED = r"""'[^'\n]*(?:''[^'\n]*)*(?:'|$)|"[^"\n]*(?:""[^"\n]*)*(?:"|$)"""
+"""A string or quoted name, to the end of its line when it is not closed."""
 _SCAN = re.compile(
-    r"""--[^\n]*|/\*.*?(?:\*/|\Z)|'(?:[^'\n]|'')*(?:'|$)|"(?:[^"\n]|"")*(?:"|$)|;""",
+    rf"""--[^\n]*|/\*.*?(?:\*/|\Z)|(?:{_QUOTED})(?:[^-/;'"]|-(?!-)|/(?!\*)|{_QUOTED})*+|;""",
     re.S | re.M,
 )
+"""A comment, a ``;``, or quoted text with the code up to the next comment or ``;`` (one
+match for a whole list of quoted IDs instead of one per ID)."""
 _NON_BLANK = re.compile(r"\S")
 
 
@@ -43,11 +47,11 @@ def scan(text: str) -> Scan:
     start = 0
     first_comment = 0
     for m in _SCAN.finditer(text):
-        token = m.group()
-        if token == ";":
+        first = text[m.start()]
+        if first == ";":
             _add_piece(text, start, m.start(), comments[first_comment:], True, pieces)
             start, first_comment = m.end(), len(comments)
-        elif token[0] in "-/":
+        elif first in "-/":
             comments.append((m.start(), m.end()))
     _add_piece(text, start, len(text), comments[first_comment:], False, pieces)
     return Scan(tuple(pieces), tuple(comments))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engql.diagnostics import Diagnostic
+from engql.diagnostics import Diagnostic, shortened
 from engql.generated_parser import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -141,6 +141,7 @@ _KEYWORDS = frozenset(name[1:] for name in TERMINAL_WORDS if name.startswith("_"
 
 
 def _describe(token_type: str, value: str) -> str:
+    value = shortened(value)
     if token_type.startswith("_") or value.upper() in _KEYWORDS:
         return f"keyword {value.upper()}"
     if token_type in {"INT", "SIGNED_INT"} or value.isdigit():

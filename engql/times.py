@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from engql import ast
+from engql.diagnostics import shortened
 
 _HOUR = timedelta(hours=1)
 _UNITS = {"days": timedelta(days=1), "hours": timedelta(hours=1), "weeks": timedelta(weeks=1)}
+_MAX_OFFSET_DIGITS = len(str(timedelta.max.days))
+"""More digits than the most days a timedelta holds are out of range in any unit."""
 
 
 class BadTime(ValueError):
@@ -25,7 +28,8 @@ def parse_time_text(text: str, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise BadTime(
-            f"'{text}' is not an ISO date or date-time (like 2016-02-10 or 2016-02-10T17:00:00Z)"
+            f"'{shortened(text)}' is not an ISO date or date-time "
+            "(like 2016-02-10 or 2016-02-10T17:00:00Z)"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -36,7 +40,9 @@ def resolve_time(expr: ast.TimeLiteral | ast.TimeRelative, now: datetime) -> dat
     moment = _anchor(expr.anchor, now)
     if expr.amount is None or expr.unit is None:
         return moment
-    step = _UNITS[expr.unit] * expr.amount
+    if len(expr.amount) > _MAX_OFFSET_DIGITS:
+        raise BadTime(f"an offset of {len(expr.amount):,} digits is out of the range of dates")
+    step = _UNITS[expr.unit] * int(expr.amount)
     return moment - step if expr.sign == "-" else moment + step
 
 

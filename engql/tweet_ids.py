@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import attrs
 
 from engql import facts
+from engql.diagnostics import shortened
 from engql.record import Record
 
 _URL = re.compile(
@@ -15,6 +17,7 @@ _URL = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"[+-]?[0-9]+")
+_DIGITS_OR_URL = re.compile(r"([0-9]+)|" + _URL.pattern, re.I)
 _NOT_DIGIT_OR_NEWLINE = re.compile(r"[^0-9\n]")
 CSV_ID_COLUMNS = ("tweet_id", "tweet_ids", "id")
 """Header names of the ID column in a CSV IDs file, in order of preference."""
@@ -32,6 +35,8 @@ class BadTweet(ValueError):
 
 def tweet_id(text: str) -> str:
     """The canonical ID (digits, no leading zeros) of an ID or Tweet URL, or BadTweet."""
+    if text.isascii() and text.isdigit():
+        return checked_id(text)
     text = text.strip()
     if _DIGITS.fullmatch(text):
         return checked_id(text)
@@ -40,23 +45,47 @@ def tweet_id(text: str) -> str:
         return checked_id(url.group(1))
     raise BadTweet(
         "E304",
-        f"'{_shorten(text)}' is neither a Tweet ID nor a Tweet URL",
+        f"'{shortened(text)}' is neither a Tweet ID nor a Tweet URL",
         "write an ID (1234567890) or a URL like https://x.com/user/status/1234567890",
     )
 
 
+def plain_digits(values: list[str]) -> list[str] | None:
+    """Each value's digits when every one is bare digits or a Tweet URL, else None.
+
+    One regex match per value and no call: the fast path for long lists of quoted IDs
+    and URLs. Anything else (blanks, signs, other text) is left to ``tweet_id``.
+    """
+    found = [
+        m.group(m.lastindex or 0) if (m := _DIGITS_OR_URL.fullmatch(v)) else None for v in values
+    ]
+    return None if None in found else cast(list[str], found)
+
+
 def checked_id(digits: str) -> str:
-    value = int(digits)
-    if not 0 < value <= facts.MAX_TWEET_ID:
+    """ASCII digits with an optional sign as a canonical ID, or BadTweet (E303) out of range.
+
+    Compared as text, never converted: Python refuses to convert more than 4,300 digits
+    to an int, and for IDs of equal length text order is number order.
+    """
+    magnitude = digits[1:] if digits[0] == "+" else digits
+    if magnitude[0] == "0":
+        magnitude = magnitude.lstrip("0")
+    width = len(magnitude)
+    if (
+        width == 0
+        or magnitude[0] == "-"
+        or width > len(_MAX_ID_TEXT)
+        or (width == len(_MAX_ID_TEXT) and magnitude > _MAX_ID_TEXT)
+    ):
         raise BadTweet(
             "E303",
-            f"Tweet ID {digits} is out of range: IDs are positive 64-bit integers",
+            f"Tweet ID {shortened(digits)} is out of range: IDs are positive 64-bit integers",
         )
-    return str(value)
+    return magnitude
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= 60 else text[:57] + "..."
+_MAX_ID_TEXT = str(facts.MAX_TWEET_ID)
 
 
 @attrs.frozen(repr=False)

@@ -11,6 +11,8 @@ often wrong on purpose: only the syntax is promised, not the meaning.
 - ``with_comments(tokens)``: the text of a token-list strategy with ``--`` and ``/* */``
   comments at random token boundaries, including the very start and end.
 - ``comments()``: one comment.
+- ``spliced(text)``: a text strategy with unclosed comments, odd whitespace and stray
+  quotes spliced in at random offsets; much of it no longer parses, on purpose.
 """
 
 from __future__ import annotations
@@ -228,3 +230,45 @@ def scripts(max_statements: int = 3) -> st.SearchStrategy[str]:
 def with_comments(tokens: st.SearchStrategy[list[str]] | None = None) -> st.SearchStrategy[str]:
     """The text of ``tokens`` (default: a script) with comments at random token boundaries."""
     return _joined(script_tokens() if tokens is None else tokens, with_comments=True)
+
+
+_SPLICES = st.sampled_from(
+    [
+        "/*",
+        "/* open",
+        "/*/",
+        "*/",
+        "--",
+        "-- x",
+        "'",
+        '"',
+        ";",
+        "\r",
+        "\r\n",
+        "\t",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x85",
+        "\u00a0",
+        "\u2028",
+        "\u3000",
+        "\ufeff",
+        " \n",
+        "\n\n",
+    ]
+)
+
+
+@st.composite
+def _spliced(draw: st.DrawFn, texts: st.SearchStrategy[str]) -> str:
+    text = draw(texts)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(_SPLICES) + text[at:]
+    return text
+
+
+def spliced(texts: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
+    """``texts`` (default: scripts with comments) with odd pieces spliced in anywhere."""
+    return _spliced(with_comments() if texts is None else texts)

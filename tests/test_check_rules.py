@@ -33,6 +33,7 @@ from engql import facts
 from engql.check import CheckOptions
 from engql.check.context import MAX_TWEET_IDS
 from engql.codes import CODES, Severity
+from engql.limits import MAX_SHOWN_COLUMNS
 from engql.params import IdsFileParam
 from engql.pipeline import analyse
 from engql.source import Source
@@ -401,6 +402,7 @@ def test_every_extra_grouping_is_numbered_by_its_place() -> None:
 
 def test_every_code_has_a_case() -> None:
     covered = {c.code for c in CASES} | {"E005", "E309"}  # tested below, outside CASES
+    covered |= {"E006", "E007"}  # tested in test_limits.py
     assert covered == {code for code, entry in CODES.items() if not entry.at_run}
 
 
@@ -953,7 +955,13 @@ def test_more_than_twenty_of_a_code_are_counted() -> None:
         f"<query>:1:{len(text) + 1}: error[E304]: "
         "1,005 more E304 problems are not shown for this statement"
     )
-    assert rendered[2] == " " * (len("1 | ") + len(text)) + "^"
+    assert rendered[1] == "1 | ..." + text[-MAX_SHOWN_COLUMNS:]
+    assert rendered[2] == " " * len("1 | ..." + text[-MAX_SHOWN_COLUMNS:]) + "^"
+    first = len(text) - MAX_SHOWN_COLUMNS + 1
+    assert rendered[3] == (
+        f"  = note: line 1 is {len(text):,} characters long; "
+        f"columns {first:,} to {len(text):,} are shown"
+    )
 
 
 def test_the_count_is_at_the_end_of_its_own_statement() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -272,3 +273,30 @@ def test_console_script_runs_in_a_fresh_process(query: Path) -> None:
         check=False,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+NOT_UTF8 = b"SELECT favorites FROM totals WHERE tweet = 1; -- caf\xe9\n"
+
+
+@pytest.mark.parametrize(
+    "command", [["check", *NOW], ["compile", *NOW], ["fmt"], ["run", "--dry-run", *NOW]]
+)
+@pytest.mark.parametrize("from_stdin", [False, True], ids=["file", "stdin"])
+def test_text_that_is_not_utf8_is_a_usage_error_from_a_file_and_from_stdin(
+    tmp_path: Path, command: list[str], from_stdin: bool
+) -> None:
+    path = tmp_path / "latin1.engql"
+    path.write_bytes(NOT_UTF8)
+    name = "<stdin>" if from_stdin else str(path)
+    result = subprocess.run(
+        [sys.executable, "-m", "engql", *command, "-" if from_stdin else str(path)],
+        input=NOT_UTF8,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.decode() == (
+        f"engql: cannot read {name}: not UTF-8 text (see engql --help)\n"
+    )

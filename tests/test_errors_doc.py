@@ -27,6 +27,8 @@ PRINTED = re.compile(r"^engql prints:\n\n```text\n(.*?)^```$", re.M | re.S)
 
 WITHOUT_EXAMPLE = {
     "E005": "64 MiB of query text",
+    "E006": "10,001 statements",
+    "E007": "1,001 problems",
     "E309": "ten million Tweet IDs",
     "W601": "the API's answer to a run",
 }

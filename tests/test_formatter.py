@@ -6,8 +6,8 @@ import time
 from collections import Counter
 
 import pytest
-from hypothesis import given
-from strategies import script_tokens, scripts, statement_tokens, with_comments
+from hypothesis import given, settings
+from strategies import script_tokens, scripts, spliced, statement_tokens, with_comments
 
 from engql import ast
 from engql.diagnostics import EngqlError
@@ -162,6 +162,23 @@ def test_idempotent(query: str) -> None:
 def test_idempotent_with_comments(query: str) -> None:
     formatted = format_text(query)
     assert format_text(formatted) == formatted
+
+
+@settings(max_examples=500)
+@given(spliced())
+def test_idempotent_on_every_text_it_accepts(query: str) -> None:
+    """Whatever ``fmt`` takes, formatting its output again changes nothing (fmt --write)."""
+    try:
+        formatted = format_text(query)
+    except EngqlError:
+        return
+    assert format_text(formatted) == formatted
+
+
+def test_an_unclosed_comment_after_the_last_statement_is_refused() -> None:
+    with pytest.raises(EngqlError) as error:
+        format_text("SELECT favorites FROM totals WHERE tweet = 1;\n/* open\n")
+    assert [d.code for d in error.value.diagnostics] == ["E004"]
 
 
 @given(with_comments(script_tokens()))

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import engql
 from engql.check import CheckOptions
-from engql.check.context import MAX_IDS_FILE_BYTES, MAX_TWEET_IDS
+from engql.limits import MAX_IDS_FILE_BYTES, MAX_TWEET_IDS
 from engql.params import IdsFileParam
 from engql.pipeline import analyse
 from engql.source import Source

@@ -18,9 +18,14 @@ from test_examples import EXAMPLES, NOW, header_params
 
 import engql
 from engql import facts
-from engql.check.context import MAX_IDS_FILE_BYTES, MAX_TWEET_IDS
 from engql.check.groupings import DEFAULT_GROUPING_NAME
-from engql.parser import MAX_QUERY_CHARS
+from engql.limits import (
+    MAX_DIAGNOSTICS,
+    MAX_IDS_FILE_BYTES,
+    MAX_QUERY_CHARS,
+    MAX_STATEMENTS,
+    MAX_TWEET_IDS,
+)
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
 ENDPOINTS = list(facts.ENDPOINTS.values())
@@ -80,7 +85,7 @@ def test_group_key_table_matches_facts() -> None:
 
 def test_limits_table_matches_the_code() -> None:
     limits = {row[0]: row[1] for row in table("limits")}
-    assert len(limits) == 7
+    assert len(limits) == 9
     values = list(limits.values())
     assert values[0].startswith(f"{MAX_QUERY_CHARS:,} ")
     assert values[1] == f"{MAX_TWEET_IDS:,}"
@@ -91,6 +96,8 @@ def test_limits_table_matches_the_code() -> None:
     assert values[4] == f"{facts.HISTORICAL_MAX_WINDOW.days} days"
     assert values[5] == f"{facts.HISTORICAL_EARLIEST:%Y-%m-%d}"
     assert values[6] == f"{MAX_IDS_FILE_BYTES:,}"
+    assert values[7] == f"{MAX_STATEMENTS:,}"
+    assert values[8] == f"{MAX_DIAGNOSTICS:,}"
 
 
 def test_default_grouping_name_is_the_documented_one() -> None:

@@ -177,7 +177,8 @@ def test_last_semicolon_optional_and_empty_statements_skipped() -> None:
         ("tweet = 5", ast.TweetLiteral),
         ("tweet = '5'", ast.TweetLiteral),
         ("tweet.id IN (1, 2)", ast.IdList),
-        ("tweet IN (1, '2')", ast.TweetList),
+        ("tweet IN (1, '2')", ast.PackedList),
+        ("tweet IN (1, /* c */ '2')", ast.TweetList),
         ("tweet IN ()", ast.TweetList),
         ("tweet IN :ids", ast.Param),
         ("tweet IN FILE 'ids.txt'", ast.FileRef),
@@ -207,8 +208,8 @@ def test_time_expressions() -> None:
     )
     time_range = statement.conditions[1]
     assert isinstance(time_range, ast.TimeRange)
-    assert time_range.start == ast.TimeRelative("now", "-", 90, "days", None)  # type: ignore[arg-type]
-    assert time_range.end == ast.TimeRelative("today", "+", 1, "hours", None)  # type: ignore[arg-type]
+    assert time_range.start == ast.TimeRelative("now", "-", "90", "days", None)  # type: ignore[arg-type]
+    assert time_range.end == ast.TimeRelative("today", "+", "1", "hours", None)  # type: ignore[arg-type]
 
 
 def test_spans_point_at_what_was_written() -> None:
@@ -278,10 +279,19 @@ def diagnose(text: str) -> list[tuple[str, int, int, str]]:
             "SELECT a FROM totals /* open",
             ("E004", 1, 22, "unterminated comment: no closing */"),
         ),
+        (
+            "/* open",
+            ("E004", 1, 1, "unterminated comment: no closing */"),
+        ),
     ],
 )
 def test_syntax_errors_in_words(text: str, expected: tuple[str, int, int, str]) -> None:
     assert diagnose(text) == [expected]
+
+
+def test_unclosed_comment_after_the_last_statement() -> None:
+    text = "SELECT favorites FROM totals WHERE tweet = 1;\n/*/ never closed"
+    assert diagnose(text) == [("E004", 2, 1, "unterminated comment: no closing */")]
 
 
 def test_no_lark_names_in_messages() -> None:

@@ -11,18 +11,12 @@ import attrs
 
 from engql import ast, facts
 from engql.diagnostics import Diagnostic
+from engql.limits import MAX_IDS_FILE_BYTES, MAX_REPORTS_PER_CODE, MAX_TWEET_IDS
 from engql.record import Record
 from engql.source import Span
 
-MAX_TWEET_IDS = 10_000_000
-"""Most Tweet IDs one statement may name (E309)."""
-MAX_IDS_FILE_BYTES = 32 * MAX_TWEET_IDS
-"""Largest IDs file read (E308): 32 bytes a line for MAX_TWEET_IDS lines, room for a
-19-digit ID with CRLF or a short CSV row, and a bound on the memory a file can take."""
 FileAccess = bool | Literal["base_dir"]
 """``allow_files``: no files, any file, or only files inside ``base_dir``."""
-MAX_REPORTS_PER_CODE = 20
-"""Past this many diagnostics of one code in one statement, the rest are counted, not shown."""
 
 
 @attrs.frozen(repr=False)
@@ -72,6 +66,10 @@ class StatementContext(Record):
             self._suppressed[code] += 1
             return
         self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    def shows(self, code: str) -> bool:
+        """Whether the next report of ``code`` is kept (not only counted): worth a span."""
+        return self._counts[code] < MAX_REPORTS_PER_CODE
 
     def finish(self) -> list[Diagnostic]:
         """The diagnostics, with one line per code that had more than the cap."""

@@ -23,7 +23,7 @@ from engql.ids_file import IdsFileRefused, locate, read_text, shown
 from engql.params import IdsFileParam
 from engql.record import Record
 from engql.source import Source, Span
-from engql.tweet_ids import BadTweet, FileEntry, file_entries, tweet_id
+from engql.tweet_ids import BadTweet, FileEntry, file_entries, plain_digits, tweet_id
 
 SpanAt = Callable[[int], Span | None]
 
@@ -44,7 +44,7 @@ class TweetOrigin(Record):
                 if _same_tweet(text, wanted):
                     return _file_span(self.file, entries, index)
             return None
-        if isinstance(self.node, ast.TweetList | ast.IdList):
+        if isinstance(self.node, ast.TweetList | ast.IdList | ast.PackedList):
             for literal in self.node.literals():
                 if _same_tweet(literal.value, wanted):
                     return literal.span
@@ -81,6 +81,8 @@ def check(ctx: StatementContext) -> None:
     ctx.tweet_origin = TweetOrigin(node)
     if isinstance(node, ast.IdList):
         _accept(ctx, node.ids, _literal_spans(node), node.span, digits_only=True)
+    elif isinstance(node, ast.PackedList):
+        _accept(ctx, node.values(), _literal_spans(node), node.span, digits_only=False)
     elif isinstance(node, ast.TweetList):
         values = [item.value for item in node.items]
         _accept(ctx, values, lambda i: node.items[i].span, node.span, digits_only=False)
@@ -100,13 +102,21 @@ def check(ctx: StatementContext) -> None:
         _accept_param(ctx, node)
 
 
-def _literal_spans(node: ast.IdList) -> SpanAt:
-    spans: list[Span] = []
+def _literal_spans(node: ast.IdList | ast.PackedList) -> SpanAt:
+    """The span of item ``index``, found by walking the list's text from the last one asked.
+
+    Reports ask in order of place, so one walk serves a pass; no span is kept.
+    """
+    walk = enumerate(node.literals())
+    last: tuple[int, ast.TweetLiteral] | None = None
 
     def span_at(index: int) -> Span:
-        if not spans:
-            spans.extend(literal.span for literal in node.literals())
-        return spans[index]
+        nonlocal walk, last
+        if last is None or index < last[0]:
+            walk = enumerate(node.literals())
+        while last is None or last[0] != index:
+            last = next(walk)
+        return last[1].span
 
     return span_at
 
@@ -141,6 +151,15 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
             "bind a list of IDs or URLs, or a string of them separated by commas",
         )
         return
+    oversized = next((v for v in value if _is_tweet_value(v) and _beyond_64_bits(v)), None)
+    if oversized is not None:
+        ctx.report(
+            "E303",
+            f"parameter :{node.name} holds an integer of {oversized.bit_length():,} bits: "
+            "IDs are positive 64-bit integers",
+            node.span,
+        )
+        return
     items = [str(v) if _is_tweet_value(v) else None for v in value]
     if any(item is None for item in items):
         ctx.report(
@@ -154,6 +173,11 @@ def _accept_param(ctx: StatementContext, node: ast.Param) -> None:
 
 def _is_tweet_value(value: object) -> bool:
     return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+def _beyond_64_bits(value: object) -> bool:
+    """An int too large to be an ID, and maybe to print (Python's 4,300-digit limit)."""
+    return isinstance(value, int) and value.bit_length() > 64
 
 
 def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: str, base_dir: str) -> None:
@@ -201,7 +225,11 @@ def _accept(
     whole: Span,
     digits_only: bool,
 ) -> None:
-    """Check, canonicalise and de-duplicate the IDs; ``digits_only`` takes the fast path."""
+    """Check, canonicalise and de-duplicate the IDs.
+
+    Digit strings (``digits_only``, or values that ``plain_digits`` reads as digits) take
+    the fast path when all are in range; the others go one by one through ``tweet_id``.
+    """
     if not values:
         ctx.report("E305", "the list of Tweets is empty", whole)
         return
@@ -213,6 +241,9 @@ def _accept(
             "split the IDs over several files or runs",
         )
         return
+    if not digits_only:
+        digits = plain_digits(values)
+        values, digits_only = (digits, True) if digits is not None else (values, False)
     ints = _packed_ints(values) if digits_only else None
     if ints is not None and min(ints) >= 1:
         _accept_valid_digits(ctx, values, ints, span_at)
@@ -227,10 +258,11 @@ def _accept(
 
 def _packed_ints(values: list[str]) -> array[int] | None:
     """The values as 64-bit integers, 8 bytes each (a list of ints takes 36), or None
-    when one does not fit: then it is out of range and the slow path says which."""
+    when one does not fit (or has more digits than Python converts): then it is out of
+    range and the slow path says which."""
     try:
         return array("q", map(int, values))
-    except OverflowError:
+    except (OverflowError, ValueError):
         return None
 
 
@@ -258,7 +290,8 @@ def _any_ids(ctx: StatementContext, values: list[str], span_at: SpanAt) -> list[
         try:
             ids.append(tweet_id(value))
         except BadTweet as bad:
-            ctx.report(bad.code, bad.message, span_at(index), bad.hint)
+            span = span_at(index) if ctx.shows(bad.code) else None
+            ctx.report(bad.code, bad.message, span, bad.hint)
             ids.append(None)
     return ids
 
@@ -269,5 +302,6 @@ def _report_duplicates(ctx: StatementContext, ids: Sequence[str | None], span_at
         if value is None:
             continue
         if value in seen:
-            ctx.report("W301", f"Tweet {value} is listed twice; sending it once", span_at(index))
+            span = span_at(index) if ctx.shows("W301") else None
+            ctx.report("W301", f"Tweet {value} is listed twice; sending it once", span)
         seen.add(value)
