@@ -43,6 +43,7 @@ CODES: dict[str, Code] = {
     "E005": _e("query too large"),
     "E006": _e("too many statements"),
     "E007": _e("too many problems"),
+    "W001": _w("more warnings than are listed"),
     # names
     "E101": _e("unknown endpoint"),
     "E102": _e("unknown metric"),

@@ -17,8 +17,8 @@ MAX_IDS_FILE_BYTES = 32 * MAX_TWEET_IDS
 """Largest IDs file read (E308): 32 bytes a line for MAX_TWEET_IDS lines, room for a
 19-digit ID with CRLF or a short CSV row, and a bound on the memory a file can take."""
 MAX_DIAGNOSTICS = 1_000
-"""Most diagnostics one check returns; past it checking stops (E007) or, when only
-warnings would follow, they are counted in one line per code."""
+"""Most diagnostics one check returns, then one that counts the rest (E007 when an error
+is among them, W001 when they are all warnings); checking stops after this many errors."""
 MAX_REPORTS_PER_CODE = 20
 """Past this many diagnostics of one code in one statement, the rest are counted, not shown."""
 MAX_QUOTED_CHARS = 60

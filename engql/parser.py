@@ -83,8 +83,7 @@ def stopped_checking(where: Span | None) -> Diagnostic:
     """E007, where checking stopped because MAX_DIAGNOSTICS problems were found before it."""
     return Diagnostic(
         "E007",
-        f"checking stopped after {MAX_DIAGNOSTICS:,} problems; "
-        "the rest of the script is not checked",
+        f"checking stopped after {MAX_DIAGNOSTICS:,} errors; the rest of the script is not checked",
         where,
         hint="fix these and check again",
     )

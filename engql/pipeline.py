@@ -15,7 +15,7 @@ from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.limits import MAX_DIAGNOSTICS
 from engql.parser import parse_script, stopped_checking
 from engql.planner import Plan, plan_queries
-from engql.source import Source
+from engql.source import Source, Span
 from engql.times import as_utc
 
 
@@ -38,19 +38,22 @@ def options(
 def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], list[Diagnostic]]:
     """Parse and validate; the diagnostics come statement by statement, in file order.
 
-    At most MAX_DIAGNOSTICS of them: past that checking stops, and E007 says where.
+    Checking stops once MAX_DIAGNOSTICS errors are found (E007 says where); warnings
+    never stop it, so a script that only has many warnings still compiles. At most
+    MAX_DIAGNOSTICS diagnostics are returned, then one that counts what was left out.
     """
     script, syntax = parse_script(source)
     keyed: list[tuple[int, Diagnostic]] = [(d.span.start if d.span else 0, d) for d in syntax]
     queries: list[Query] = []
-    count = len(syntax)
+    errors = len(syntax)
     for index, statement in enumerate(script.statements):
-        if count >= MAX_DIAGNOSTICS:
-            keyed.append((statement.span.start, stopped_checking(statement.span)))
+        if errors >= MAX_DIAGNOSTICS:
+            if not _stopped(syntax):
+                keyed.append((statement.span.start, stopped_checking(statement.span)))
             break
         query, found = check_statement(statement, index, opts)
         keyed.extend((statement.span.start, d) for d in found)
-        count += len(found)
+        errors += sum(d.is_error for d in found)
         if query is not None:
             queries.append(query)
     keyed.sort(key=lambda pair: pair[0])
@@ -58,16 +61,38 @@ def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], li
 
 
 def _within_limit(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """The first MAX_DIAGNOSTICS diagnostics, then one E007 where the next one was."""
+    """The first MAX_DIAGNOSTICS diagnostics, then one where the next one was: E007 when
+    an error is among those left out, W001 when they are all warnings."""
     if len(diagnostics) <= MAX_DIAGNOSTICS:
         return diagnostics
-    first_left_out = diagnostics[MAX_DIAGNOSTICS].span
-    where = (
-        None
-        if first_left_out is None
-        else first_left_out.source.span(first_left_out.start, first_left_out.start)
+    left_out = diagnostics[MAX_DIAGNOSTICS:]
+    first = left_out[0].span
+    where = None if first is None else first.source.span(first.start, first.start)
+    if _stopped(left_out):
+        return [*diagnostics[:MAX_DIAGNOSTICS], stopped_checking(where)]
+    errors = sum(d.is_error for d in left_out)
+    if errors:
+        return [*diagnostics[:MAX_DIAGNOSTICS], _not_shown("E007", left_out, errors, where)]
+    return [*diagnostics[:MAX_DIAGNOSTICS], _not_shown("W001", left_out, 0, where)]
+
+
+def _stopped(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.code == "E007" for d in diagnostics)
+
+
+def _not_shown(
+    code: str, left_out: list[Diagnostic], errors: int, where: Span | None
+) -> Diagnostic:
+    if errors:
+        message = f"{len(left_out):,} more problems are not shown, {errors:,} of them errors"
+    else:
+        message = f"{len(left_out):,} more warnings are not shown"
+    return Diagnostic(
+        code,
+        f"{message}: at most {MAX_DIAGNOSTICS:,} problems are listed",
+        where,
+        hint="fix these and check again" if errors else None,
     )
-    return [*diagnostics[:MAX_DIAGNOSTICS], stopped_checking(where)]
 
 
 def check(

@@ -29,6 +29,7 @@ WITHOUT_EXAMPLE = {
     "E005": "64 MiB of query text",
     "E006": "10,001 statements",
     "E007": "1,001 problems",
+    "W001": "1,001 warnings",
     "E309": "ten million Tweet IDs",
     "W601": "the API's answer to a run",
 }

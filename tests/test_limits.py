@@ -221,9 +221,35 @@ def test_checking_stops_at_the_diagnostics_limit(statement: str) -> None:
     assert last.code == "E007"
     assert last.location()[:3] == ("<query>", 1, MAX_DIAGNOSTICS * len(statement) + 1)
     assert last.message == (
-        f"checking stopped after {MAX_DIAGNOSTICS:,} problems; "
-        "the rest of the script is not checked"
+        f"checking stopped after {MAX_DIAGNOSTICS:,} errors; the rest of the script is not checked"
     )
+
+
+WARNED = "SELECT favorites FROM totals WHERE tweet IN (20, 20);\n"
+"""One W301 a statement, and no error."""
+
+
+def test_warnings_past_the_limit_are_counted_and_the_script_still_compiles() -> None:
+    text = WARNED * (MAX_DIAGNOSTICS + 500)
+    found = engql.check(text, now=NOW)
+    assert [d.code for d in found] == ["W301"] * MAX_DIAGNOSTICS + ["W001"]
+    assert found[-1].location()[:3] == ("<query>", MAX_DIAGNOSTICS + 1, 50)
+    assert found[-1].message == (
+        f"500 more warnings are not shown: at most {MAX_DIAGNOSTICS:,} problems are listed"
+    )
+    assert len(engql.compile(text, now=NOW).requests) == MAX_DIAGNOSTICS + 500
+
+
+def test_an_error_after_many_warnings_is_counted_and_refuses_the_script() -> None:
+    text = WARNED * (MAX_DIAGNOSTICS + 500) + "SELECT x FROM totals WHERE tweet = 1;\n"
+    found = engql.check(text, now=NOW)
+    assert [d.code for d in found] == ["W301"] * MAX_DIAGNOSTICS + ["E007"]
+    assert found[-1].message == (
+        f"501 more problems are not shown, 1 of them errors: "
+        f"at most {MAX_DIAGNOSTICS:,} problems are listed"
+    )
+    with pytest.raises(engql.EngqlError):
+        engql.compile(text, now=NOW)
 
 
 def test_as_many_diagnostics_as_the_limit_are_all_shown() -> None:
