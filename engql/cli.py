@@ -12,6 +12,7 @@ errors, 2 usage errors, 70 an internal error (a bug).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ from typing import IO, Any, NoReturn
 
 from engql import facts
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
+from engql.limits import MAX_QUERY_CHARS
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import analyse, options
 from engql.planner import Plan, plan_queries
@@ -253,29 +255,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def read_source(path: str) -> tuple[Source, str]:
-    """The query text and the folder its relative FILE paths start from."""
+    """The query text and the folder its relative FILE paths start from.
+
+    A file and stdin are read alike: strict UTF-8 with universal newlines, a byte-order
+    mark dropped, whatever the locale says (Python's own stdin would let bad bytes
+    through as surrogates in a C locale), and at most one character more than a query
+    may hold, so that ``/dev/zero`` or an endless pipe is refused instead of filling
+    memory.
+    """
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            return Source(_read_stdin(), name), os.getcwd()
-        with open(path, encoding="utf-8-sig") as file:
-            text = file.read()
+            buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+            # A text stream in place of stdin (an embedding, a test) is read as it is.
+            text = sys.stdin.read(MAX_QUERY_CHARS + 1) if buffer is None else _read_query(buffer)
+        else:
+            with open(path, "rb") as file:
+                text = _read_query(file)
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise UsageError(f"cannot read {name}: {reason}") from None
-    return Source(text, path), os.path.dirname(os.path.abspath(path))
+    if len(text) > MAX_QUERY_CHARS:
+        raise UsageError(
+            f"cannot read {name}: it is longer than the {MAX_QUERY_CHARS:,} characters "
+            "a query may hold"
+        )
+    folder = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
+    return Source(text, name), folder
 
 
-def _read_stdin() -> str:
-    """Stdin decoded as a file is (strict UTF-8, BOM dropped), whatever the locale says.
-
-    Python's own stdin decodes with the locale's codec and, in a C or POSIX locale,
-    lets bad bytes through as surrogates, so the same bytes would mean another thing.
-    """
-    buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
-    if buffer is None:
-        return sys.stdin.read()
-    return buffer.read().decode("utf-8-sig")
+def _read_query(raw: IO[bytes]) -> str:
+    reader = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict")
+    try:
+        return reader.read(MAX_QUERY_CHARS + 1)
+    finally:
+        reader.detach()
 
 
 def _clock(args: argparse.Namespace) -> datetime | None:

@@ -300,3 +300,34 @@ def test_text_that_is_not_utf8_is_a_usage_error_from_a_file_and_from_stdin(
     assert result.stderr.decode() == (
         f"engql: cannot read {name}: not UTF-8 text (see engql --help)\n"
     )
+
+
+@pytest.mark.parametrize("command", [["check", *NOW], ["fmt"], ["run", "--dry-run", *NOW]])
+@pytest.mark.parametrize("from_stdin", [False, True], ids=["file", "stdin"])
+def test_an_endless_query_file_is_refused_within_bounded_memory(
+    command: list[str], from_stdin: bool
+) -> None:
+    """``/dev/zero`` as the query (or piped in) is cut at the query limit, not read on
+    until memory runs out; the child's address space is capped at 1 GiB to show it."""
+    import resource
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    with open("/dev/zero", "rb") as zeros:
+        result = subprocess.run(
+            [sys.executable, "-m", "engql", *command, "-" if from_stdin else "/dev/zero"],
+            stdin=zeros,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=cap_memory,
+            check=False,
+        )
+    name = "<stdin>" if from_stdin else "/dev/zero"
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"engql: cannot read {name}: it is longer than the 67,108,864 characters "
+        "a query may hold (see engql --help)\n"
+    )
