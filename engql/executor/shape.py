@@ -20,7 +20,8 @@ missing as "not in the answer".
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from itertools import chain
 from typing import Any
 
 from engql import facts
@@ -69,22 +70,25 @@ def _grouping_fits(
     tree: Any, keys: list[str], tweets: frozenset[str], metrics: frozenset[str]
 ) -> bool:
     """The check of ``_grouping_problem`` without the paths it needs only to say where:
-    answers almost always fit, and most of their objects hold nothing but counts."""
+    answers almost always fit, so each level is checked whole, its labels as one set and
+    its counts as one string, instead of object by object."""
     level = [tree]
     for depth, key in enumerate(keys):
-        unknown = _key_check(key, tweets, metrics)
-        for node in level:
-            if type(node) is not dict or unknown(node) is not None:
-                return False
+        if any(type(node) is not dict for node in level):
+            return False
+        if _key_check(key, tweets, metrics)(set(chain.from_iterable(level))) is not None:
+            return False
+        below = list(chain.from_iterable(node.values() for node in level))
         if depth == len(keys) - 1:
-            return all(_all_counts(node) for node in level)
-        level = [child for node in level for child in node.values()]
+            return _all_counts(below)
+        level = below
     return True
 
 
-def _all_counts(node: dict[str, Any]) -> bool:
+def _all_counts(values: list[Any]) -> bool:
     """Whether every value is a count, at C speed when they are all digit strings."""
-    values = node.values()
+    if not values:
+        return True
     try:
         digits = "".join(values)
     except TypeError:
@@ -132,8 +136,8 @@ def _grouping_problem(
 
 def _key_check(
     key: str, tweets: frozenset[str], metrics: frozenset[str]
-) -> Callable[[dict[str, Any]], str | None]:
-    """A check of the keys of one object at a level grouped by ``key``."""
+) -> Callable[[Collection[str]], str | None]:
+    """A check of the labels (an object's keys, or a whole level's) grouped by ``key``."""
     if key == facts.TWEET_ID:
         return lambda node: _outside(node, tweets, "names Tweet {}, which was not asked for")
     if key == facts.ENGAGEMENT_TYPE:
@@ -143,14 +147,14 @@ def _key_check(
     return _days
 
 
-def _outside(node: dict[str, Any], allowed: frozenset[str], problem: str) -> str | None:
-    if node.keys() <= allowed:
+def _outside(labels: Collection[str], allowed: frozenset[str], problem: str) -> str | None:
+    if allowed.issuperset(labels):
         return None
-    return problem.format(next(k for k in node if k not in allowed))
+    return problem.format(next(k for k in labels if k not in allowed))
 
 
-def _days(node: dict[str, Any]) -> str | None:
-    bad = next((k for k in node if not _DAY.fullmatch(k)), None)
+def _days(labels: Collection[str]) -> str | None:
+    bad = next((k for k in labels if not _DAY.fullmatch(k)), None)
     return None if bad is None else f"has the day {bad!r}, not YYYY-MM-DD"
 
 
