@@ -109,6 +109,17 @@ class EngqlError(Exception):
         super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
 
 
+class Refusal(ValueError):
+    """A value refused with a diagnostic's code, message and hint; the caller knows
+    where the value was written and reports it there."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
 def shortened(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
     """Text to quote in a message: as it is, or its start marked as cut, with its length."""
     if len(text) <= limit:

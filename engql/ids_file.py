@@ -18,6 +18,7 @@ import stat
 
 import attrs
 
+from engql.diagnostics import Refusal
 from engql.record import Record
 
 _CHUNK = 1 << 20
@@ -33,14 +34,8 @@ _OPEN = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-class IdsFileRefused(Exception):
+class IdsFileRefused(Refusal):
     """An IDs file that is not read: the diagnostic's code, message and hint."""
-
-    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
 
 
 @attrs.frozen(repr=False)

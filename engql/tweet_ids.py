@@ -8,7 +8,7 @@ from typing import cast
 import attrs
 
 from engql import facts
-from engql.diagnostics import shortened
+from engql.diagnostics import Refusal, shortened
 from engql.record import Record
 
 _URL = re.compile(
@@ -23,14 +23,8 @@ CSV_ID_COLUMNS = ("tweet_id", "tweet_ids", "id")
 """Header names of the ID column in a CSV IDs file, in order of preference."""
 
 
-class BadTweet(ValueError):
+class BadTweet(Refusal):
     """A value that is not a Tweet; the message says why, the hint what to write."""
-
-    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
 
 
 def tweet_id(text: str) -> str:

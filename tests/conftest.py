@@ -6,7 +6,9 @@ so a run is repeatable; locally they are random, to find new cases.
 """
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -16,3 +18,16 @@ settings.register_profile(
     derandomize=bool(os.environ.get("CI")),
 )
 settings.load_profile("engql")
+
+
+@pytest.fixture
+def no_machine_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real profile and no credential of the machine running the tests: ENGQL_* and
+    TWITTER_* unset, HOME and XDG_CONFIG_HOME inside tmp_path, which is the working
+    directory."""
+    for name in list(os.environ):
+        if name.startswith(("ENGQL_", "TWITTER_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)

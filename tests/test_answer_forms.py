@@ -11,7 +11,6 @@ command line talks to the sandbox over loopback.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -54,14 +53,8 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real profile, no credentials from the machine running the tests."""
-    for name in list(os.environ):
-        if name.startswith(("ENGQL_", "TWITTER_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
+def isolated_environment(no_machine_credentials: None) -> None:
+    """No credential of the machine; the query file in the working directory."""
     Path("q.engql").write_text(QUERY, encoding="utf-8")
 
 

@@ -77,14 +77,8 @@ SandboxFactory = Callable[..., Sandbox]
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real profile or credential; the query file in tmp_path."""
-    for name in list(os.environ):
-        if name.startswith(("ENGQL_", "TWITTER_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
+def isolated_environment(no_machine_credentials: None) -> None:
+    """No credential of the machine; the query file in the working directory."""
     Path("q.engql").write_text(QUERY, encoding="utf-8")
 
 

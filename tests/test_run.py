@@ -115,15 +115,7 @@ def api(shared_sandbox: Sandbox) -> Sandbox:
     return shared_sandbox
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real profile, no credentials from the machine running the tests."""
-    for name in list(os.environ):
-        if name.startswith(("ENGQL_", "TWITTER_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("no_machine_credentials")
 
 
 def credential_env(
