@@ -16,7 +16,6 @@ import gzip
 import json
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from child_pipes import read_until
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -288,19 +288,6 @@ def test_a_bad_max_wait_is_a_usage_error(engql_run: Callable[..., Ran], value: s
     assert "--max-wait" in ran.err
 
 
-def _read_until(stream: Any, pattern: str, deadline: float) -> str:
-    """stderr of a child up to a line matching ``pattern``, or fail at the deadline."""
-    data = b""
-    while not re.search(pattern, data.decode(errors="replace"), re.M):
-        left = deadline - time.monotonic()
-        assert left > 0, f"timed out; read {data!r}"
-        ready, _, _ = select.select([stream], [], [], left)
-        chunk = os.read(stream.fileno(), 65536) if ready else b""
-        assert chunk or not ready, f"the pipe closed; read {data!r}"
-        data += chunk
-    return data.decode()
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 def test_a_wait_into_another_day_shows_the_date(tmp_path: Path) -> None:
     faults = FaultPlan({1: Fault.HUGE_RETRY_AFTER})
@@ -317,7 +304,13 @@ def test_a_wait_into_another_day_shows_the_date(tmp_path: Path) -> None:
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
-            shown = _read_until(process.stderr, "resuming at", time.monotonic() + 60)
+            shown = read_until(
+                process.stderr,
+                lambda data: (
+                    re.search("resuming at", data.decode(errors="replace"), re.M) is not None
+                ),
+                time.monotonic() + 60,
+            )
             process.send_signal(signal.SIGINT)
             _, rest = process.communicate(timeout=30)
         finally:

@@ -14,9 +14,7 @@ import argparse
 import ast
 import inspect
 import json
-import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from typing import Any
 import attrs
 import pytest
 import urllib3
+from child_pipes import read_until
 from oauthlib.oauth1 import Client
 
 from engql.cli import build_parser
@@ -248,19 +247,6 @@ def test_replayed_examples_get_the_answer_shown(
     assert response.json() == json.loads(answer)
 
 
-def _read_lines(stream: Any, count: int, deadline: float) -> list[str]:
-    """``count`` lines from a pipe, or fail at the deadline instead of blocking."""
-    data = b""
-    while data.count(b"\n") < count:
-        left = deadline - time.monotonic()
-        assert left > 0, f"timed out; read {data!r}"
-        ready, _, _ = select.select([stream], [], [], left)
-        chunk = os.read(stream.fileno(), 65536) if ready else b""
-        assert chunk or not ready, f"the pipe closed; read {data!r}"
-        data += chunk
-    return data.decode().splitlines()
-
-
 def _normal(lines: list[str]) -> list[str]:
     """Lines with the port and the milliseconds, which change from run to run, blanked."""
     lines = [re.sub(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:PORT", s) for s in lines]
@@ -281,7 +267,9 @@ def test_engql_sandbox_prints_the_lines_shown() -> None:
     )
     try:
         deadline = time.monotonic() + TIMEOUT
-        printed = _read_lines(process.stdout, 6, deadline)
+        printed = read_until(
+            process.stdout, lambda data: data.count(b"\n") >= 6, deadline
+        ).splitlines()
         base_url = printed[0].partition("=")[2]
         body = {
             "tweet_ids": ["20"],
