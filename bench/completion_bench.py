@@ -20,8 +20,8 @@ from collections.abc import Callable
 from harness import argument_parser, machine, median, random_tweet_ids, time_interleaved
 
 import engql
-from engql.completion import complete
-from engql.parser import lark_parser
+from engql.repl.completion import complete
+from engql.syntax.parser import lark_parser
 
 BUDGET_MS = 50.0
 """A keystroke's completion slower than this is a visible delay."""

@@ -8,9 +8,9 @@ it and returns a ``Result``. Everything not exported here may change.
 from typing import TYPE_CHECKING, Any
 
 from engql.diagnostics import Diagnostic, EngqlError
-from engql.parser import parse
 from engql.pipeline import check, compile, format
-from engql.planner import Plan, Request, StatementPlan, Window
+from engql.plan.planner import Plan, Request, StatementPlan, Window
+from engql.syntax.parser import parse
 
 if TYPE_CHECKING:
     from engql.client import Client

@@ -25,8 +25,8 @@ from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.limits import MAX_QUERY_CHARS
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import analyse, options
-from engql.planner import Plan, plan_queries
-from engql.source import Source
+from engql.plan.planner import Plan, plan_queries
+from engql.syntax.source import Source
 from engql.times import BadTime, parse_time_text
 
 EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
@@ -354,7 +354,7 @@ def run_explain(args: argparse.Namespace) -> int:
     plan = _plan(args)
     if plan is None:
         return EXIT_QUERY
-    from engql.explain import explain_plan
+    from engql.plan.explain import explain_plan
 
     print(explain_plan(plan, args.rate_limit))
     return EXIT_OK

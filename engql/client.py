@@ -12,7 +12,7 @@ from engql.config import load_settings, missing_for
 from engql.executor.result import Result
 from engql.executor.runner import Executor, RunOptions
 from engql.pipeline import compile
-from engql.planner import Plan
+from engql.plan.planner import Plan
 from engql.redact import shown_url
 
 

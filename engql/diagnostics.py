@@ -14,7 +14,7 @@ import attrs
 from engql.codes import CODES, Severity
 from engql.limits import MAX_QUOTED_CHARS, MAX_SHOWN_COLUMNS
 from engql.record import Record
-from engql.source import Source, Span
+from engql.syntax.source import Source, Span
 
 
 @attrs.frozen(repr=False)

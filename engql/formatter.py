@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 import attrs
 
-from engql import ast
-from engql.parser import parse
 from engql.record import Record
+from engql.syntax import ast
+from engql.syntax.parser import parse
 
 LINE_WIDTH = 100
 """A Tweet list that would make its line longer than this wraps, several items a line."""

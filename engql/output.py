@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from engql.executor.result import Result, StatementResult
-from engql.planner import StatementPlan
+from engql.plan.planner import StatementPlan
 
 FORMATS = ("table", "json", "jsonl", "csv", "raw")
 _ROW_JSON = json.JSONEncoder(check_circular=False).encode

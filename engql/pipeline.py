@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engql import facts
-from engql.ast import Script
 from engql.check import CheckOptions, Query, check_statement
 from engql.check.context import FileAccess
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.limits import MAX_DIAGNOSTICS
-from engql.parser import parse_script, stopped_checking
-from engql.planner import Plan, plan_queries
-from engql.source import Source, Span
+from engql.plan.planner import Plan, plan_queries
+from engql.syntax.ast import Script
+from engql.syntax.parser import parse_script, stopped_checking
+from engql.syntax.source import Source, Span
 from engql.times import as_utc
 
 

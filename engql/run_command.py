@@ -23,7 +23,7 @@ from engql.executor.result import Result
 from engql.executor.runner import Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
 from engql.output import RowStream, write_result
-from engql.planner import Plan, Request
+from engql.plan.planner import Plan, Request
 from engql.redact import scrubbed, shown_url
 
 EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_CONFIG, EXIT_REFUSED = 0, 1, 2, 3, 4
@@ -280,7 +280,7 @@ def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str,
 
 
 def _dry_run(plan: Plan, settings: Settings, err: IO[str]) -> None:
-    from engql.explain import explain_plan
+    from engql.plan.explain import explain_plan
 
     out = scrubbed(sys.stdout)
     for request in plan.requests:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from engql import ast
 from engql.diagnostics import shortened
+from engql.syntax import ast
 
 _HOUR = timedelta(hours=1)
 _UNITS = {"days": timedelta(days=1), "hours": timedelta(hours=1), "weeks": timedelta(weeks=1)}

@@ -1,4 +1,4 @@
-"""Write engql/generated_parser.py: Lark's standalone LALR parser for grammar/engql.lark.
+"""Write engql/syntax/generated_parser.py: Lark's standalone LALR parser for grammar/engql.lark.
 
 engql parses with the module Lark generates from the grammar rather than with the lark
 package, because importing lark and loading its grammar cache costs more start-up time
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "engql.lark"
-MODULE = ROOT / "engql" / "generated_parser.py"
+MODULE = ROOT / "engql" / "syntax" / "generated_parser.py"
 
 
 def grammar_digest() -> str:

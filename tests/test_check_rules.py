@@ -27,8 +27,8 @@ from check_harness import (
 )
 
 import engql
-import engql.parser
 import engql.pipeline
+import engql.syntax.parser
 from engql import facts
 from engql.check import CheckOptions
 from engql.check.context import MAX_TWEET_IDS
@@ -36,7 +36,7 @@ from engql.codes import CODES, Severity
 from engql.limits import MAX_SHOWN_COLUMNS
 from engql.params import IdsFileParam
 from engql.pipeline import analyse
-from engql.source import Source
+from engql.syntax.source import Source
 
 T = RECENT
 OLD = tweet_aged(100)
@@ -413,7 +413,7 @@ def test_code_letter_matches_severity() -> None:
 
 
 def test_query_too_large_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engql.parser, "MAX_QUERY_CHARS", 100)
+    monkeypatch.setattr(engql.syntax.parser, "MAX_QUERY_CHARS", 100)
     text = f"SELECT * FROM totals WHERE tweet IN ({', '.join(['1'] * 40)})"
     assert len(text) > 100
     found = diagnose(text)

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import scripts, with_comments
 
-from engql.completion import Suggestion, complete
 from engql.facts import ENDPOINTS, GROUP_KEYS, METRICS
 from engql.params import IdsFileParam
 from engql.repl.commands import COMMANDS, RESULT_FORMATS, MetaCommand
+from engql.repl.completion import Suggestion, complete
 
 PARAMS: Mapping[str, object] = {
     "ids": [1260294888811347969, 850006245121695744],

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from strategies import script_tokens, scripts, spliced, statement_tokens, with_comments
 
-from engql import ast
 from engql.diagnostics import EngqlError
 from engql.formatter import LINE_WIDTH, format_script, format_text
-from engql.parser import parse
+from engql.syntax import ast
+from engql.syntax.parser import parse
 
 CANONICAL = """\
 SELECT retweets, quote_tweets, favorites, replies

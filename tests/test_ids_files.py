@@ -28,7 +28,7 @@ from engql.check import CheckOptions
 from engql.limits import MAX_IDS_FILE_BYTES, MAX_TWEET_IDS
 from engql.params import IdsFileParam
 from engql.pipeline import analyse
-from engql.source import Source
+from engql.syntax.source import Source
 
 INSIDE = RECENT
 OUTSIDE = RECENT_2

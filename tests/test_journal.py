@@ -22,7 +22,7 @@ from engql.executor.journal import (
     plan_hash,
 )
 from engql.executor.runner import Executor, RunOptions
-from engql.planner import Request
+from engql.plan.planner import Request
 from engql.run_command import sandbox_settings
 from engql.sandbox.faults import Fault, FaultPlan
 from engql.sandbox.server import Sandbox

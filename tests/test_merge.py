@@ -26,7 +26,7 @@ import engql
 from engql import facts
 from engql.executor.merge import MalformedAnswer, Merger, merge_answers
 from engql.executor.rows import columns, long_rows, wide_rows
-from engql.planner import Window, batches, ceil_hour, split_windows
+from engql.plan.planner import Window, batches, ceil_hour, split_windows
 from engql.sandbox.data import SyntheticEngagement
 from engql.sandbox.responses import UNAVAILABLE_FORMS, answer
 from engql.sandbox.rules import ParsedRequest, parse_request
@@ -61,7 +61,7 @@ class Case:
     unavailable_form: str = "with-errors"
 
     def bodies(self) -> list[dict[str, Any]]:
-        """Batches times windows, in plan order (engql.planner)."""
+        """Batches times windows, in plan order (engql.plan.planner)."""
         found = []
         for batch in batches(self.tweets, self.batch_size):
             for window in self.windows or (None,):

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from lark import Lark
 
 import engql
-from engql import ast
-from engql.parser import lark_parser
-from engql.statements import is_complete, scan
-from engql.syntax_errors import TERMINAL_WORDS
+from engql.syntax import ast
+from engql.syntax.parser import lark_parser
+from engql.syntax.statements import is_complete, scan
+from engql.syntax.syntax_errors import TERMINAL_WORDS
 
 
 def only(text: str) -> ast.Statement:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import engql
 from engql import facts
-from engql.planner import Window, batches, ceil_hour, floor_hour, split_windows
+from engql.plan.planner import Window, batches, ceil_hour, floor_hour, split_windows
 
 HOUR = timedelta(hours=1)
 MAX_WINDOW = timedelta(days=28)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engql import facts
-from engql.planner import ceil_hour, floor_hour
+from engql.plan.planner import ceil_hour, floor_hour
 from engql.sandbox.data import MAX_ACTIVE_HOURS, PRE_SNOWFLAKE_START, SyntheticEngagement
 from engql.sandbox.responses import answer
 from engql.sandbox.rules import ParsedRequest, parse_request

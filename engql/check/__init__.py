@@ -12,12 +12,12 @@ from datetime import datetime
 
 import attrs
 
-from engql import ast
 from engql.check import endpoint, groupings, metrics, time_range, tweet_age, tweets
 from engql.check.context import CheckOptions, StatementContext
 from engql.check.tweets import TweetOrigin
 from engql.diagnostics import Diagnostic, has_errors
 from engql.record import Record
+from engql.syntax import ast
 
 RULES: tuple[Callable[[StatementContext], None], ...] = (
     endpoint.check,

@@ -9,11 +9,12 @@ from typing import Any, Literal
 
 import attrs
 
-from engql import ast, facts
+from engql import facts
 from engql.diagnostics import Diagnostic
 from engql.limits import MAX_IDS_FILE_BYTES, MAX_REPORTS_PER_CODE, MAX_TWEET_IDS
 from engql.record import Record
-from engql.source import Span
+from engql.syntax import ast
+from engql.syntax.source import Span
 
 FileAccess = bool | Literal["base_dir"]
 """``allow_files``: no files, any file, or only files inside ``base_dir``."""

@@ -8,8 +8,9 @@ an undocumented response shape (W201). Unnamed groupings get a deterministic nam
 
 from __future__ import annotations
 
-from engql import ast, facts
+from engql import facts
 from engql.check.context import StatementContext, did_you_mean
+from engql.syntax import ast
 
 _SHORT_KEY = {
     facts.TWEET_ID: "tweet",

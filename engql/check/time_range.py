@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from engql import ast, facts
+from engql import facts
 from engql.check.context import StatementContext
+from engql.syntax import ast
 from engql.times import BadTime, ceil_hour, resolve_time, time_from_value
 
 

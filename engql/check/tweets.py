@@ -17,12 +17,12 @@ from typing import Any, cast
 
 import attrs
 
-from engql import ast
 from engql.check.context import StatementContext
 from engql.ids_file import IdsFileRefused, locate, read_text, shown
 from engql.params import IdsFileParam
 from engql.record import Record
-from engql.source import Source, Span
+from engql.syntax import ast
+from engql.syntax.source import Source, Span
 from engql.tweet_ids import BadTweet, FileEntry, file_entries, plain_digits, tweet_id
 
 SpanAt = Callable[[int], Span | None]

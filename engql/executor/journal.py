@@ -19,7 +19,7 @@ from typing import Any
 
 from engql.atomic import atomic_file, sync_folder
 from engql.executor.shape import answer_problem
-from engql.planner import Plan, Request
+from engql.plan.planner import Plan, Request
 
 PLAN_FILE = "plan.json"
 JOURNAL_FILE = "journal.jsonl"

@@ -1,7 +1,7 @@
 """One statement's answers merged into the answer one unlimited request would have given.
 
 A statement's requests cover different batches of Tweets and different time windows
-(``engql.planner``); each answer has the API's shape (engagement-api.md §5, Part A §9).
+(``engql.plan.planner``); each answer has the API's shape (engagement-api.md §5, Part A §9).
 Merging them gives that shape again:
 
 - each grouping is a deep union of the answers' nested objects; where two answers hold

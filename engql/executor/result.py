@@ -10,7 +10,7 @@ import attrs
 from engql import facts
 from engql.diagnostics import Diagnostic
 from engql.executor.rows import columns, long_rows, wide_rows
-from engql.planner import StatementPlan
+from engql.plan.planner import StatementPlan
 from engql.record import Record
 
 _LISTED_REASONS = {

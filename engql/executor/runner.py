@@ -36,7 +36,7 @@ from engql.executor.transport import (
     send,
 )
 from engql.executor.unowned import unowned_ids
-from engql.planner import Plan, Request, StatementPlan
+from engql.plan.planner import Plan, Request, StatementPlan
 from engql.record import Record
 from engql.redact import scrub
 

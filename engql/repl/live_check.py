@@ -12,7 +12,7 @@ from typing import Any
 from engql.diagnostics import Diagnostic
 from engql.pipeline import check
 from engql.repl.commands import BY_NAME
-from engql.statements import scan
+from engql.syntax.statements import scan
 
 Submit = Callable[[Callable[[], str]], "Future[str]"]
 

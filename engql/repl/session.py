@@ -21,11 +21,11 @@ from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import PygmentsLexer
 
-from engql.completion import complete
 from engql.highlight import EngqlLexer
+from engql.repl.completion import complete
 from engql.repl.live_check import LiveCheck
 from engql.repl.shell import SANDBOX_ON, Shell
-from engql.statements import is_complete
+from engql.syntax.statements import is_complete
 
 PROMPT = "engql> "
 CONTINUATION = "...> "
@@ -47,7 +47,7 @@ def ready_to_run(text: str) -> bool:
 
 
 class EngqlCompleter(Completer):
-    """engql.completion.complete, with the shell's parameters, for prompt_toolkit."""
+    """engql.repl.completion.complete, with the shell's parameters, for prompt_toolkit."""
 
     def __init__(self, shell: Shell) -> None:
         self.shell = shell

@@ -22,7 +22,7 @@ from engql.executor.transport import InsecureURL
 from engql.output import write_result
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import compile
-from engql.planner import Plan
+from engql.plan.planner import Plan
 from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS
 from engql.repl.tables import describe_endpoint, metrics_table
 
@@ -273,7 +273,7 @@ class Shell:
     def _explain(self, statement: str) -> bool:
         plan = self._plan(statement, QUERY_NAME, os.getcwd(), facts.DEFAULT_BASE_URL)
         if plan is not None:
-            from engql.explain import explain_plan
+            from engql.plan.explain import explain_plan
 
             print(explain_plan(plan, facts.ASSUMED_RATE_LIMIT), file=self.out)
         return True

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from engql.record import Record
-from engql.source import Source, Span
+from engql.syntax.source import Source, Span
 
 _span = attrs.field(eq=False, repr=False)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from engql.diagnostics import Diagnostic, shortened
-from engql.generated_parser import (
+from engql.syntax.generated_parser import (
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
 )
-from engql.source import Source, Span
+from engql.syntax.source import Source, Span
 
 TERMINAL_WORDS: dict[str, str] = {
     "_SELECT": "SELECT",

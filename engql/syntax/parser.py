@@ -8,9 +8,11 @@ from typing import Any
 
 import attrs
 
-from engql import ast
 from engql.diagnostics import Diagnostic, EngqlError
-from engql.generated_parser import (
+from engql.limits import MAX_DIAGNOSTICS, MAX_QUERY_CHARS, MAX_STATEMENTS
+from engql.record import Record
+from engql.syntax import ast
+from engql.syntax.generated_parser import (
     Lark,
     Lark_StandAlone,
     Meta,
@@ -19,10 +21,8 @@ from engql.generated_parser import (
     UnexpectedInput,
     v_args,
 )
-from engql.limits import MAX_DIAGNOSTICS, MAX_QUERY_CHARS, MAX_STATEMENTS
-from engql.record import Record
-from engql.source import Source, Span
-from engql.statements import Scan, scan
+from engql.syntax.source import Source, Span
+from engql.syntax.statements import Scan, scan
 
 
 @cache
@@ -120,7 +120,7 @@ def parse_statement(source: Source, start: int, end: int) -> ast.Statement:
     try:
         tree = lark_parser().parse(text)
     except UnexpectedInput as error:
-        from engql.syntax_errors import syntax_diagnostic  # only on the error path
+        from engql.syntax.syntax_errors import syntax_diagnostic  # only on the error path
 
         raise EngqlError([syntax_diagnostic(source, start, text, error)]) from None
     built: ast.Statement = _Builder(source, start).transform(tree)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from engql.planner import Plan, StatementPlan
+from engql.plan.planner import Plan, StatementPlan
 from engql.times import iso
 
 AUTH_WORDS = {

@@ -18,12 +18,12 @@ from types import MappingProxyType
 import attrs
 
 from engql.facts import ENDPOINTS, GROUP_KEYS, METRICS, Endpoint
-from engql.generated_parser import UnexpectedInput
 from engql.params import IdsFileParam
-from engql.parser import lark_parser
 from engql.record import Record
 from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS, MetaCommand
-from engql.statements import scan
+from engql.syntax.generated_parser import UnexpectedInput
+from engql.syntax.parser import lark_parser
+from engql.syntax.statements import scan
 
 
 @attrs.frozen(repr=False)
