@@ -22,15 +22,13 @@ from typing import IO, Any, NoReturn
 
 from engql import facts
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
+from engql.exits import Exit, internal_error
 from engql.limits import MAX_QUERY_CHARS
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import analyse, options
 from engql.plan.planner import Plan, plan_queries
 from engql.syntax.source import Source
 from engql.times import BadTime, parse_time_text
-
-EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
-BUG_REPORT = "please report it with the query that caused it to the engql issue tracker"
 
 
 class UsageError(Exception):
@@ -237,21 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except UsageError as error:
         print(f"engql: {error} (see engql --help)", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()
-        return EXIT_OK
+        return Exit.OK
     except Exception as error:  # the last line of defence: no traceback, no secret
-        from engql.redact import scrub
-
-        print(
-            f"engql: internal error ({scrub(f'{type(error).__name__}: {error}')}); "
-            f"this is a bug, {BUG_REPORT}",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        print(internal_error(error), file=sys.stderr)
+        return Exit.BUG
 
 
 def read_source(path: str) -> tuple[Source, str]:
@@ -333,19 +325,19 @@ def run_check(args: argparse.Namespace) -> int:
         _, _, diagnostics = analyse(source, options(params, now, True, base_dir))
         print_diagnostics(diagnostics, args.error_format, sys.stdout)
         failed = failed or has_errors(diagnostics)
-    return EXIT_QUERY if failed else EXIT_OK
+    return Exit.QUERY if failed else Exit.OK
 
 
 def run_compile(args: argparse.Namespace) -> int:
     plan = _plan(args, args.base_url)
     if plan is None:
-        return EXIT_QUERY
+        return Exit.QUERY
     several = len(plan.statements) > 1
     indent = 2 if args.pretty else None
     write = sys.stdout.write
     for request in plan.requests:
         write(json.dumps(request.to_json(with_statement=several), indent=indent) + "\n")
-    return EXIT_OK
+    return Exit.OK
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -353,29 +345,29 @@ def run_explain(args: argparse.Namespace) -> int:
         raise UsageError("--rate-limit must be at least 1")
     plan = _plan(args)
     if plan is None:
-        return EXIT_QUERY
+        return Exit.QUERY
     from engql.plan.explain import explain_plan
 
     print(explain_plan(plan, args.rate_limit))
-    return EXIT_OK
+    return Exit.OK
 
 
 def run_fmt(args: argparse.Namespace) -> int:
     from engql.formatter import format_text
 
-    status = EXIT_OK
+    status = Exit.OK
     for path in args.files:
         source, _ = read_source(path)
         try:
             formatted = format_text(source.text, source.name)
         except EngqlError as error:
             print_diagnostics(error.diagnostics, "human", sys.stderr)
-            status = EXIT_QUERY
+            status = Exit.QUERY
             continue
         if args.check:
             if formatted != source.text:
                 print(f"would reformat {path}", file=sys.stderr)
-                status = EXIT_QUERY
+                status = Exit.QUERY
         elif args.write and path != "-":
             if formatted != source.text:
                 from engql.atomic import atomic_file
@@ -392,7 +384,7 @@ def run_run(args: argparse.Namespace) -> int:
 
     plan = _plan(args)
     if plan is None:
-        return EXIT_QUERY
+        return Exit.QUERY
     return run(args, plan, sys.stderr)
 
 
@@ -444,7 +436,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         serve(sandbox)
     except KeyboardInterrupt:
         print("engql sandbox: stopped", file=sys.stderr)
-    return EXIT_OK
+    return Exit.OK
 
 
 def _ids(text: str) -> list[str]:

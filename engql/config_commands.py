@@ -28,9 +28,9 @@ from engql.config import (
     value_problem,
     write_profile,
 )
+from engql.exits import Exit
 from engql.redact import shown_url
 
-EXIT_OK, EXIT_USAGE, EXIT_CONFIG = 0, 2, 3
 CLEAR = "-"
 """The answer that removes a value from the profile."""
 DEFAULT_NAME = "default"
@@ -79,10 +79,10 @@ def run_configure(
         )
     except ConfigError as error:
         print(f"engql: {error}", file=err)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     except EOFError:
         print("engql: configure: the input ended; nothing was written", file=err)
-        return EXIT_USAGE
+        return Exit.USAGE
 
 
 def _configure(
@@ -118,7 +118,7 @@ def _configure(
                 f"engql: note: {overriding[0]} is set here and overrides this profile's {key}",
                 file=err,
             )
-    return EXIT_OK
+    return Exit.OK
 
 
 class _Keep(enum.Enum):
@@ -178,11 +178,11 @@ def run_profiles(
         file = read_profile_file(environ)
     except ConfigError as error:
         print(f"engql: {error}", file=err)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     _warn(file.warnings, err)
     if not file.profiles:
         print(f"engql: no profiles in {file.shown}; `engql configure` writes one", file=err)
-        return EXIT_OK
+        return Exit.OK
     rows = [["profile", "default", *CREDENTIAL_FIELDS, "rate_limit", "base_url"]]
     for name, table in file.profiles.items():
         rows.append(_row(file, name, table, err))
@@ -196,7 +196,7 @@ def run_profiles(
     selected = environ.get(PROFILE_VARIABLE)
     if selected:
         print(f"engql: {PROFILE_VARIABLE} is set: profile {selected!r} is used", file=err)
-    return EXIT_OK
+    return Exit.OK
 
 
 def _row(file: ProfileFile, name: str, table: Any, err: IO[str]) -> list[str]:

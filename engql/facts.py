@@ -146,6 +146,31 @@ ENDPOINTS: dict[str, Endpoint] = {
     )
 }
 
+APP_AUTH = "app"
+"""An app-only bearer token suffices (Part A §7)."""
+USER_AUTH = "user"
+"""OAuth 1.0a user context is needed: the Tweets' author's access token."""
+AUTH_WORDS = {
+    APP_AUTH: "an app-only bearer token suffices",
+    USER_AUTH: "needs OAuth 1.0a user context (the Tweets' author's access token)",
+}
+
+UNAVAILABLE_IDS = "unavailable_tweet_ids"
+"""The answer's list of Tweets it has no counts for: deleted or not public (Part B §5.3)."""
+UNSUPPORTED_IMPRESSIONS_IDS = "unsupported_for_impressions_engagements_tweet_ids"
+"""/totals: Tweets too old for impressions and engagements (Part A §5)."""
+UNSUPPORTED_VIDEO_VIEWS_IDS = "unsupported_for_video_views_tweet_ids"
+"""/totals: Tweets too old for video_views (Part A §5)."""
+LISTED_ID_KEYS = (UNAVAILABLE_IDS, UNSUPPORTED_IMPRESSIONS_IDS, UNSUPPORTED_VIDEO_VIEWS_IDS)
+"""The answer's keys that list Tweet IDs rather than hold a grouping."""
+ERRORS_KEY = "errors"
+UNAVAILABLE_NOTE = "{count} Tweet ID(s) are unavailable"
+"""The ``errors`` note of an answer that lists unavailable Tweets (Part B §5.3)."""
+PROTECTED_ERROR = "Tweet ID(s) are unavailable"
+"""The one ``errors`` text of the 400 for a request naming a protected Tweet (Part B §2)."""
+UNOWNED_ERROR = "Forbidden to access tweets"
+"""How a 403's ``errors`` text naming Tweets the credentials do not own begins (Part B §6)."""
+
 ASSUMED_RATE_LIMIT = 60
 """Requests a minute assumed when neither the server nor the user says (limits are set
 by contract and unpublished, Part A §10)."""
@@ -202,5 +227,5 @@ def snowflake_id_at(moment: datetime) -> int:
 def auth_for(endpoint: str, metrics: tuple[str, ...] | list[str]) -> str:
     """The auth level a request needs: "app" when a bearer token suffices, else "user"."""
     if endpoint == "totals" and all(METRICS[m].public for m in metrics):
-        return "app"
-    return "user"
+        return APP_AUTH
+    return USER_AUTH

@@ -22,14 +22,13 @@ from engql.executor.journal import Journal, UnusableRunDirectory
 from engql.executor.result import Result
 from engql.executor.runner import Executor, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
+from engql.exits import Exit
 from engql.output import RowStream, write_result
 from engql.plan.planner import Plan, Request
 from engql.redact import scrubbed, shown_url
 
-EXIT_OK, EXIT_QUERY, EXIT_USAGE, EXIT_CONFIG, EXIT_REFUSED = 0, 1, 2, 3, 4
-EXIT_PARTIAL, EXIT_GAVE_UP, EXIT_INTERRUPTED = 5, 6, 130
 GIVE_UP_REASONS = ("failed after", "rate limited")
-NOTHING_TO_KEEP = frozenset({EXIT_USAGE, EXIT_REFUSED, EXIT_INTERRUPTED})
+NOTHING_TO_KEEP = frozenset({Exit.USAGE, Exit.REFUSED, Exit.INTERRUPTED})
 """Exit codes of runs without an answer: an -o file is left as it was."""
 MAX_MISSING_SHOWN = 20
 SERVER_TEXT_FORMATS = frozenset({"json", "raw"})
@@ -43,10 +42,10 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     err = scrubbed(err)
     if args.concurrency < 1 or (args.rate_limit is not None and args.rate_limit < 1):
         print("engql: --concurrency and --rate-limit must be at least 1", file=err)
-        return EXIT_USAGE
+        return Exit.USAGE
     if not 0 <= args.max_wait < math.inf:
         print("engql: --max-wait takes a number of seconds, 0 or more", file=err)
-        return EXIT_USAGE
+        return Exit.USAGE
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     if args.sandbox:
         from engql.sandbox.server import Sandbox
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
         settings, warnings = load_settings(_flags(args), os.environ)
     except ConfigError as error:
         print(f"engql: {error}", file=err)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     for warning in warnings:
         print(f"engql: warning: {warning}", file=err)
     return _run(args, _rebase(plan, settings.base_url), settings, fmt, err)
@@ -108,14 +107,14 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     needed = sorted({n for s in plan.statements for n in missing_for(settings, s.auth)})
     if args.dry_run:
         _dry_run(plan, settings, err)
-        return EXIT_OK
+        return Exit.OK
     if needed:
         print(
             f"engql: credentials missing for this query: set {', '.join(needed)} "
             "(or use a profile: engql configure)",
             file=err,
         )
-        return EXIT_CONFIG
+        return Exit.CONFIG
     if args.verbose:
         for line in settings.describe():
             print(f"engql: {line}", file=err)
@@ -124,7 +123,7 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
         print(
             f"engql: --grouping {args.grouping!r}: the groupings are {', '.join(names)}", file=err
         )
-        return EXIT_USAGE
+        return Exit.USAGE
     try:
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
@@ -174,7 +173,7 @@ def _execute(
             journal = Journal(args.resume, plan)
         except (UnusableRunDirectory, OSError) as error:
             print(f"engql: --resume: {error}", file=err)
-            return EXIT_USAGE
+            return Exit.USAGE
     progress = _progress_bar(len(plan.requests), err, args.no_progress)
     options = RunOptions(
         concurrency=args.concurrency,
@@ -197,14 +196,14 @@ def _execute(
         result = executor.run(plan, journal, stream.write_batch if stream else None)
     except InsecureURL as error:
         print(f"engql: {error}", file=err)
-        return EXIT_USAGE
+        return Exit.USAGE
     except RunFailed as failed:
         print(f"engql: refused: {failed.message}", file=err)
-        return EXIT_REFUSED
+        return Exit.REFUSED
     except KeyboardInterrupt:
         kept = f"; rerun with --resume {args.resume} to finish" if args.resume else ""
         print(f"engql: interrupted{kept}", file=err)
-        return EXIT_INTERRUPTED
+        return Exit.INTERRUPTED
     finally:
         if progress is not None:
             progress.close()
@@ -256,8 +255,8 @@ def _report(result: Result, err: IO[str]) -> int:
     )
     reasons = result.missing.values()
     if any(r.startswith(GIVE_UP_REASONS) for r in reasons):
-        return EXIT_GAVE_UP
-    return EXIT_PARTIAL if missing else EXIT_OK
+        return Exit.GAVE_UP
+    return Exit.PARTIAL if missing else Exit.OK
 
 
 def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str, Any]:

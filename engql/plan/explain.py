@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import math
 
+from engql.facts import AUTH_WORDS
 from engql.plan.planner import Plan, StatementPlan
 from engql.times import iso
-
-AUTH_WORDS = {
-    "app": "an app-only bearer token suffices",
-    "user": "needs OAuth 1.0a user context (the Tweets' author's access token)",
-}
 
 
 def minimum_time(requests: int, rate_limit: int) -> str:

@@ -21,6 +21,7 @@ from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import PygmentsLexer
 
+from engql.exits import internal_error
 from engql.highlight import EngqlLexer
 from engql.repl.completion import complete
 from engql.repl.live_check import LiveCheck
@@ -141,12 +142,7 @@ def _handled(shell: Shell, text: str) -> bool:
     except KeyboardInterrupt:
         return True
     except Exception as error:
-        from engql.cli import BUG_REPORT
-
-        print(
-            f"engql: internal error ({type(error).__name__}: {error}); this is a bug, {BUG_REPORT}",
-            file=shell.err,
-        )
+        print(internal_error(error), file=shell.err)
         return True
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engql import facts
-from engql.plan.explain import AUTH_WORDS
+from engql.facts import AUTH_WORDS
 
 
 def metric_auth(metric: str) -> str:
