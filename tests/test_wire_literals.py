@@ -170,3 +170,29 @@ def test_the_scan_finds_each_kind_of_literal(tmp_path: Path) -> None:
     module = tmp_path / "module.py"
     module.write_text('"""groupings"""\nX = f"{1}group_by"\nY = "group_by"\n', encoding="utf-8")
     assert sorted(string_constants(module)) == [(2, "group_by"), (3, "group_by")]
+
+
+SANDBOX_MAY_IMPORT = frozenset({"engql", "engql.facts", "engql.record"})
+"""The sandbox is the planner's test oracle: it reads the wire's names from facts but
+none of engql's logic (no engql.times, engql.plan or engql.check), so that a test that
+holds the planner to it checks two independent roundings and windows."""
+
+
+def test_the_sandbox_shares_the_wires_names_and_no_logic() -> None:
+    borrowed = []
+    for path in sorted((ROOT / "engql" / "sandbox").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            borrowed += [
+                f"{path.name}:{node.lineno}: {module}"
+                for module in modules
+                if module.split(".")[0] == "engql"
+                and module not in SANDBOX_MAY_IMPORT
+                and not module.startswith("engql.sandbox")
+            ]
+    assert not borrowed, borrowed
