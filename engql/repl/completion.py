@@ -200,8 +200,9 @@ def _clause_items(words: list[tuple[str, int]], first: int) -> list[str]:
     """The words from ``words[first]`` up to the next reserved word: a clause's list
     (after SELECT, or after GROUP and its BY)."""
     items = []
+    reserved = reserved_words()
     for word, _ in words[first:]:
-        if word.lower() in reserved_words():
+        if word.lower() in reserved:
             break
         items.append(word)
     return items
