@@ -67,6 +67,11 @@ COINCIDENCES = frozenset(
     {
         # A column name that ID files may have, not the request body's field.
         ("engql/tweet_ids.py", "tweet_ids"),
+        # The checked query's JSON (`engql debug query`) names its fields like the body's,
+        # but it is engql's own format, never sent.
+        ("engql/check/__init__.py", "tweet_ids"),
+        ("engql/check/__init__.py", "groupings"),
+        ("engql/check/__init__.py", "group_by"),
     }
 )
 """(file, literal) pairs that spell a wire value by coincidence, for another purpose."""
