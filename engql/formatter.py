@@ -310,7 +310,10 @@ def _time(expr: ast.TimeExpr) -> str:
         return ":" + expr.name
     if expr.sign is None:
         return expr.anchor
-    return f"{expr.anchor} {expr.sign} {expr.amount} {expr.unit}"
+    unit = expr.unit
+    if unit is not None and int(expr.amount) == 1:
+        unit = unit.removesuffix("s")  # "now - 1 day", as a reader writes it
+    return f"{expr.anchor} {expr.sign} {expr.amount} {unit}"
 
 
 def _string(text: str) -> str:
