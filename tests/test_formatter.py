@@ -113,7 +113,7 @@ WHERE tweet = :id
   AND tweet = 'https://x.com/u/status/1'
   AND tweet = +007
   AND tweet IN ()
-  AND time BETWEEN today - 1 days AND :end
+  AND time BETWEEN today - 1 day AND :end
 GROUP BY a.b AS "select"
 GROUP BY x AS plain
 GROUP BY y AS "two words"
