@@ -13,7 +13,8 @@ import enum
 import attrs
 
 from engql import facts
-from engql.config import CREDENTIAL_FIELDS, ENV_NAMES, Settings, secret_field
+from engql.config import CREDENTIAL_FIELDS, Settings, secret_field
+from engql.facts import ENV_NAMES
 from engql.record import Record
 from engql.redact import remember
 

@@ -227,7 +227,7 @@ class Executor:
         """Send ``request`` for ``tweets`` until it is answered, refused or given up;
         None when the run stops first. Failed outcomes are not journalled, so a resumed
         run tries them again. ``groupings`` are its statement's, to merge halves by."""
-        body = {**request.body, "tweet_ids": tweets}
+        body = {**request.body, facts.TWEET_IDS_FIELD: tweets}
         url = request.url_at(self.base_url)
         outcome = _Outcome()
         gate = self._gate(request.auth)
@@ -276,8 +276,9 @@ class Executor:
                     )
                 for tweet in unowned:
                     outcome.missing[tweet] = _NOT_OWNED
-                body["tweet_ids"] = [t for t in body["tweet_ids"] if t not in unowned]
-                if not body["tweet_ids"]:
+                kept = [t for t in body[facts.TWEET_IDS_FIELD] if t not in unowned]
+                body[facts.TWEET_IDS_FIELD] = kept
+                if not kept:
                     return outcome
                 continue
             if reply.status in (401, 403):
@@ -293,7 +294,7 @@ class Executor:
                 self._sleep(self._backoff(failures))
                 continue
             if reply.status == 400 and errors == [facts.PROTECTED_ERROR]:
-                tweets = body["tweet_ids"]
+                tweets = body[facts.TWEET_IDS_FIELD]
                 return self._isolate_protected(request, groupings, tweets, outcome, counters)
             said = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
             refused = Missing(MissingKind.REFUSED, f"({reply.status}): {said}")
@@ -426,14 +427,14 @@ class _Streams:
 
 
 def _waited_too_long(too_long: WaitTooLong) -> Missing:
-    until = datetime.fromtimestamp(too_long.until, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = datetime.fromtimestamp(too_long.until, UTC).strftime(facts.WIRE_TIME_FORMAT)
     detail = f"until {until}, longer than the {too_long.max_wait:g} s --max-wait"
     return Missing(MissingKind.RATE_LIMITED, detail)
 
 
 def _asked(tweets: list[str], body: dict[str, Any]) -> list[str]:
     """Those of ``tweets`` the request named: a server may name others."""
-    named = set(body["tweet_ids"])
+    named = set(body[facts.TWEET_IDS_FIELD])
     return [tweet for tweet in tweets if tweet in named]
 
 
@@ -446,7 +447,7 @@ def _error_texts(body: Any) -> list[object]:
 def _failed(outcome: _Outcome, body: dict[str, Any], reason: Missing) -> _Outcome:
     """The request's Tweets missing for ``reason``, scrubbed: it may quote the server."""
     reason = Missing(reason.kind, scrub(reason.detail))
-    for tweet in body["tweet_ids"]:
+    for tweet in body[facts.TWEET_IDS_FIELD]:
         outcome.missing.setdefault(tweet, reason)
     outcome.failed = True
     return outcome
