@@ -25,8 +25,8 @@ from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.exits import Exit, internal_error
 from engql.limits import MAX_QUERY_CHARS
 from engql.params import ParamSyntaxError, parse_cli_params
-from engql.pipeline import analyse, options
-from engql.plan.planner import Plan, plan_queries
+from engql.pipeline import analyse, options, plan_source
+from engql.plan.planner import Plan
 from engql.syntax.source import Source
 from engql.times import BadTime, parse_time_text
 
@@ -313,16 +313,13 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str, out: IO[str])
         print(json.dumps(d.to_json()) if fmt == "json" else d.render(), file=out)
 
 
-def _plan(args: argparse.Namespace, base_url: str = facts.DEFAULT_BASE_URL) -> Plan | None:
+def _plan(args: argparse.Namespace) -> Plan | None:
     """Compile the file of a command, printing diagnostics to stderr; None on errors."""
     params, now = _params(args), _clock(args)
     source, base_dir = read_source(args.file)
-    opts = options(params, now, allow_files=True, base_dir=base_dir)
-    _, queries, diagnostics = analyse(source, opts)
+    plan, diagnostics = plan_source(source, options(params, now, True, base_dir))
     print_diagnostics(diagnostics, getattr(args, "error_format", "human"), sys.stderr)
-    if has_errors(diagnostics):
-        return None
-    return plan_queries(queries, diagnostics, base_url)
+    return plan
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -337,14 +334,15 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_compile(args: argparse.Namespace) -> int:
-    plan = _plan(args, args.base_url)
+    plan = _plan(args)
     if plan is None:
         return Exit.QUERY
     several = len(plan.statements) > 1
     indent = 2 if args.pretty else None
     write = sys.stdout.write
     for request in plan.requests:
-        write(json.dumps(request.to_json(with_statement=several), indent=indent) + "\n")
+        shown = request.to_json(with_statement=several, base_url=args.base_url)
+        write(json.dumps(shown, indent=indent) + "\n")
     return Exit.OK
 
 

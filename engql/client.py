@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from engql.check.context import FileAccess
-from engql.config import load_settings, missing_for
+from engql.config import load_settings
+from engql.credentials import Credentials
 from engql.executor.result import Result
-from engql.executor.runner import Executor, RunOptions
+from engql.executor.runner import RunOptions
 from engql.pipeline import compile
 from engql.plan.planner import Plan
 from engql.redact import shown_url
+from engql.running import run_plan
 
 
 class CredentialsMissing(Exception):
@@ -52,13 +54,14 @@ class Client:
         self.settings, self.warnings = load_settings(
             flags, os.environ if environ is None else environ
         )
+        self.credentials = Credentials.from_settings(self.settings)
         self.options = options or RunOptions(rate_limit=self.settings.rate_limit)
 
     def __repr__(self) -> str:
         return f"Client(base_url={shown_url(self.settings.base_url)!r})"
 
     def compile(self, text: str, **kwargs: Any) -> Plan:
-        return compile(text, base_url=self.settings.base_url, **kwargs)
+        return compile(text, **kwargs)
 
     def run(
         self,
@@ -82,9 +85,11 @@ class Client:
                 query, params=params, now=now, allow_files=allow_files, base_dir=base_dir
             )
         )
-        needed = sorted(
-            {name for s in plan.statements for name in missing_for(self.settings, s.auth)}
-        )
-        if needed:
-            raise CredentialsMissing("credentials missing for this query: set " + ", ".join(needed))
-        return Executor(self.settings, self.options).run(plan)
+        report = run_plan(plan, self.credentials, self.settings.base_url, self.options)
+        if report.credentials_missing:
+            needed = ", ".join(report.credentials_missing)
+            raise CredentialsMissing(f"credentials missing for this query: set {needed}")
+        if report.failure is not None:
+            raise report.failure
+        assert report.result is not None  # a run that is neither stopped nor refused has one
+        return report.result

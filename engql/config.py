@@ -35,8 +35,6 @@ CREDENTIAL_FIELDS = (
     "access_token_secret",
     "bearer_token",
 )
-OAUTH_FIELDS = CREDENTIAL_FIELDS[:4]
-"""What OAuth 1.0a user context signs with: the app's key pair and the user's token pair."""
 PROFILE_KEYS = (*CREDENTIAL_FIELDS, "rate_limit", "base_url")
 SETTING_FIELDS = (*CREDENTIAL_FIELDS, "base_url", "rate_limit")
 FLAG_NAMES = frozenset({*SETTING_FIELDS, "profile"})
@@ -59,7 +57,8 @@ def _shown_url(url: str) -> str:
     return repr(shown_url(url))
 
 
-def _secret() -> Any:
+def secret_field() -> Any:
+    """A credential's field: None by default, shown by repr only as ``<hidden>``."""
     return attrs.field(default=None, repr=_hidden)
 
 
@@ -69,11 +68,11 @@ class Settings(Record):
     "env ENGQL_CONSUMER_KEY", "profile work in ~/.config/engql/credentials.toml",
     "default"), for ``--verbose``; the repr shows credentials only as ``<hidden>``."""
 
-    consumer_key: str | None = _secret()
-    consumer_secret: str | None = _secret()
-    access_token: str | None = _secret()
-    access_token_secret: str | None = _secret()
-    bearer_token: str | None = _secret()
+    consumer_key: str | None = secret_field()
+    consumer_secret: str | None = secret_field()
+    access_token: str | None = secret_field()
+    access_token_secret: str | None = secret_field()
+    bearer_token: str | None = secret_field()
     base_url: str = attrs.field(default=facts.DEFAULT_BASE_URL, repr=_shown_url)
     rate_limit: int | None = None
     """Requests a minute when the server does not say; None: the executor's assumption."""
@@ -359,17 +358,6 @@ def _chosen_profile(
     if file.default_profile is not None:
         return file.default_profile, f"default_profile in {file.shown}"
     return None, DEFAULT_SOURCE
-
-
-def missing_for(settings: Settings, auth: str) -> list[str]:
-    """The variables to set before a request of this auth level can be sent; [] when
-    none. "app": a bearer token, or the four OAuth 1.0a values; "user": those four."""
-    missing = [ENV_NAMES[field][0] for field in OAUTH_FIELDS if not getattr(settings, field)]
-    if auth == "user":
-        return missing
-    if auth == "app":
-        return [] if settings.bearer_token or not missing else [ENV_NAMES["bearer_token"][0]]
-    raise ValueError(f"auth is 'app' or 'user', not {auth!r}")
 
 
 def write_profile(

@@ -311,7 +311,7 @@ def _time(expr: ast.TimeExpr) -> str:
     if expr.sign is None:
         return expr.anchor
     unit = expr.unit
-    if unit is not None and int(expr.amount) == 1:
+    if unit is not None and expr.amount is not None and expr.amount.lstrip("0") == "1":
         unit = unit.removesuffix("s")  # "now - 1 day", as a reader writes it
     return f"{expr.anchor} {expr.sign} {expr.amount} {unit}"
 

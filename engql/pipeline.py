@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from engql import facts
 from engql.check import CheckOptions, Query, check_statement
 from engql.check.context import FileAccess
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
@@ -115,6 +114,14 @@ def check(
     return analyse(Source(text, name), options(params, now, allow_files, base_dir))[2]
 
 
+def plan_source(source: Source, opts: CheckOptions) -> tuple[Plan | None, list[Diagnostic]]:
+    """The plan of a script and every diagnostic; no plan when one is an error."""
+    _, queries, diagnostics = analyse(source, opts)
+    if has_errors(diagnostics):
+        return None, diagnostics
+    return plan_queries(queries, diagnostics), diagnostics
+
+
 def compile(
     text: str,
     *,
@@ -122,20 +129,18 @@ def compile(
     now: datetime | None = None,
     allow_files: FileAccess = False,
     base_dir: str | os.PathLike[str] | None = None,
-    base_url: str = facts.DEFAULT_BASE_URL,
     name: str = "<query>",
 ) -> Plan:
     """The plan of a script: its requests with exact JSON bodies, batched and windowed.
 
     Raises EngqlError carrying every diagnostic when any of them is an error; the
     warnings of a successful compile are in ``Plan.warnings``. Options as for ``check``.
+    A plan names endpoint paths, not a server: whoever runs it gives the base URL.
     """
-    _, queries, diagnostics = analyse(
-        Source(text, name), options(params, now, allow_files, base_dir)
-    )
-    if has_errors(diagnostics):
+    plan, diagnostics = plan_source(Source(text, name), options(params, now, allow_files, base_dir))
+    if plan is None:
         raise EngqlError(diagnostics)
-    return plan_queries(queries, diagnostics, base_url)
+    return plan
 
 
 def format(text: str, name: str = "<query>") -> str:

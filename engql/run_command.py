@@ -12,25 +12,29 @@ import json
 import math
 import os
 import sys
-import threading
 import time
 from typing import IO, Any
 
 from engql.atomic import atomic_file
-from engql.config import ConfigError, Settings, load_settings, missing_for
+from engql.config import ConfigError, Settings, load_settings
+from engql.credentials import Credentials
 from engql.executor.journal import Journal, UnusableRunDirectory
-from engql.executor.result import Result
-from engql.executor.runner import Executor, RunFailed, RunOptions
-from engql.executor.transport import InsecureURL, Reply
+from engql.executor.runner import RunOptions
+from engql.executor.transport import Reply
 from engql.exits import Exit
-from engql.output import RowStream, write_result
 from engql.plan.planner import Plan, Request
-from engql.redact import scrubbed, shown_url
+from engql.redact import REDACTED, scrubbed, shown_url
+from engql.running import (
+    Output,
+    RunHooks,
+    RunReport,
+    missing_credentials,
+    run_plan,
+    sandbox_settings,
+)
 
-GIVE_UP_REASONS = ("failed after", "rate limited")
 NOTHING_TO_KEEP = frozenset({Exit.USAGE, Exit.REFUSED, Exit.INTERRUPTED})
 """Exit codes of runs without an answer: an -o file is left as it was."""
-MAX_MISSING_SHOWN = 20
 SERVER_TEXT_FORMATS = frozenset({"json", "raw"})
 """The outputs that carry a server's own text (its error notes, raw answers), and so are
 scrubbed of credentials; rows hold only IDs, times and counts."""
@@ -51,8 +55,7 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
         from engql.sandbox.server import Sandbox
 
         with Sandbox() as sandbox:
-            settings = sandbox_settings(sandbox)
-            return _run(args, _rebase(plan, sandbox.base_url), settings, fmt, err)
+            return _run(args, plan, sandbox_settings(sandbox), fmt, err)
     try:
         settings, warnings = load_settings(_flags(args), os.environ)
     except ConfigError as error:
@@ -60,54 +63,19 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
         return Exit.CONFIG
     for warning in warnings:
         print(f"engql: warning: {warning}", file=err)
-    return _run(args, _rebase(plan, settings.base_url), settings, fmt, err)
+    return _run(args, plan, settings, fmt, err)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return {"base_url": args.base_url, "profile": args.profile, "rate_limit": args.rate_limit}
 
 
-def sandbox_settings(sandbox: Any) -> Settings:
-    """The sandbox's own credentials, whatever the environment and profiles say."""
-    c = sandbox.credentials
-    names = (
-        "consumer_key",
-        "consumer_secret",
-        "access_token",
-        "access_token_secret",
-        "bearer_token",
-        "base_url",
-    )
-    return Settings(
-        consumer_key=c.consumer_key,
-        consumer_secret=c.consumer_secret,
-        access_token=c.access_token,
-        access_token_secret=c.access_token_secret,
-        bearer_token=c.bearer_token,
-        base_url=sandbox.base_url,
-        sources=dict.fromkeys(names, "sandbox"),
-    )
-
-
-def _rebase(plan: Plan, base_url: str) -> Plan:
-    """The plan with every URL on ``base_url`` (the plan was compiled before it was known)."""
-    import attrs
-
-    def moved(request: Request) -> Request:
-        path = request.url[request.url.index("/insights/") :]
-        return attrs.evolve(request, url=base_url.rstrip("/") + path)
-
-    statements = tuple(
-        attrs.evolve(s, requests=tuple(moved(r) for r in s.requests)) for s in plan.statements
-    )
-    return attrs.evolve(plan, statements=statements)
-
-
 def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err: IO[str]) -> int:
-    needed = sorted({n for s in plan.statements for n in missing_for(settings, s.auth)})
+    credentials = Credentials.from_settings(settings)
     if args.dry_run:
-        _dry_run(plan, settings, err)
+        _dry_run(plan, credentials, settings, err)
         return Exit.OK
+    needed = missing_credentials(plan, credentials)
     if needed:
         print(
             f"engql: credentials missing for this query: set {', '.join(needed)} "
@@ -129,7 +97,7 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
             out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
             if fmt in SERVER_TEXT_FORMATS:
                 out = scrubbed(out)
-            code = _execute(args, plan, settings, fmt, err, out)
+            code = _execute(args, plan, credentials, settings, fmt, err, out)
             if code in NOTHING_TO_KEEP:
                 raise _Discarded(code)
             return code
@@ -146,22 +114,22 @@ class _Discarded(Exception):
 
 
 def _execute(
-    args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err: IO[str], out: IO[str]
+    args: argparse.Namespace,
+    plan: Plan,
+    credentials: Credentials,
+    settings: Settings,
+    fmt: str,
+    err: IO[str],
+    out: IO[str],
 ) -> int:
     """Run and write to ``out``; an exception (or Ctrl-C) leaves no half-written -o file."""
-    raw_lock = threading.Lock()
 
     def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
-        if fmt == "raw":
-            line = json.dumps(_raw_line(request, body, reply))
-            with raw_lock:
-                out.write(line + "\n")
-        if args.verbose:
-            print(
-                f"engql: {request.endpoint} batch {request.batch} window {request.window}: "
-                f"{reply.broken or reply.status}",
-                file=err,
-            )
+        print(
+            f"engql: {request.endpoint} batch {request.batch} window {request.window}: "
+            f"{reply.broken or reply.status}",
+            file=err,
+        )
 
     def on_wait(seconds: float, until: float) -> None:
         if seconds >= 3:
@@ -182,24 +150,21 @@ def _execute(
         insecure=args.insecure,
         max_wait=args.max_wait,
     )
-    executor = Executor(
-        settings,
-        options,
+    hooks = RunHooks(
         on_wait=on_wait,
-        on_response=on_response,
+        on_response=on_response if args.verbose else None,
         on_done=(lambda request: progress.update(1)) if progress is not None else None,
     )
-    stream = None
-    if RowStream.can_stream(fmt, len(plan.statements)):
-        stream = RowStream(fmt, out, len(plan.statements), args.grouping, args.long)
     try:
-        result = executor.run(plan, journal, stream.write_batch if stream else None)
-    except InsecureURL as error:
-        print(f"engql: {error}", file=err)
-        return Exit.USAGE
-    except RunFailed as failed:
-        print(f"engql: refused: {failed.message}", file=err)
-        return Exit.REFUSED
+        report = run_plan(
+            plan,
+            credentials,
+            settings.base_url,
+            options,
+            output=Output(fmt, out, args.grouping, args.long),
+            journal=journal,
+            hooks=hooks,
+        )
     except KeyboardInterrupt:
         kept = f"; rerun with --resume {args.resume} to finish" if args.resume else ""
         print(f"engql: interrupted{kept}", file=err)
@@ -214,9 +179,8 @@ def _execute(
             "and the requests they held were sent again",
             file=err,
         )
-    if fmt != "raw":
-        write_result(result, fmt, out, args.grouping, args.long)
-    return _report(result, err)
+    _report(report, err)
+    return report.exit
 
 
 def resume_time(until: float, now: float | None = None) -> str:
@@ -237,60 +201,35 @@ def _progress_bar(total: int, err: IO[str], hidden: bool) -> Any:
     return tqdm(total=total, unit="request", file=err, leave=False)
 
 
-def _report(result: Result, err: IO[str]) -> int:
-    missing = sum(len(s.missing) for s in result.statements)
-    for warning in result.warnings(MAX_MISSING_SHOWN):
+def _report(report: RunReport, err: IO[str]) -> None:
+    if report.failure is not None:
+        refused = "refused: " if report.exit == Exit.REFUSED else ""
+        print(f"engql: {refused}{report.failure}", file=err)
+        return
+    for warning in report.warnings:
         print(warning.render(), file=err)
-    if missing > MAX_MISSING_SHOWN:
+    if report.more_missing:
         print(
-            f"engql: {missing - MAX_MISSING_SHOWN:,} more Tweets are missing "
+            f"engql: {report.more_missing:,} more Tweets are missing "
             "(--format json lists them all)",
             file=err,
         )
-    stats = result.stats
-    print(
-        f"engql: {stats.requests:,} requests, {stats.sent:,} sent, {stats.retries} retried, "
-        f"{stats.rate_limited} rate limited, {stats.seconds:.1f} s",
-        file=err,
-    )
-    reasons = result.missing.values()
-    if any(r.startswith(GIVE_UP_REASONS) for r in reasons):
-        return Exit.GAVE_UP
-    return Exit.PARTIAL if missing else Exit.OK
+    print(f"engql: {report.summary}", file=err)
 
 
-def _raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    answer: Any = reply.body
-    if answer is None:
-        answer = reply.raw.decode("utf-8", "replace")
-    return {
-        "request": {
-            "endpoint": request.endpoint,
-            "url": shown_url(request.url),
-            "auth": request.auth,
-            "batch": request.batch,
-            "window": request.window,
-            "body": body,
-        },
-        "status": reply.status,
-        "broken": reply.broken,
-        "response": answer,
-    }
-
-
-def _dry_run(plan: Plan, settings: Settings, err: IO[str]) -> None:
+def _dry_run(plan: Plan, credentials: Credentials, settings: Settings, err: IO[str]) -> None:
     from engql.plan.explain import explain_plan
 
     out = scrubbed(sys.stdout)
     for request in plan.requests:
-        kind = "Bearer" if request.auth == "app" and settings.bearer_token else "OAuth 1.0a"
+        scheme = credentials.scheme_for(request.auth)
         print(
             json.dumps(
                 {
-                    "url": shown_url(request.url),
+                    "url": shown_url(request.url_at(settings.base_url)),
                     "auth": request.auth,
                     "headers": {
-                        "Authorization": f"{kind} <redacted>",
+                        "Authorization": f"{scheme.value} {REDACTED}",
                         "Accept-Encoding": "gzip",
                         "Content-Type": "application/json",
                     },

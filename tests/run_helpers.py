@@ -8,8 +8,8 @@ fault scripts stand in for the network and the server going wrong. Three ways in
 * the command line, ``engql.cli.main(["run", FILE, "--base-url", api.base_url, ...])``,
   with the sandbox's credentials in ``ENGQL_*`` variables, or with ``--sandbox``;
 * ``engql.Client(...).run(...)``;
-* ``Executor(settings, RunOptions(...)).run(plan)``, where a test needs a short backoff
-  or a hook.
+* ``Executor(credentials_of(api), api.base_url, RunOptions(...)).run(plan)``, where a
+  test needs a short backoff or a hook.
 
 HOME and XDG_CONFIG_HOME point into tmp_path and every ENGQL_*/TWITTER_* variable is
 cleared, so no real profile or credential is read. Answers are checked against the
@@ -35,7 +35,8 @@ import pytest
 
 import engql
 from engql import facts
-from engql.config import Settings
+from engql.credentials import Credentials
+from engql.executor.missing import Missing
 from engql.executor.runner import RunOptions
 from engql.sandbox.data import SyntheticEngagement
 from engql.sandbox.responses import answer
@@ -108,16 +109,20 @@ def use_credentials(monkeypatch: pytest.MonkeyPatch, api: Sandbox, **kinds: Any)
         monkeypatch.setenv(name, value)
 
 
-def settings_of(api: Sandbox, bearer: bool = True) -> Settings:
+def credentials_of(api: Sandbox, bearer: bool = True) -> Credentials:
     c = api.credentials
-    return Settings(
+    return Credentials(
         consumer_key=c.consumer_key,
         consumer_secret=c.consumer_secret,
         access_token=c.access_token,
         access_token_secret=c.access_token_secret,
         bearer_token=c.bearer_token if bearer else None,
-        base_url=api.base_url,
     )
+
+
+def reasons(missing: dict[str, Missing]) -> dict[str, str]:
+    """Tweet ID → the reason's text, as W601 and ``--format json`` show it."""
+    return {tweet: reason.text for tweet, reason in missing.items()}
 
 
 @dataclass
@@ -136,8 +141,8 @@ def ids_param(ids: Sequence[str]) -> list[str]:
     return ["-p", "ids=" + ",".join(ids)]
 
 
-def compile_for(api: Sandbox, text: str, ids: Sequence[str]) -> engql.Plan:
-    return engql.compile(text, params={"ids": list(ids)}, now=NOW, base_url=api.base_url)
+def compile_for(text: str, ids: Sequence[str]) -> engql.Plan:
+    return engql.compile(text, params={"ids": list(ids)}, now=NOW)
 
 
 def unlimited_answer(

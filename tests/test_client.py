@@ -16,13 +16,14 @@ from run_helpers import (
     SandboxFactory,
     compile_for,
     credential_values,
+    reasons,
     unlimited_answer,
     use_credentials,
 )
 
 import engql
 from engql.client import CredentialsMissing
-from engql.executor.runner import RunFailed, RunOptions
+from engql.executor.runner import RefusalKind, RunFailed, RunOptions
 from engql.sandbox.server import Sandbox
 
 pytestmark = pytest.mark.usefixtures("no_machine_credentials")
@@ -52,7 +53,8 @@ def test_client_raises_run_failed_for_unowned_tweets(
     client = client_for(api)
     with pytest.raises(RunFailed) as failed:
         client.run(UNOWNED_QUERY, params={"ids": IDS_30}, now=NOW)
-    assert failed.value.kind == "unowned"
+    assert failed.value.kind is RefusalKind.UNOWNED
+    assert failed.value.kind == "unowned"  # the word docs/running.md gives
     assert IDS_30[0] in failed.value.message
 
 
@@ -66,7 +68,7 @@ def test_client_runs_text_and_returns_a_result(engql_sandbox_factory: SandboxFac
     assert isinstance(result, engql.Result)
     (statement,) = result.statements
     assert statement.grouping_names == ["per_tweet", "grand_total"]
-    assert statement.missing == {IDS_600[7]: "unavailable (deleted or not public)"}
+    assert reasons(statement.missing) == {IDS_600[7]: "unavailable (deleted or not public)"}
     assert result.missing == statement.missing
     rows = list(statement.rows())
     assert len(rows) == 599
@@ -81,7 +83,7 @@ def test_client_runs_text_and_returns_a_result(engql_sandbox_factory: SandboxFac
 
 
 def test_client_runs_a_plan(api: Sandbox) -> None:
-    plan = compile_for(api, HISTORICAL_QUERY, IDS_30)
+    plan = compile_for(HISTORICAL_QUERY, IDS_30)
     client = client_for(api)
     result = client.run(plan)
     assert result.statements[0].answer == unlimited_answer(plan)
@@ -105,6 +107,7 @@ def test_client_with_a_wrong_secret_raises_run_failed(api: Sandbox) -> None:
     client = client_for(api, consumer_secret="y" * 50)
     with pytest.raises(RunFailed) as failed:
         client.run(UNOWNED_QUERY, params={"ids": IDS_30[:1]}, now=NOW)
+    assert failed.value.kind is RefusalKind.AUTH
     assert failed.value.kind == "auth"
     assert "y" * 12 not in str(failed.value)
 

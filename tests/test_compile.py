@@ -172,6 +172,7 @@ def test_request_to_json_fields() -> None:
     }
     assert "statement" not in request.to_json(with_statement=False)
     assert request.tweet_ids == ["1"]
+    assert (request.path, request.index) == ("/insights/engagement/totals", 0)
 
 
 def test_ids_are_canonical_strings_in_query_order_without_duplicates() -> None:
@@ -271,8 +272,27 @@ def test_auth_is_per_statement() -> None:
 )
 @pytest.mark.parametrize("endpoint", ["totals", "28hr", "historical"])
 def test_url_from_base_url(base_url: str, prefix: str, endpoint: str) -> None:
-    request = only_request(f"SELECT favorites FROM {endpoint} WHERE tweet = 1", base_url=base_url)
-    assert request.url == f"{prefix}/insights/engagement/{endpoint}"
+    request = only_request(f"SELECT favorites FROM {endpoint} WHERE tweet = 1")
+    assert request.url_at(base_url) == f"{prefix}/insights/engagement/{endpoint}"
+    assert request.to_json(base_url=base_url)["url"] == f"{prefix}/insights/engagement/{endpoint}"
+
+
+def test_engql_compile_base_url_prints_the_joined_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plan holds paths; `engql compile --base-url` still prints whole URLs, byte for
+    byte as when the plan held them."""
+    from engql.cli import main
+
+    query = tmp_path / "q.engql"
+    query.write_text("SELECT favorites FROM totals WHERE tweet = 1;", encoding="utf-8")
+    assert main(["compile", str(query), "--base-url", "http://127.0.0.1:9//"]) == 0
+    assert capsys.readouterr().out == (
+        '{"endpoint": "totals", "url": "http://127.0.0.1:9/insights/engagement/totals", '
+        '"auth": "app", "batch": 0, "window": null, "body": {"tweet_ids": ["1"], '
+        '"engagement_types": ["favorites"], "groupings": {"by_tweet_type": '
+        '{"group_by": ["tweet.id", "engagement.type"]}}}}\n'
+    )
 
 
 # --- SELECT * ---------------------------------------------------------------------------

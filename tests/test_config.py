@@ -25,11 +25,11 @@ from engql.config import (
     Settings,
     credentials_path,
     load_settings,
-    missing_for,
     value_problem,
     write_profile,
 )
 from engql.config_commands import run_configure, run_profiles
+from engql.credentials import Credentials
 
 SECRETS = {
     "consumer_key": "ck-Zq81vNwPaLm3",
@@ -316,10 +316,11 @@ def test_unknown_keys_warn(home: Path) -> None:
 )  # fmt: skip
 def test_missing_for(home: Path, present: tuple[str, ...], app: list[str], user: list[str]) -> None:
     settings, _ = load(home, {key: SECRETS[key] for key in present})
-    assert missing_for(settings, "app") == app
-    assert missing_for(settings, "user") == user
+    credentials = Credentials.from_settings(settings)
+    assert credentials.missing_for(facts.APP_AUTH) == app
+    assert credentials.missing_for(facts.USER_AUTH) == user
     with pytest.raises(ValueError):
-        missing_for(settings, "bearer")
+        credentials.missing_for("bearer")
 
 
 # Secrets stay hidden
@@ -832,7 +833,7 @@ def test_a_value_that_loses_is_not_read(home: Path) -> None:
 def test_an_empty_variable_is_not_given_and_then_named_as_missing(home: Path) -> None:
     settings, _ = load(home, ENGQL_BEARER_TOKEN="")
     assert settings.bearer_token is None
-    assert missing_for(settings, "app") == ["ENGQL_BEARER_TOKEN"]
+    assert Credentials.from_settings(settings).missing_for(facts.APP_AUTH) == ["ENGQL_BEARER_TOKEN"]
 
 
 def test_configure_asks_again_for_a_credential_with_a_space_inside(home: Path) -> None:

@@ -26,16 +26,18 @@ from run_helpers import (
     Ran,
     SandboxFactory,
     compile_for,
+    credentials_of,
     ids_param,
     query_file,
+    reasons,
     sent_ids,
-    settings_of,
     statuses,
     unlimited_answer,
     use_credentials,
 )
 
-from engql.executor.runner import CANCELLED, Executor, RunOptions
+from engql.executor.missing import Missing, MissingKind
+from engql.executor.runner import Executor, RunOptions
 from engql.sandbox.faults import Fault, FaultPlan
 from engql.sandbox.server import Sandbox
 
@@ -60,7 +62,7 @@ def test_600_ids_go_in_three_batches_and_merge_into_one_answer(
     assert sorted(t for ids in sent_ids(api) for t in ids) == sorted(IDS_600)
     assert {e.auth for e in api.log.entries()} == {"app"}  # public metrics: the bearer token
     merged = json.loads(ran.out)
-    expected = unlimited_answer(compile_for(api, TOTALS_QUERY, IDS_600))
+    expected = unlimited_answer(compile_for(TOTALS_QUERY, IDS_600))
     assert merged == {**expected, "missing": {}}
     per_tweet = merged["per_tweet"]
     assert len(per_tweet) == 600
@@ -73,9 +75,9 @@ def test_600_ids_go_in_three_batches_and_merge_into_one_answer(
 def test_historical_batches_and_windows_merge_into_one_answer(
     api: Sandbox,
 ) -> None:
-    plan = compile_for(api, HISTORICAL_QUERY, IDS_30)
+    plan = compile_for(HISTORICAL_QUERY, IDS_30)
     assert [(r.batch, r.window) for r in plan.requests] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    result = Executor(settings_of(api)).run(plan)
+    result = Executor(credentials_of(api), api.base_url).run(plan)
     (statement,) = result.statements
     assert statement.missing == {}
     assert statement.answer == unlimited_answer(plan)
@@ -100,11 +102,11 @@ def test_unavailable_tweets_in_several_batches_are_counted_once(
 ) -> None:
     gone = [IDS_600[0], IDS_600[260], IDS_600[599]]
     api = engql_sandbox_factory(now=NOW, unavailable=gone)
-    plan = compile_for(api, TOTALS_QUERY, IDS_600)
-    (statement,) = Executor(settings_of(api)).run(plan).statements
+    plan = compile_for(TOTALS_QUERY, IDS_600)
+    (statement,) = Executor(credentials_of(api), api.base_url).run(plan).statements
     assert statement.answer == unlimited_answer(plan, unavailable=gone)
     assert statement.answer["errors"] == ["3 Tweet ID(s) are unavailable"]
-    assert statement.missing == dict.fromkeys(gone, "unavailable (deleted or not public)")
+    assert reasons(statement.missing) == dict.fromkeys(gone, "unavailable (deleted or not public)")
 
 
 def test_several_statements_are_answered_in_order(
@@ -131,8 +133,8 @@ def test_5xx_are_retried_and_the_answer_is_complete(
     engql_sandbox_factory: SandboxFactory, fault: Fault
 ) -> None:
     api = engql_sandbox_factory(now=NOW, faults=FaultPlan({1: fault, 2: fault, 4: fault}))
-    plan = compile_for(api, TOTALS_QUERY, IDS_600)
-    result = Executor(settings_of(api), FAST).run(plan)
+    plan = compile_for(TOTALS_QUERY, IDS_600)
+    result = Executor(credentials_of(api), api.base_url, FAST).run(plan)
     assert result.statements[0].answer == unlimited_answer(plan)
     assert result.missing == {}
     assert (result.stats.requests, result.stats.sent, result.stats.retries) == (3, 6, 3)
@@ -147,10 +149,11 @@ def test_dropped_connections_truncated_gzip_and_malformed_json_are_retried(
     replayed one with 401, which would end the run."""
     faults = FaultPlan({1: Fault.DROP, 2: Fault.TRUNCATE, 3: Fault.MALFORMED, 5: Fault.DROP})
     api = engql_sandbox_factory(now=NOW, faults=faults)
-    plan = compile_for(api, HISTORICAL_QUERY, IDS_30)
+    plan = compile_for(HISTORICAL_QUERY, IDS_30)
     responses: list[str | None] = []
     executor = Executor(
-        settings_of(api),
+        credentials_of(api),
+        api.base_url,
         FAST,
         on_response=lambda request, body, reply: responses.append(reply.broken),
     )
@@ -174,11 +177,14 @@ def test_a_request_that_keeps_failing_loses_only_its_tweets(
 ) -> None:
     faults = FaultPlan({1: Fault.UNAVAILABLE, 2: Fault.DROP, 3: Fault.UNAVAILABLE})
     api = engql_sandbox_factory(now=NOW, faults=faults)
-    plan = compile_for(api, TOTALS_QUERY, IDS_600)
+    plan = compile_for(TOTALS_QUERY, IDS_600)
     options = attrs.evolve(FAST, concurrency=1, max_attempts=3)
-    result = Executor(settings_of(api), options).run(plan)
+    result = Executor(credentials_of(api), api.base_url, options).run(plan)
     first_batch = IDS_600[:250]
-    assert result.missing == dict.fromkeys(first_batch, "failed after 3 attempts (HTTP 503)")
+    assert reasons(result.missing) == dict.fromkeys(
+        first_batch, "failed after 3 attempts (HTTP 503)"
+    )
+    assert {reason.kind for reason in result.missing.values()} == {MissingKind.GAVE_UP}
     assert sent_ids(api)[:3] == [first_batch] * 3
     per_tweet = result.statements[0].answer["per_tweet"]
     assert set(per_tweet) == set(IDS_600[250:])
@@ -186,19 +192,23 @@ def test_a_request_that_keeps_failing_loses_only_its_tweets(
 
 
 def test_a_cancelled_run_keeps_what_came_back_and_lists_the_rest(api: Sandbox) -> None:
-    plan = compile_for(api, TOTALS_QUERY, IDS_600)
+    plan = compile_for(TOTALS_QUERY, IDS_600)
     executor: Executor
 
     def cancel_after_the_first(request: Any) -> None:
         executor.cancel()
 
-    executor = Executor(settings_of(api), RunOptions(concurrency=1), on_done=cancel_after_the_first)
+    one_at_a_time = RunOptions(concurrency=1)
+    executor = Executor(
+        credentials_of(api), api.base_url, one_at_a_time, on_done=cancel_after_the_first
+    )
     result = executor.run(plan)
     assert result.stats.cancelled
     assert sent_ids(api) == [IDS_600[:250]]
     answered = IDS_600[:250]
     assert set(result.statements[0].answer["per_tweet"]) == set(answered)
-    assert result.missing == dict.fromkeys(IDS_600[250:], CANCELLED)
+    assert result.missing == dict.fromkeys(IDS_600[250:], Missing(MissingKind.CANCELLED))
+    assert reasons(result.missing)[IDS_600[250]] == "cancelled before it was answered"
 
 
 def test_unowned_tweets_fail_the_run_with_exit_4_by_default(
@@ -334,7 +344,7 @@ def test_jsonl_and_csv_stream_batch_by_batch(
     use_credentials(monkeypatch, api)
     text = TOTALS_QUERY.replace("GROUP BY engagement.type AS grand_total", "")
     query = query_file(text)
-    per_tweet = unlimited_answer(compile_for(api, text, IDS_600))["per_tweet"]
+    per_tweet = unlimited_answer(compile_for(text, IDS_600))["per_tweet"]
     expected = [{"tweet_id": t, **{m: int(n) for m, n in per_tweet[t].items()}} for t in IDS_600]
     ran = engql_run(query, *ids_param(IDS_600), "--base-url", api.base_url, "--format", "jsonl")
     assert ran.code == 0, ran.err

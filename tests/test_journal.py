@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 import engql
+from engql import facts
 from engql.cli import main
+from engql.credentials import Credentials
 from engql.executor.journal import (
     JOURNAL_FILE,
     PLAN_FILE,
@@ -21,9 +23,10 @@ from engql.executor.journal import (
     UnusableRunDirectory,
     plan_hash,
 )
+from engql.executor.missing import Missing, MissingKind
 from engql.executor.runner import Executor, RunOptions
 from engql.plan.planner import Request
-from engql.run_command import sandbox_settings
+from engql.running import sandbox_settings
 from engql.sandbox.faults import Fault, FaultPlan
 from engql.sandbox.server import Sandbox
 
@@ -42,11 +45,17 @@ class Interrupt(KeyboardInterrupt):
     """Raised by a progress hook to stop a run halfway, as Ctrl-C would."""
 
 
+def executor_for(api: Sandbox, options: RunOptions, **hooks: Any) -> Executor:
+    """An executor with the sandbox's credentials, as ``engql run --sandbox`` has them."""
+    settings = sandbox_settings(api)
+    return Executor(Credentials.from_settings(settings), settings.base_url, options, **hooks)
+
+
 def test_an_interrupted_run_resumes_with_only_what_is_left(
     engql_sandbox_factory: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     api = engql_sandbox_factory(now=NOW)
-    plan = engql.compile(QUERY, now=NOW, base_url=api.base_url)
+    plan = engql.compile(QUERY, now=NOW)
     assert len(plan.requests) == 6
     finished: list[Request] = []
 
@@ -57,18 +66,16 @@ def test_an_interrupted_run_resumes_with_only_what_is_left(
 
     options = RunOptions(concurrency=1)
     journal = Journal(str(tmp_path / "run"), plan)
-    interrupted = Executor(sandbox_settings(api), options, on_done=stop_after_three)
+    interrupted = executor_for(api, options, on_done=stop_after_three)
     with pytest.raises(KeyboardInterrupt):
         interrupted.run(plan, journal)
     journalled = len(journal.finished())
     assert 3 <= journalled < 6
     sent_before = len(api.log.entries())
 
-    resumed = Executor(sandbox_settings(api), options).run(
-        plan, Journal(str(tmp_path / "run"), plan)
-    )
+    resumed = executor_for(api, options).run(plan, Journal(str(tmp_path / "run"), plan))
     assert len(api.log.entries()) - sent_before == 6 - journalled
-    fresh = Executor(sandbox_settings(api), options).run(plan)
+    fresh = executor_for(api, options).run(plan)
     assert resumed.statements[0].answer == fresh.statements[0].answer
     assert resumed.missing == fresh.missing == {}
 
@@ -77,13 +84,11 @@ def test_failed_requests_are_tried_again_on_resume(
     engql_sandbox_factory: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     api = engql_sandbox_factory(now=NOW, faults=FaultPlan({1: Fault.UNAVAILABLE}))
-    plan = engql.compile(
-        f"SELECT favorites FROM totals WHERE tweet = {FIRST}", now=NOW, base_url=api.base_url
-    )
+    plan = engql.compile(f"SELECT favorites FROM totals WHERE tweet = {FIRST}", now=NOW)
     options = RunOptions(max_attempts=1)
-    first = Executor(sandbox_settings(api), options).run(plan, Journal(str(tmp_path), plan))
-    assert first.missing[str(FIRST)].startswith("failed after 1 attempts")
-    second = Executor(sandbox_settings(api), options).run(plan, Journal(str(tmp_path), plan))
+    first = executor_for(api, options).run(plan, Journal(str(tmp_path), plan))
+    assert first.missing[str(FIRST)].text.startswith("failed after 1 attempts")
+    second = executor_for(api, options).run(plan, Journal(str(tmp_path), plan))
     assert second.missing == {}
 
 
@@ -93,12 +98,10 @@ def test_another_plan_is_refused(tmp_path: Path) -> None:
     Journal(str(tmp_path), one)
     with pytest.raises(PlanChanged):
         Journal(str(tmp_path), two)
+    # A plan names paths, not a server: its run directory serves whatever base URL runs it.
+    assert {r.path for r in one.requests} == {facts.ENDPOINTS["totals"].path}
     assert plan_hash(one) == plan_hash(
-        engql.compile(
-            f"SELECT favorites FROM totals WHERE tweet = {FIRST}",
-            now=NOW,
-            base_url="http://127.0.0.1:1",
-        )
+        engql.compile(f"SELECT favorites FROM totals WHERE tweet = {FIRST}", now=NOW)
     )
 
 
@@ -200,6 +203,12 @@ def damaged_entries(plan: engql.Plan) -> list[object]:
         {"index": 1, "answer": "not an object", "missing": {}},
         {"index": 1, "answer": good, "missing": []},
         {"index": 1, "answer": good, "missing": {first: 5}},
+        {"index": 1, "answer": good, "missing": {first: "no such reason"}},
+        {"index": 1, "answer": good, "missing": {first: {"kind": "no such kind"}}},
+        {"index": 1, "answer": good, "missing": {first: {"kind": ["protected"]}}},
+        {"index": 1, "answer": good, "missing": {first: {"kind": "gave_up", "detail": 5}}},
+        {"index": 1, "answer": good, "missing": {first: {"kind": "protected", "more": ""}}},
+        {"index": 1, "answer": good, "missing": {first: {"detail": "5 attempts"}}},
         {"index": 1, "answer": good, "missing": {other: "not owned by these credentials"}},
         {"index": 1, "answer": None, "missing": {}},
         {"index": 1, "answer": {**good, "per_tweet": []}, "missing": {}},
@@ -233,11 +242,34 @@ def test_valid_entries_are_kept_whatever_their_form(tmp_path: Path) -> None:
     ]
     journal = Journal(str(tmp_path), plan)
     for answer in answers:
-        journal.record(1, answer, {tweets[0]: "unavailable (deleted or not public)"})
-    journal.record(0, None, dict.fromkeys(plan.requests[0].tweet_ids, "not owned"))
+        journal.record(1, answer, {tweets[0]: Missing(MissingKind.UNAVAILABLE)})
+    gave_up = Missing(MissingKind.GAVE_UP, "5 attempts (HTTP 503)")
+    journal.record(0, None, dict.fromkeys(plan.requests[0].tweet_ids, gave_up))
     finished = Journal(str(tmp_path), plan).finished()
     assert sorted(finished) == [0, 1]
     assert finished[1]["answer"] == answers[-1]
+    assert finished[1]["missing"] == {tweets[0]: Missing(MissingKind.UNAVAILABLE)}
+    assert finished[0]["missing"] == dict.fromkeys(plan.requests[0].tweet_ids, gave_up)
+
+
+def test_an_older_journal_of_reason_texts_is_read(tmp_path: Path) -> None:
+    """Journals written before reasons had kinds hold the reason's text; a text of a kind
+    without detail is read as that kind, any other text is not trusted."""
+    plan = two_request_plan()
+    Journal(str(tmp_path), plan)
+    first, second = plan.requests[0].tweet_ids[0], plan.requests[1].tweet_ids[0]
+    with open(tmp_path / JOURNAL_FILE, "a", encoding="utf-8") as file:
+        for index, tweet, text in (
+            (0, first, "not owned by these credentials"),
+            (1, second, "not owned"),
+        ):
+            entry = {"index": index, "answer": valid_answer(plan, index), "missing": {tweet: text}}
+            file.write(json.dumps(entry) + "\n")
+    journal = Journal(str(tmp_path), plan)
+    finished = journal.finished()
+    assert list(finished) == [0]
+    assert finished[0]["missing"] == {first: Missing(MissingKind.NOT_OWNED)}
+    assert journal.discarded == 1
 
 
 # engql run --resume over a damaged run directory -----------------------------------------

@@ -14,8 +14,8 @@ from run_helpers import (
     TOTALS_QUERY,
     SandboxFactory,
     compile_for,
+    credentials_of,
     not_at_a_minute_end,
-    settings_of,
     statuses,
     unlimited_answer,
 )
@@ -31,11 +31,14 @@ def test_a_429_burst_is_waited_out(engql_sandbox_factory: SandboxFactory) -> Non
     """Scripted 429s carry Retry-After: 1; the run waits that second, then completes."""
     faults = FaultPlan(dict.fromkeys((1, 2, 3), Fault.RATE_LIMITED))
     api = engql_sandbox_factory(now=NOW, faults=faults)
-    plan = compile_for(api, TOTALS_QUERY, IDS_600)
+    plan = compile_for(TOTALS_QUERY, IDS_600)
     waits: list[float] = []
     started = time.monotonic()
     executor = Executor(
-        settings_of(api), FAST, on_wait=lambda seconds, until: waits.append(seconds)
+        credentials_of(api),
+        api.base_url,
+        FAST,
+        on_wait=lambda seconds, until: waits.append(seconds),
     )
     result = executor.run(plan)
     took = time.monotonic() - started
@@ -63,9 +66,11 @@ def test_the_servers_minute_limit_holds_requests_back_without_429s(
         waits.append((seconds, until))
         raise _Waiting
 
-    executor = Executor(settings_of(api), RunOptions(concurrency=1), on_wait=on_wait)
+    executor = Executor(
+        credentials_of(api), api.base_url, RunOptions(concurrency=1), on_wait=on_wait
+    )
     with pytest.raises(_Waiting):
-        executor.run(compile_for(api, TOTALS_QUERY, IDS_600))
+        executor.run(compile_for(TOTALS_QUERY, IDS_600))
     assert statuses(api) == [200, 200]
     next_minute = (int(time.time()) // 60 + 1) * 60
     seconds, until = waits[0]

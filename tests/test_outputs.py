@@ -137,12 +137,12 @@ def test_raw_is_every_response_with_its_request(
         (0, "connection failed: ProtocolError"),
     ]
     assert lines[0]["response"] == {"errors": ["Service Unavailable"]}
-    plan = engql.compile(TOTALS_QUERY, params={"ids": IDS_600}, base_url=api.base_url)
+    plan = engql.compile(TOTALS_QUERY, params={"ids": IDS_600})
     for line, request in zip(lines[2:], plan.requests, strict=True):
         assert line["status"] == 200
         assert line["request"] == {
             "endpoint": "totals",
-            "url": request.url,
+            "url": request.url_at(api.base_url),
             "auth": "app",
             "batch": request.batch,
             "window": None,

@@ -202,3 +202,23 @@ def test_ids_from_a_parameter_plan_like_ids_in_the_text(endpoint: str, ids: list
         f"SELECT favorites FROM {endpoint} WHERE tweet IN :ids", params={"ids": ids}, now=NOW
     )
     assert [r.body for r in as_param.requests] == [r.body for r in in_text.requests]
+
+
+@FAST
+@given(
+    counts=st.lists(st.integers(1, 60), min_size=1, max_size=4),
+    endpoints=st.lists(st.sampled_from(sorted(facts.ENDPOINTS)), min_size=4, max_size=4),
+)
+def test_every_request_knows_its_place_in_the_plan(counts: list[int], endpoints: list[str]) -> None:
+    """``Request.index`` is the request's position in ``Plan.requests``, counted across
+    statements, so the executor and the journal key answers by it."""
+    statements = [
+        f"SELECT favorites FROM {endpoint} WHERE tweet IN ({', '.join(map(str, range(1, n + 1)))})"
+        + (" AND time BETWEEN '2024-01-01' AND '2024-03-01'" if endpoint == "historical" else "")
+        for n, endpoint in zip(counts, endpoints, strict=False)
+    ]
+    plan = engql.compile(";\n".join(statements), now=NOW)
+    assert [r.index for r in plan.requests] == list(range(len(plan.requests)))
+    for number, statement in enumerate(plan.statements):
+        assert {r.statement for r in statement.requests} == {number}
+        assert all(r.path == facts.ENDPOINTS[r.endpoint].path for r in statement.requests)

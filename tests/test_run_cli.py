@@ -141,7 +141,7 @@ def test_an_interrupted_run_resumes_with_only_what_is_left(
     ran = engql_run(query, *ids, "--base-url", api.base_url, "--resume", str(folder / "run"))
     assert ran.code == 0, ran.err
     assert sent_ids(api) == [IDS_600[250:300]]  # the first batch came from the journal
-    plan = compile_for(api, TOTALS_QUERY, IDS_600[:300])
+    plan = compile_for(TOTALS_QUERY, IDS_600[:300])
     assert json.loads(ran.out) == {**unlimited_answer(plan), "missing": {}}
     # The run directory belongs to that plan: another one is refused.
     other = ids_param(IDS_600[:299])
@@ -170,7 +170,7 @@ def test_a_run_that_gave_up_resumes_with_the_failed_requests(
     assert ran.code == 0, ran.err
     assert sent_ids(api) == [IDS_600[:250]]
     assert json.loads(ran.out) == {
-        **unlimited_answer(compile_for(api, TOTALS_QUERY, IDS_600)),
+        **unlimited_answer(compile_for(TOTALS_QUERY, IDS_600)),
         "missing": {},
     }
 
@@ -325,9 +325,9 @@ def test_dry_run_prints_the_requests_redacted_and_sends_nothing(
     assert ran.code == 0, ran.err
     assert api.log.entries() == []
     printed = [json.loads(line) for line in ran.out.splitlines()]
-    plan = engql.compile(text, params={"ids": IDS_600[:260]}, now=NOW, base_url=api.base_url)
+    plan = engql.compile(text, params={"ids": IDS_600[:260]}, now=NOW)
     assert [p["body"] for p in printed] == [r.body for r in plan.requests]
-    assert [p["url"] for p in printed] == [r.url for r in plan.requests]
+    assert [p["url"] for p in printed] == [r.url_at(api.base_url) for r in plan.requests]
     assert [p["headers"]["Authorization"] for p in printed] == (
         ["Bearer <redacted>"] * 2 + ["OAuth 1.0a <redacted>"] * 22
     )
@@ -494,10 +494,11 @@ def test_running_doc_lists_every_option_of_engql_run() -> None:
 
 
 def test_running_doc_lists_the_exit_codes_engql_run_returns() -> None:
-    from engql import run_command as rc
+    from engql.executor.missing import GIVEN_UP, Missing
     from engql.exits import Exit
 
     codes = set(Exit)
     assert [int(row[0]) for row in doc_table("exit-codes")] == [0, 1, 2, 3, 4, 5, 6, 130, 70]
     assert {int(row[0]) for row in doc_table("exit-codes")} == codes
-    assert all(reason in RUNNING_DOC for reason in rc.GIVE_UP_REASONS)
+    gave_up = next(meaning for code, meaning in doc_table("exit-codes") if code == "6")
+    assert all(f'"{Missing(kind).words}"' in gave_up for kind in GIVEN_UP)

@@ -269,7 +269,6 @@ def test_every_compiled_request_is_accepted(api: Sandbox) -> None:
         "SELECT * FROM 28hr WHERE tweet = 697506383516729344;"
         "SELECT * FROM totals WHERE tweet = 697506383516729344",
         now=NOW,
-        base_url=api.base_url,
     )
     for request in plan.requests:
         response = post(api, request.endpoint, request.body)

@@ -76,26 +76,6 @@ COINCIDENCES = frozenset(
 )
 """(file, literal) pairs that spell a wire value by coincidence, for another purpose."""
 
-RUN_PATH_REWRITE = frozenset(
-    {
-        # engql/executor/runner.py: the protected text, the answer's errors, the body's
-        # fields, and the time format for a message.
-        ("engql/executor/runner.py", "Tweet ID(s) are unavailable"),
-        ("engql/executor/runner.py", "errors"),
-        ("engql/executor/runner.py", "%Y-%m-%dT%H:%M:%SZ"),
-        ("engql/executor/runner.py", "tweet_ids"),
-        ("engql/executor/runner.py", "groupings"),
-        ("engql/executor/runner.py", "group_by"),
-        # engql/executor/result.py: the answer's Tweet ID lists, as reasons' keys.
-        ("engql/executor/result.py", "unavailable_tweet_ids"),
-        ("engql/executor/result.py", "unsupported_for_impressions_engagements_tweet_ids"),
-        ("engql/executor/result.py", "unsupported_for_video_views_tweet_ids"),
-    }
-)
-"""Literals in the files the run-path rewrite of issue 10 (§1) owns, which another
-change reads from facts. To be emptied when that rewrite lands: an entry that no longer
-occurs fails the test, so the list cannot outlive it."""
-
 
 def sources() -> Iterator[tuple[str, Path]]:
     for path in sorted((ROOT / "engql").rglob("*.py")):
@@ -147,18 +127,17 @@ def wire_literals() -> list[tuple[str, int, str, str]]:
 
 
 def test_no_wire_literal_outside_facts() -> None:
-    allowed = COINCIDENCES | RUN_PATH_REWRITE
     problems = [
         f"{file}:{line}: {value!r} is a fact of the wire; use {name}"
         for file, line, value, name in wire_literals()
-        if (file, value) not in allowed
+        if (file, value) not in COINCIDENCES
     ]
     assert not problems, "\n".join(problems)
 
 
 def test_every_allowed_literal_still_occurs() -> None:
     found = {(file, value) for file, _, value, _ in wire_literals()}
-    stale = sorted((COINCIDENCES | RUN_PATH_REWRITE) - found)
+    stale = sorted(COINCIDENCES - found)
     assert not stale, f"allowed literals that no longer occur; remove them: {stale}"
 
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engql.atomic import atomic_file, sync_folder
+from engql.executor.missing import Missing
 from engql.executor.shape import answer_problem
 from engql.plan.planner import Plan, Request
 
@@ -75,8 +76,9 @@ class Journal:
             json.dump({"hash": digest, "requests": len(self._requests)}, file)
 
     def finished(self) -> dict[int, dict[str, Any]]:
-        """Request index → {"answer": ..., "missing": {...}} of every journalled request
-        whose record is whole and fits its request; the later of two records wins."""
+        """Request index → {"answer": ..., "missing": {Tweet ID: Missing}} of every
+        journalled request whose record is whole and fits its request; the later of two
+        records wins."""
         done: dict[int, dict[str, Any]] = {}
         self.discarded = 0
         if not os.path.exists(self._path):
@@ -86,18 +88,20 @@ class Journal:
                 if not line.strip():
                     continue
                 try:
-                    entry = json.loads(line)
-                    usable = _usable(entry, self._requests)
+                    entry = _entry(json.loads(line), self._requests)
                 except (ValueError, RecursionError):
-                    usable = False  # cut short by an interruption, or damaged
-                if usable:
+                    entry = None  # cut short by an interruption, or damaged
+                if entry is not None:
                     done[entry["index"]] = entry
                 else:
                     self.discarded += 1
         return done
 
-    def record(self, index: int, answer: dict[str, Any] | None, missing: dict[str, str]) -> None:
-        line = json.dumps({"index": index, "answer": answer, "missing": missing})
+    def record(
+        self, index: int, answer: dict[str, Any] | None, missing: dict[str, Missing]
+    ) -> None:
+        reasons = {tweet: reason.to_json() for tweet, reason in missing.items()}
+        line = json.dumps({"index": index, "answer": answer, "missing": reasons})
         with self._lock:
             created = not os.path.exists(self._path)
             with open(self._path, "a", encoding="utf-8") as file:
@@ -138,21 +142,24 @@ def _ends_cut(path: str) -> bool:
         return file.read(1) != b"\n"
 
 
-def _usable(entry: Any, requests: Sequence[Request]) -> bool:
-    """Whether a journal entry is a record of one of the plan's requests: a known index,
-    missing Tweets of that request with reasons, and an answer of the request's shape
-    (or none, when every Tweet is missing)."""
+def _entry(entry: Any, requests: Sequence[Request]) -> dict[str, Any] | None:
+    """The journal entry with its reasons read, when it is a record of one of the plan's
+    requests: a known index, missing Tweets of that request with reasons, and an answer
+    of the request's shape (or none, when every Tweet is missing); else None."""
     if not isinstance(entry, dict) or not {"index", "answer", "missing"} <= entry.keys():
-        return False
-    index, answer, missing = entry["index"], entry["answer"], entry["missing"]
+        return None
+    index, answer, listed = entry["index"], entry["answer"], entry["missing"]
     if type(index) is not int or not 0 <= index < len(requests):
-        return False
+        return None
     request = requests[index]
     tweets = set(request.tweet_ids)
-    if not isinstance(missing, dict) or not tweets.issuperset(missing):
-        return False
-    if not all(isinstance(reason, str) for reason in missing.values()):
-        return False
-    if answer is None:
-        return tweets <= missing.keys()
-    return answer_problem(answer, request.body) is None
+    if not isinstance(listed, dict) or not tweets.issuperset(listed):
+        return None
+    missing = {tweet: Missing.from_json(reason) for tweet, reason in listed.items()}
+    if None in missing.values():
+        return None
+    if answer is None and not tweets <= missing.keys():
+        return None
+    if answer is not None and answer_problem(answer, request.body) is not None:
+        return None
+    return {"index": index, "answer": answer, "missing": missing}

@@ -9,26 +9,26 @@ import attrs
 
 from engql import facts
 from engql.diagnostics import Diagnostic
+from engql.executor.missing import Missing, MissingKind
 from engql.executor.rows import columns, long_rows, wide_rows
 from engql.plan.planner import StatementPlan
 from engql.record import Record
 
 _LISTED_REASONS = {
-    "unavailable_tweet_ids": "unavailable (deleted or not public)",
-    "unsupported_for_impressions_engagements_tweet_ids": (
-        "no impressions or engagements: older than 90 days"
-    ),
-    "unsupported_for_video_views_tweet_ids": "no video_views: older than 1800 days",
+    facts.UNAVAILABLE_IDS: Missing(MissingKind.UNAVAILABLE),
+    facts.UNSUPPORTED_IMPRESSIONS_IDS: Missing(MissingKind.TOO_OLD_FOR_IMPRESSIONS),
+    facts.UNSUPPORTED_VIDEO_VIEWS_IDS: Missing(MissingKind.TOO_OLD_FOR_VIDEO_VIEWS),
 }
+_NOT_IN_ANSWER = Missing(MissingKind.NOT_IN_ANSWER)
 
 
 def missing_from_answer(
     plan: StatementPlan, answer: dict[str, Any], tweets: list[str] | None = None
-) -> dict[str, str]:
+) -> dict[str, Missing]:
     """Tweets the answer lists as unavailable or unsupported, or leaves out of a grouping
     keyed by Tweet, each with the reason; ``tweets`` (default: the statement's) are the
     ones the answer should hold."""
-    missing: dict[str, str] = {}
+    missing: dict[str, Missing] = {}
     for key, reason in _LISTED_REASONS.items():
         for tweet in answer.get(key, ()):
             missing.setdefault(str(tweet), reason)
@@ -37,7 +37,7 @@ def missing_from_answer(
             present = answer.get(name, {})
             for tweet in plan.query.tweet_ids if tweets is None else tweets:
                 if tweet not in present:
-                    missing.setdefault(tweet, "not in the answer")
+                    missing.setdefault(tweet, _NOT_IN_ANSWER)
     return missing
 
 
@@ -60,7 +60,7 @@ class StatementResult(Record):
 
     plan: StatementPlan
     answer: dict[str, Any]
-    missing: dict[str, str]
+    missing: dict[str, Missing]
     """Tweet ID → why it is not (fully) in the answer, in query order."""
     streamed: bool = False
     """The answer went batch by batch to the run's output and is not kept here."""
@@ -92,7 +92,7 @@ class StatementResult(Record):
 
     def to_json(self) -> dict[str, Any]:
         """The merged answer as the API shapes it, plus ``missing``: Tweet ID → reason."""
-        return {**self.answer, "missing": dict(self.missing)}
+        return {**self.answer, "missing": {t: m.text for t, m in self.missing.items()}}
 
 
 @attrs.frozen(repr=False)
@@ -103,9 +103,9 @@ class Result(Record):
     stats: RunStats
 
     @property
-    def missing(self) -> dict[str, str]:
+    def missing(self) -> dict[str, Missing]:
         """Every missing Tweet of every statement (the first reason found)."""
-        found: dict[str, str] = {}
+        found: dict[str, Missing] = {}
         for statement in self.statements:
             for tweet, reason in statement.missing.items():
                 found.setdefault(tweet, reason)
@@ -122,7 +122,7 @@ class Result(Record):
                 if limit is not None and len(found) >= limit:
                     return found
                 span = origin.locate(tweet) if origin is not None else None
-                found.append(Diagnostic("W601", f"Tweet {tweet} is missing: {reason}", span))
+                found.append(Diagnostic("W601", f"Tweet {tweet} is missing: {reason.text}", span))
         return found
 
     def to_pandas(self, statement: int = 0, grouping: str | None = None, long: bool = False) -> Any:

@@ -8,6 +8,7 @@ Every Tweet ID that goes in comes out in the answer or in ``missing`` with a rea
 
 from __future__ import annotations
 
+import enum
 import json
 import random
 import threading
@@ -20,10 +21,11 @@ from typing import Any
 import attrs
 
 from engql import facts
-from engql.config import Settings
+from engql.credentials import Credentials, Scheme
 from engql.executor.journal import Journal
 from engql.executor.limiter import RateGate, WaitHook, WaitTooLong
 from engql.executor.merge import Merger
+from engql.executor.missing import Missing, MissingKind
 from engql.executor.result import Result, RunStats, StatementResult, missing_from_answer
 from engql.executor.shape import answer_problem
 from engql.executor.transport import (
@@ -41,8 +43,6 @@ from engql.record import Record
 from engql.redact import scrub
 
 RETRYABLE = frozenset({500, 502, 503, 504})
-PROTECTED = "Tweet ID(s) are unavailable"
-"""The 400 the API gives a request naming a protected Tweet (Part B §2)."""
 MAX_RATE_LIMITED = 20
 """429s one request may meet before the run gives up on it."""
 
@@ -68,14 +68,19 @@ class RunOptions(Record):
     """Bytes an answer may have, read or decompressed."""
 
 
-CANCELLED = "cancelled before it was answered"
-"""The missing reason of a cancelled run's unanswered Tweets."""
+class RefusalKind(enum.StrEnum):
+    """Why the API stopped a run; each value is the word earlier versions used."""
+
+    AUTH = "auth"
+    """401 or 403: the credentials are refused."""
+    UNOWNED = "unowned"
+    """403 naming Tweets the credentials do not own, with ``on_unowned`` "fail"."""
 
 
 class RunFailed(Exception):
-    """The run stopped: credentials refused (``kind`` "auth") or Tweets not owned ("unowned")."""
+    """The run stopped: credentials refused or Tweets not owned, as ``kind`` says."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: RefusalKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -88,7 +93,7 @@ ResponseHook = Callable[[Request, dict[str, Any], Reply], None]
 @attrs.define(repr=False)
 class _Outcome(Record):
     answer: dict[str, Any] | None = None
-    missing: dict[str, str] = attrs.field(factory=dict)
+    missing: dict[str, Missing] = attrs.field(factory=dict)
     failed: bool = False
     """Some Tweets failed (given up or refused): a resumed run sends the request again."""
 
@@ -108,21 +113,24 @@ class _Counters(Record):
 
 
 class Executor:
-    """Runs plans with one connection pool and one rate gate per credential."""
+    """Runs plans against the API at ``base_url``, with one connection pool and one rate
+    gate per kind of credential."""
 
     def __init__(
         self,
-        settings: Settings,
+        credentials: Credentials,
+        base_url: str,
         options: RunOptions | None = None,
         on_wait: WaitHook | None = None,
         on_response: ResponseHook | None = None,
         on_done: Callable[[Request], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.settings = settings
+        self.credentials = credentials
+        self.base_url = base_url
         self.options = options or RunOptions()
         self._pool = new_pool(self.options.concurrency)
-        self._gates: dict[str, RateGate] = {}
+        self._gates: dict[Scheme, RateGate] = {}
         self._gates_lock = threading.Lock()
         self._on_wait = on_wait
         self._on_response = on_response
@@ -143,12 +151,17 @@ class Executor:
         """
         started = time.monotonic()
         requests = plan.requests
-        for request in requests:
-            check_url(request.url, self.options.insecure)
+        for url in {request.url_at(self.base_url) for request in requests}:
+            check_url(url, self.options.insecure)
         counters = _Counters()
         done = journal.finished() if journal is not None else {}
         outcomes = {i: _Outcome(e["answer"], e["missing"]) for i, e in done.items()}
-        todo = [i for i in range(len(requests)) if i not in outcomes]
+        todo = [
+            (request, statement.query.groupings)
+            for statement in plan.statements
+            for request in statement.requests
+            if request.index not in outcomes
+        ]
         self._stop.clear()
         streams = _Streams(plan, on_batch) if on_batch is not None else None
         if streams is not None:
@@ -156,7 +169,8 @@ class Executor:
                 streams.arrived(index, outcomes)
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
             futures: dict[Future[_Outcome], int] = {
-                pool.submit(self._one, i, requests[i], counters, journal): i for i in todo
+                pool.submit(self._one, request, groupings, counters, journal): request.index
+                for request, groupings in todo
             }
             try:
                 for future in as_completed(futures):
@@ -187,7 +201,7 @@ class Executor:
         self._stop.set()
 
     def _gate(self, auth: str) -> RateGate:
-        key = "app" if auth == "app" and self.settings.bearer_token else "user"
+        key = self.credentials.scheme_for(auth)
         with self._gates_lock:
             if key not in self._gates:
                 self._gates[key] = RateGate(
@@ -196,24 +210,25 @@ class Executor:
             return self._gates[key]
 
     def _one(
-        self, index: int, request: Request, counters: _Counters, journal: Journal | None
+        self, request: Request, groupings: Groupings, counters: _Counters, journal: Journal | None
     ) -> _Outcome:
-        outcome = self._attempts(request, list(request.tweet_ids), counters)
+        outcome = self._attempts(request, groupings, list(request.tweet_ids), counters)
         if outcome is None:  # the run stopped before this request was answered
-            return _Outcome(missing=dict.fromkeys(request.tweet_ids, CANCELLED), failed=True)
+            return _Outcome(missing=dict.fromkeys(request.tweet_ids, _CANCELLED), failed=True)
         if journal is not None and not outcome.failed:
-            journal.record(index, outcome.answer, outcome.missing)
+            journal.record(request.index, outcome.answer, outcome.missing)
         if self._on_done is not None:
             self._on_done(request)
         return outcome
 
     def _attempts(
-        self, request: Request, tweets: list[str], counters: _Counters
+        self, request: Request, groupings: Groupings, tweets: list[str], counters: _Counters
     ) -> _Outcome | None:
         """Send ``request`` for ``tweets`` until it is answered, refused or given up;
         None when the run stops first. Failed outcomes are not journalled, so a resumed
-        run tries them again."""
-        body = {**request.body, "tweet_ids": tweets}
+        run tries them again. ``groupings`` are its statement's, to merge halves by."""
+        body = {**request.body, facts.TWEET_IDS_FIELD: tweets}
+        url = request.url_at(self.base_url)
         outcome = _Outcome()
         gate = self._gate(request.auth)
         failures = limited = 0
@@ -224,10 +239,10 @@ class Executor:
                     return None
             except WaitTooLong as too_long:
                 return _failed(outcome, body, _waited_too_long(too_long))
-            header = authorization(request.url, request.auth, self.settings)
+            header = authorization(url, request.auth, self.credentials)
             reply = send(
                 self._pool,
-                request.url,
+                url,
                 json.dumps(body).encode(),
                 header,
                 options.attempt_deadline,
@@ -250,47 +265,61 @@ class Executor:
                 limited += 1
                 counters.add(rate_limited=1)
                 if limited > MAX_RATE_LIMITED:
-                    return _failed(outcome, body, f"rate limited {limited} times")
+                    too_many = Missing(MissingKind.RATE_LIMITED, f"{limited} times")
+                    return _failed(outcome, body, too_many)
                 continue
             if reply.status == 403 and (unowned := _asked(unowned_ids(errors), body)):
                 if self.options.on_unowned != "drop":
                     raise RunFailed(
-                        "unowned", f"Tweets not owned by these credentials: {', '.join(unowned)}"
+                        RefusalKind.UNOWNED,
+                        f"Tweets not owned by these credentials: {', '.join(unowned)}",
                     )
                 for tweet in unowned:
-                    outcome.missing[tweet] = "not owned by these credentials"
-                body["tweet_ids"] = [t for t in body["tweet_ids"] if t not in unowned]
-                if not body["tweet_ids"]:
+                    outcome.missing[tweet] = _NOT_OWNED
+                kept = [t for t in body[facts.TWEET_IDS_FIELD] if t not in unowned]
+                body[facts.TWEET_IDS_FIELD] = kept
+                if not kept:
                     return outcome
                 continue
             if reply.status in (401, 403):
-                raise RunFailed("auth", f"{reply.status}: {scrub('; '.join(map(str, errors)))}")
+                refusal = scrub("; ".join(map(str, errors)))
+                raise RunFailed(RefusalKind.AUTH, f"{reply.status}: {refusal}")
             if reply.status in RETRYABLE or reply.status == 0 or broken:
                 failures += 1
                 why = broken or f"HTTP {reply.status}"
                 if failures >= self.options.max_attempts:
-                    return _failed(outcome, body, f"failed after {failures} attempts ({why})")
+                    gave_up = Missing(MissingKind.GAVE_UP, f"{failures} attempts ({why})")
+                    return _failed(outcome, body, gave_up)
                 counters.add(retries=1)
                 self._sleep(self._backoff(failures))
                 continue
-            if reply.status == 400 and errors == [PROTECTED]:
-                return self._isolate_protected(request, body["tweet_ids"], outcome, counters)
-            refusal = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
-            return _failed(outcome, body, f"request refused ({reply.status}): {refusal}")
+            if reply.status == 400 and errors == [facts.PROTECTED_ERROR]:
+                tweets = body[facts.TWEET_IDS_FIELD]
+                return self._isolate_protected(request, groupings, tweets, outcome, counters)
+            said = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
+            refused = Missing(MissingKind.REFUSED, f"({reply.status}): {said}")
+            return _failed(outcome, body, refused)
 
     def _isolate_protected(
-        self, request: Request, tweets: list[str], outcome: _Outcome, counters: _Counters
+        self,
+        request: Request,
+        groupings: Groupings,
+        tweets: list[str],
+        outcome: _Outcome,
+        counters: _Counters,
     ) -> _Outcome | None:
         """The API refuses a whole request for one protected Tweet without naming it:
         halve the Tweets until each protected one stands alone, and keep the rest."""
         if len(tweets) == 1:
-            outcome.missing[tweets[0]] = "protected: the API never returns it"
+            outcome.missing[tweets[0]] = _PROTECTED
             return outcome
         half = len(tweets) // 2
-        parts = [self._attempts(request, part, counters) for part in (tweets[:half], tweets[half:])]
+        parts = [
+            self._attempts(request, groupings, part, counters)
+            for part in (tweets[:half], tweets[half:])
+        ]
         if None in parts:
             return None
-        groupings = [(name, tuple(g["group_by"])) for name, g in request.body["groupings"].items()]
         merger = Merger(groupings)
         for part in parts:
             assert part is not None
@@ -310,14 +339,20 @@ class Executor:
 
 BatchHook = Callable[[StatementPlan, dict[str, Any]], None]
 """Receives a streamed statement's merged answer for one batch of Tweets."""
+Groupings = tuple[tuple[str, tuple[str, ...]], ...]
+"""A statement's groupings: name and group_by keys, as ``Query.groupings`` has them."""
+
+_CANCELLED = Missing(MissingKind.CANCELLED)
+_NOT_OWNED = Missing(MissingKind.NOT_OWNED)
+_PROTECTED = Missing(MissingKind.PROTECTED)
 
 
 def _merged(
     plan: StatementPlan, outcomes: list[_Outcome], tweets: list[str] | None
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, Missing]]:
     """The merged answer of some requests of a statement, and their missing Tweets."""
     merger = Merger(plan.query.groupings)
-    missing: dict[str, str] = {}
+    missing: dict[str, Missing] = {}
     for outcome in outcomes:
         for tweet, reason in outcome.missing.items():
             missing.setdefault(tweet, reason)
@@ -330,18 +365,16 @@ def _merged(
 
 
 def _assemble(
-    plan: Plan, outcomes: dict[int, _Outcome], streamed: dict[int, dict[str, str]]
+    plan: Plan, outcomes: dict[int, _Outcome], streamed: dict[int, dict[str, Missing]]
 ) -> list[StatementResult]:
     results = []
-    position = 0
     for number, statement in enumerate(plan.statements):
-        indexes = range(position, position + len(statement.requests))
-        position += len(statement.requests)
         answer: dict[str, Any] = {}
         if number in streamed:
             missing = streamed[number]
         else:
-            answer, missing = _merged(statement, [outcomes[i] for i in indexes], None)
+            done = [outcomes[request.index] for request in statement.requests]
+            answer, missing = _merged(statement, done, None)
         ordered = {t: missing[t] for t in statement.query.tweet_ids if t in missing}
         results.append(StatementResult(statement, answer, ordered, streamed=number in streamed))
     return results
@@ -361,19 +394,16 @@ class _Streams:
         self._tweets: dict[tuple[int, int], list[str]] = {}
         self._ready: dict[tuple[int, int], dict[str, Any]] = {}
         self._next: dict[int, int] = {}
-        self.missing: dict[int, dict[str, str]] = {}
-        position = 0
+        self.missing: dict[int, dict[str, Missing]] = {}
         for number, statement in enumerate(plan.statements):
             keys = [keys for _, keys in statement.query.groupings]
             streaming = all(k and k[0] == facts.TWEET_ID for k in keys)
-            for request in statement.requests:
-                if streaming:
-                    where = (number, request.batch)
-                    self._where[position] = where
-                    self._batches.setdefault(where, []).append(position)
-                    self._tweets[where] = request.tweet_ids
-                position += 1
             if streaming:
+                for request in statement.requests:
+                    where = (number, request.batch)
+                    self._where[request.index] = where
+                    self._batches.setdefault(where, []).append(request.index)
+                    self._tweets[where] = request.tweet_ids
                 self.missing[number] = {}
                 self._next[number] = 0
         self._plans = plan.statements
@@ -396,27 +426,28 @@ class _Streams:
             self._next[number] += 1
 
 
-def _waited_too_long(too_long: WaitTooLong) -> str:
-    until = datetime.fromtimestamp(too_long.until, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"rate limited until {until}, longer than the {too_long.max_wait:g} s --max-wait"
+def _waited_too_long(too_long: WaitTooLong) -> Missing:
+    until = datetime.fromtimestamp(too_long.until, UTC).strftime(facts.WIRE_TIME_FORMAT)
+    detail = f"until {until}, longer than the {too_long.max_wait:g} s --max-wait"
+    return Missing(MissingKind.RATE_LIMITED, detail)
 
 
 def _asked(tweets: list[str], body: dict[str, Any]) -> list[str]:
     """Those of ``tweets`` the request named: a server may name others."""
-    named = set(body["tweet_ids"])
+    named = set(body[facts.TWEET_IDS_FIELD])
     return [tweet for tweet in tweets if tweet in named]
 
 
 def _error_texts(body: Any) -> list[object]:
     """The ``errors`` of an answer, when it is a list; a server may send anything."""
-    errors = body.get("errors") if isinstance(body, dict) else None
+    errors = body.get(facts.ERRORS_KEY) if isinstance(body, dict) else None
     return errors if isinstance(errors, list) else []
 
 
-def _failed(outcome: _Outcome, body: dict[str, Any], reason: str) -> _Outcome:
+def _failed(outcome: _Outcome, body: dict[str, Any], reason: Missing) -> _Outcome:
     """The request's Tweets missing for ``reason``, scrubbed: it may quote the server."""
-    reason = scrub(reason)
-    for tweet in body["tweet_ids"]:
+    reason = Missing(reason.kind, scrub(reason.detail))
+    for tweet in body[facts.TWEET_IDS_FIELD]:
         outcome.missing.setdefault(tweet, reason)
     outcome.failed = True
     return outcome

@@ -19,7 +19,7 @@ import attrs
 import urllib3
 from oauthlib.oauth1 import Client as OAuthClient  # type: ignore[import-untyped]
 
-from engql.config import Settings
+from engql.credentials import Credentials, Scheme
 from engql.record import Record
 
 TIMEOUT = urllib3.Timeout(connect=10, read=120)
@@ -144,15 +144,16 @@ class _TLSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _TLSConnection
 
 
-def authorization(url: str, auth: str, settings: Settings) -> str:
-    """The Authorization header for one attempt: bearer when allowed and set, else OAuth."""
-    if auth == "app" and settings.bearer_token:
-        return f"Bearer {settings.bearer_token}"
+def authorization(url: str, auth: str, credentials: Credentials) -> str:
+    """The Authorization header for one attempt, of the kind ``Credentials.scheme_for``
+    says: the bearer token, or a fresh OAuth 1.0a signature."""
+    if credentials.scheme_for(auth) is Scheme.BEARER:
+        return f"{Scheme.BEARER.value} {credentials.bearer_token}"
     client = OAuthClient(
-        settings.consumer_key or "",
-        client_secret=settings.consumer_secret,
-        resource_owner_key=settings.access_token,
-        resource_owner_secret=settings.access_token_secret,
+        credentials.consumer_key or "",
+        client_secret=credentials.consumer_secret,
+        resource_owner_key=credentials.access_token,
+        resource_owner_secret=credentials.access_token_secret,
     )
     _, headers, _ = client.sign(url, http_method="POST")
     return str(headers["Authorization"])

@@ -35,27 +35,39 @@ class Window(Record):
 
 @attrs.frozen(repr=False)
 class Request(Record):
-    """One HTTP request of a plan: where it goes, the auth it needs, what it carries."""
+    """One HTTP request of a plan: where it goes, the auth it needs, what it carries.
+
+    ``path`` is the endpoint's, without the API's address: the plan says what to ask,
+    the executor says of whom (its base URL), so one plan runs against any server.
+    """
 
     statement: int
     endpoint: str
-    url: str
+    path: str
     auth: str
     """"app": an app-only bearer token suffices; "user": OAuth 1.0a user context is needed."""
     body: dict[str, Any]
     batch: int
     window: int | None
+    index: int
+    """Its position in ``Plan.requests``: what the executor and the journal key it by."""
 
     @property
     def tweet_ids(self) -> list[str]:
         ids: list[str] = self.body[facts.TWEET_IDS_FIELD]
         return ids
 
-    def to_json(self, with_statement: bool = True) -> dict[str, Any]:
+    def url_at(self, base_url: str) -> str:
+        """Where the request goes on the API at ``base_url``."""
+        return base_url.rstrip("/") + self.path
+
+    def to_json(
+        self, with_statement: bool = True, base_url: str = facts.DEFAULT_BASE_URL
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {"statement": self.statement} if with_statement else {}
         data.update(
             endpoint=self.endpoint,
-            url=self.url,
+            url=self.url_at(base_url),
             auth=self.auth,
             batch=self.batch,
             window=self.window,
@@ -108,12 +120,13 @@ def batches(ids: list[str], size: int) -> Iterator[list[str]]:
         yield ids[at : at + size]
 
 
-def plan_query(query: Query, base_url: str = facts.DEFAULT_BASE_URL) -> StatementPlan:
+def plan_query(query: Query, first_index: int = 0) -> StatementPlan:
+    """The requests of one query, numbered from ``first_index`` (the requests of the
+    statements before it)."""
     endpoint = facts.ENDPOINTS[query.endpoint]
     auth = facts.auth_for(endpoint.name, query.metrics)
     windows = split_windows(*query.time_range) if query.time_range else ()
-    url = base_url.rstrip("/") + endpoint.path
-    requests = []
+    requests: list[Request] = []
     batch_count = 0
     for batch_index, batch in enumerate(batches(query.tweet_ids, endpoint.max_tweet_ids)):
         batch_count += 1
@@ -132,17 +145,21 @@ def plan_query(query: Query, base_url: str = facts.DEFAULT_BASE_URL) -> Statemen
                 Request(
                     query.index,
                     endpoint.name,
-                    url,
+                    endpoint.path,
                     auth,
                     body,
                     batch_index,
                     window_index if window is not None else None,
+                    first_index + len(requests),
                 )
             )
     return StatementPlan(query, auth, endpoint.max_tweet_ids, batch_count, windows, tuple(requests))
 
 
-def plan_queries(
-    queries: list[Query], warnings: list[Diagnostic], base_url: str = facts.DEFAULT_BASE_URL
-) -> Plan:
-    return Plan(tuple(plan_query(q, base_url) for q in queries), tuple(warnings))
+def plan_queries(queries: list[Query], warnings: list[Diagnostic]) -> Plan:
+    statements: list[StatementPlan] = []
+    first = 0
+    for query in queries:
+        statements.append(plan_query(query, first))
+        first += len(statements[-1].requests)
+    return Plan(tuple(statements), tuple(warnings))

@@ -8,25 +8,23 @@ import io
 import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from engql import facts
-from engql.config import ConfigError, Settings, load_settings, missing_for
+from engql.config import ConfigError, Settings, load_settings
+from engql.credentials import Credentials
 from engql.diagnostics import EngqlError
-from engql.executor.result import Result
-from engql.executor.runner import CANCELLED, Executor, RunFailed, RunOptions
-from engql.executor.transport import InsecureURL
-from engql.output import write_result
+from engql.executor.runner import RunOptions
+from engql.exits import Exit
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import compile
 from engql.plan.planner import Plan
 from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS
 from engql.repl.tables import describe_endpoint, metrics_table
+from engql.running import Output, RunHooks, RunReport, run_plan, sandbox_settings
 
-MAX_MISSING_SHOWN = 20
 QUERY_NAME = "<repl>"
 SANDBOX_ON = "sandbox on: queries run against a local emulator of the API"
 
@@ -58,7 +56,6 @@ class Shell:
         self.output_path: str | None = None
         self.profile = profile
         self._sandbox: Any = None
-        self._running: Executor | None = None
         self._handlers: dict[str, Callable[[str], bool]] = {
             "help": self._help,
             "metrics": self._metrics,
@@ -122,33 +119,26 @@ class Shell:
         settings = self._settings()
         if settings is None:
             return
-        plan = self._plan(text, name, base_dir, settings.base_url)
+        plan = self._plan(text, name, base_dir)
         if plan is None:
             return
-        needed = sorted({n for s in plan.statements for n in missing_for(settings, s.auth)})
-        if needed:
-            self._say(
-                f"credentials missing for this query: set {', '.join(needed)}, "
-                "use \\profile NAME, or \\sandbox on"
-            )
+        buffer = io.StringIO()
+        report = run_plan(
+            plan,
+            Credentials.from_settings(settings),
+            settings.base_url,
+            RunOptions(rate_limit=settings.rate_limit),
+            output=Output(self.format, buffer, stream=False),
+            hooks=RunHooks(on_interrupt=self._cancelling),
+        )
+        if not self._show(report, buffer.getvalue()):
             return
-        result = self._execute(plan, settings)
-        if result is None:
-            return
-        self._show(result)
         if self.timing:
             self._say(f"Time: {time.monotonic() - started:.3f} s", prefix="")
 
-    def _plan(self, text: str, name: str, base_dir: str, base_url: str) -> Plan | None:
+    def _plan(self, text: str, name: str, base_dir: str) -> Plan | None:
         try:
-            plan = compile(
-                text,
-                params=self.params,
-                allow_files=True,
-                base_dir=base_dir,
-                base_url=base_url,
-                name=name,
-            )
+            plan = compile(text, params=self.params, allow_files=True, base_dir=base_dir, name=name)
         except EngqlError as error:
             for diagnostic in error.diagnostics:
                 print(diagnostic.render(), file=self.err)
@@ -157,61 +147,36 @@ class Shell:
             print(warning.render(), file=self.err)
         return plan
 
-    def _execute(self, plan: Plan, settings: Settings) -> Result | None:
-        """Run on a worker thread so that Ctrl-C here cancels the run, not the shell."""
-        executor = Executor(settings, RunOptions(rate_limit=settings.rate_limit))
-        outcome: dict[str, Any] = {}
-        finished = threading.Event()
+    def _cancelling(self) -> None:
+        self._say("cancelling: requests in flight finish, no new one is sent")
 
-        def work() -> None:
-            try:
-                outcome["result"] = executor.run(plan)
-            except BaseException as error:  # handed to the shell's thread below
-                outcome["error"] = error
-            finally:
-                finished.set()
-
-        threading.Thread(target=work, name="engql-run", daemon=True).start()
-        cancelled = False
-        while not finished.is_set():  # an Event: a Ctrl-C in Thread.join can lose the thread
-            try:
-                if cancelled:  # again: a cancel just before the run began is not lost
-                    executor.cancel()
-                finished.wait(0.1)
-            except KeyboardInterrupt:
-                if not cancelled:
-                    self._say("cancelling: requests in flight finish, no new one is sent")
-                cancelled = True
-                executor.cancel()
-        error = outcome.get("error")
-        if isinstance(error, RunFailed):
-            self._say(f"refused: {error.message}")
-        elif isinstance(error, InsecureURL):
-            self._say(str(error))
-        elif error is not None:
-            raise error
-        result: Result | None = outcome.get("result")
-        return result
-
-    def _show(self, result: Result) -> None:
+    def _show(self, report: RunReport, text: str) -> bool:
+        """Show what a run gave: its data, then what is missing; False when it gave none
+        (credentials missing, refused), which is said instead."""
+        if report.credentials_missing:
+            self._say(
+                f"credentials missing for this query: set {', '.join(report.credentials_missing)}, "
+                "use \\profile NAME, or \\sandbox on"
+            )
+            return False
+        if report.failure is not None:
+            refused = "refused: " if report.exit == Exit.REFUSED else ""
+            self._say(f"{refused}{report.failure}")
+            return False
         if self.output_path is not None:
             with open(self.output_path, "a", encoding="utf-8") as file:
-                write_result(result, self.format, file)
+                file.write(text)
         else:
-            self._write_paged(lambda out: write_result(result, self.format, out))
-        for warning in result.warnings(MAX_MISSING_SHOWN):
+            self._page(text)
+        for warning in report.warnings:
             print(warning.render(), file=self.err)
-        missing = len(result.missing)
-        if missing > MAX_MISSING_SHOWN:
-            self._say(f"{missing - MAX_MISSING_SHOWN:,} more Tweets are missing")
-        if result.stats.cancelled:
-            unanswered = sum(1 for reason in result.missing.values() if reason == CANCELLED)
-            self._say(f"cancelled: {unanswered:,} Tweets have no answer")
+        if report.more_missing:
+            self._say(f"{report.more_missing:,} more Tweets are missing")
+        if report.result is not None and report.result.stats.cancelled:
+            self._say(f"cancelled: {report.unanswered:,} Tweets have no answer")
+        return True
 
-    def _write_paged(self, write: Callable[[IO[str]], None]) -> None:
-        buffer = io.StringIO()
-        write(buffer)
-        text = buffer.getvalue()
+    def _page(self, text: str) -> None:
         if self.pager is not None and text.count("\n") > _screen_lines():
             self.pager(text)
         else:
@@ -222,10 +187,7 @@ class Shell:
 
     def _settings(self) -> Settings | None:
         if self._sandbox is not None:
-            from engql.run_command import sandbox_settings
-
-            settings: Settings = sandbox_settings(self._sandbox)
-            return settings
+            return sandbox_settings(self._sandbox)
         try:
             settings, warnings = load_settings({"profile": self.profile}, self.environ)
         except ConfigError as error:
@@ -256,7 +218,7 @@ class Shell:
         if endpoint and not self._known_endpoint(endpoint):
             return True
         table = metrics_table(endpoint or None) + "\n"
-        self._write_paged(lambda out: print(table, end="", file=out))
+        self._page(table)
         return True
 
     def _describe(self, endpoint: str) -> bool:
@@ -271,7 +233,7 @@ class Shell:
         return False
 
     def _explain(self, statement: str) -> bool:
-        plan = self._plan(statement, QUERY_NAME, os.getcwd(), facts.DEFAULT_BASE_URL)
+        plan = self._plan(statement, QUERY_NAME, os.getcwd())
         if plan is not None:
             from engql.plan.explain import explain_plan
 
@@ -279,7 +241,7 @@ class Shell:
         return True
 
     def _compile(self, statement: str) -> bool:
-        plan = self._plan(statement, QUERY_NAME, os.getcwd(), facts.DEFAULT_BASE_URL)
+        plan = self._plan(statement, QUERY_NAME, os.getcwd())
         if plan is not None:
             several = len(plan.statements) > 1
             for request in plan.requests:

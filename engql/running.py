@@ -1,0 +1,271 @@
+"""Running a plan, the one way: check the credentials, send, write the data, collect the
+missing Tweets and choose the exit code.
+
+``engql run``, the shell and ``engql.Client`` each call ``run_plan`` and render the
+``RunReport`` it returns in their own words; none of them decides an exit code or
+counts missing Tweets itself.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import IO, Any
+
+import attrs
+
+from engql.config import Settings
+from engql.credentials import Credentials
+from engql.diagnostics import Diagnostic
+from engql.executor.journal import Journal
+from engql.executor.limiter import WaitHook
+from engql.executor.missing import GIVEN_UP, MissingKind
+from engql.executor.result import Result
+from engql.executor.runner import Executor, ResponseHook, RunFailed, RunOptions
+from engql.executor.transport import InsecureURL, Reply
+from engql.exits import Exit
+from engql.output import RowStream, write_result
+from engql.plan.planner import Plan, Request
+from engql.record import Record
+from engql.redact import shown_url
+
+MAX_MISSING_SHOWN = 20
+"""Missing Tweets warned about one by one (W601); the rest are counted."""
+
+
+def sandbox_settings(sandbox: Any) -> Settings:
+    """The settings of a run against ``sandbox``: its own credentials and address,
+    whatever the environment and profiles say."""
+    c = sandbox.credentials
+    names = (
+        "consumer_key",
+        "consumer_secret",
+        "access_token",
+        "access_token_secret",
+        "bearer_token",
+        "base_url",
+    )
+    return Settings(
+        consumer_key=c.consumer_key,
+        consumer_secret=c.consumer_secret,
+        access_token=c.access_token,
+        access_token_secret=c.access_token_secret,
+        bearer_token=c.bearer_token,
+        base_url=sandbox.base_url,
+        sources=dict.fromkeys(names, "sandbox"),
+    )
+
+
+def missing_credentials(plan: Plan, credentials: Credentials) -> list[str]:
+    """The variables to set before ``plan`` can be sent, sorted; [] when none."""
+    return sorted({name for s in plan.statements for name in credentials.missing_for(s.auth)})
+
+
+def exit_for(result: Result) -> Exit:
+    """A run's exit code, from the kinds of its missing Tweets: a request given up wins
+    over any other reason, any other reason is a partial answer."""
+    kinds = {reason.kind for s in result.statements for reason in s.missing.values()}
+    if kinds & GIVEN_UP:
+        return Exit.GAVE_UP
+    return Exit.PARTIAL if kinds else Exit.OK
+
+
+@attrs.frozen(repr=False)
+class Output(Record):
+    """Where a run writes its data: ``fmt`` onto ``out``. ``raw`` is written attempt by
+    attempt; with ``stream``, rows that can be are written batch by batch; the rest
+    once the run is over."""
+
+    fmt: str
+    out: IO[str]
+    grouping: str | None = None
+    long: bool = False
+    stream: bool = True
+
+
+@attrs.frozen(repr=False)
+class RunHooks(Record):
+    """What a caller watches while the run goes.
+
+    ``on_interrupt``: None lets Ctrl-C (KeyboardInterrupt) out of ``run_plan``; a
+    function makes Ctrl-C cancel the run instead (requests in flight finish, the rest
+    are missing as cancelled) and is called at the first one, to say so.
+    """
+
+    on_wait: WaitHook | None = None
+    on_response: ResponseHook | None = None
+    on_done: Callable[[Request], None] | None = None
+    on_interrupt: Callable[[], None] | None = None
+
+
+@attrs.frozen(repr=False)
+class RunReport(Record):
+    """How a run ended, for its caller to render: the exit code, and the result or why
+    there is none."""
+
+    exit: Exit
+    result: Result | None = None
+    credentials_missing: tuple[str, ...] = ()
+    """The variables to set (exit 3); nothing was sent."""
+    failure: RunFailed | InsecureURL | None = None
+    """The API refused the run (exit 4), or the base URL is not safe to send to (exit 2)."""
+    warnings: tuple[Diagnostic, ...] = ()
+    """A W601 for each of the first MAX_MISSING_SHOWN missing Tweets."""
+    missing_count: int = 0
+    """Missing Tweets, counted per statement as the warnings are."""
+
+    @property
+    def more_missing(self) -> int:
+        """Missing Tweets beyond those warned about."""
+        return self.missing_count - len(self.warnings)
+
+    @property
+    def unanswered(self) -> int:
+        """Tweets that have no answer because the run was cancelled."""
+        if self.result is None:
+            return 0
+        return sum(r.kind is MissingKind.CANCELLED for r in self.result.missing.values())
+
+    @property
+    def summary(self) -> str:
+        """The closing line: requests, attempts, retries, 429s and the time taken."""
+        if self.result is None:
+            return ""
+        stats = self.result.stats
+        return (
+            f"{stats.requests:,} requests, {stats.sent:,} sent, {stats.retries} retried, "
+            f"{stats.rate_limited} rate limited, {stats.seconds:.1f} s"
+        )
+
+
+def run_plan(
+    plan: Plan,
+    credentials: Credentials,
+    base_url: str,
+    options: RunOptions | None = None,
+    *,
+    output: Output | None = None,
+    journal: Journal | None = None,
+    hooks: RunHooks | None = None,
+) -> RunReport:
+    """Run ``plan`` against the API at ``base_url``, writing its data to ``output``.
+
+    Nothing is sent when credentials the plan needs are missing. ``journal`` keeps what
+    finished (``--resume``). A KeyboardInterrupt passes through unless
+    ``hooks.on_interrupt`` is given.
+    """
+    needed = missing_credentials(plan, credentials)
+    if needed:
+        return RunReport(Exit.CONFIG, credentials_missing=tuple(needed))
+    hooks = hooks or RunHooks()
+    raw = output is not None and output.fmt == "raw"
+    executor = Executor(
+        credentials,
+        base_url,
+        options,
+        on_wait=hooks.on_wait,
+        on_response=_responses(hooks.on_response, output if raw else None, base_url),
+        on_done=hooks.on_done,
+    )
+    stream = _row_stream(output, len(plan.statements))
+
+    def run() -> Result:
+        return executor.run(plan, journal, stream.write_batch if stream else None)
+
+    try:
+        if hooks.on_interrupt is None:
+            result = run()
+        else:
+            result = _cancellable(executor, run, hooks.on_interrupt)
+    except RunFailed as failed:
+        return RunReport(Exit.REFUSED, failure=failed)
+    except InsecureURL as insecure:
+        return RunReport(Exit.USAGE, failure=insecure)
+    if output is not None and not raw:
+        write_result(result, output.fmt, output.out, output.grouping, output.long)
+    return RunReport(
+        exit_for(result),
+        result,
+        warnings=tuple(result.warnings(MAX_MISSING_SHOWN)),
+        missing_count=sum(len(s.missing) for s in result.statements),
+    )
+
+
+def _row_stream(output: Output | None, statements: int) -> RowStream | None:
+    """Where rows go batch by batch, when the output streams and its format can."""
+    if output is None or not output.stream or not RowStream.can_stream(output.fmt, statements):
+        return None
+    return RowStream(output.fmt, output.out, statements, output.grouping, output.long)
+
+
+def _responses(hook: ResponseHook | None, raw: Output | None, base_url: str) -> ResponseHook | None:
+    """The hook of every attempt: a ``raw`` line, then the caller's own."""
+    if raw is None:
+        return hook
+    lock = threading.Lock()
+    out = raw.out
+
+    def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
+        line = json.dumps(_raw_line(request, body, reply, base_url))
+        with lock:
+            out.write(line + "\n")
+        if hook is not None:
+            hook(request, body, reply)
+
+    return on_response
+
+
+def _raw_line(
+    request: Request, body: dict[str, Any], reply: Reply, base_url: str
+) -> dict[str, Any]:
+    answer: Any = reply.body
+    if answer is None:
+        answer = reply.raw.decode("utf-8", "replace")
+    return {
+        "request": {
+            "endpoint": request.endpoint,
+            "url": shown_url(request.url_at(base_url)),
+            "auth": request.auth,
+            "batch": request.batch,
+            "window": request.window,
+            "body": body,
+        },
+        "status": reply.status,
+        "broken": reply.broken,
+        "response": answer,
+    }
+
+
+def _cancellable(
+    executor: Executor, run: Callable[[], Result], on_interrupt: Callable[[], None]
+) -> Result:
+    """``run`` on a worker thread, so that Ctrl-C here cancels the run, not the caller."""
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["result"] = run()
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, name="engql-run", daemon=True).start()
+    cancelled = False
+    while not finished.is_set():  # an Event: a Ctrl-C in Thread.join can lose the thread
+        try:
+            if cancelled:  # again: a cancel just before the run began is not lost
+                executor.cancel()
+            finished.wait(0.1)
+        except KeyboardInterrupt:
+            if not cancelled:
+                on_interrupt()
+            cancelled = True
+            executor.cancel()
+    error = outcome.get("error")
+    if error is not None:
+        raise error
+    result: Result = outcome["result"]
+    return result
