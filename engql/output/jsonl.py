@@ -42,6 +42,8 @@ class JsonLines:
 
 def json_lines(names: Sequence[str], rows: Sequence[Row]) -> str:
     """The rows as JSON Lines, each ``json.dumps`` of the row as a dict by ``names``."""
+    if not rows:
+        return ""
     template = _template(names, rows)
     if template is None:
         return "".join(_ROW_JSON(dict(zip(names, row, strict=True))) + "\n" for row in rows)
