@@ -23,7 +23,7 @@ value at a time, since this runs for every row of every answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter, methodcaller
 from typing import Any
 
@@ -42,6 +42,7 @@ VALUE = "value"
 Labels = tuple[str, ...]
 Row = tuple[Any, ...]
 _OBJECT_TYPES = frozenset({dict})
+_values = methodcaller("values")
 
 
 def columns(keys: Sequence[str], metrics: Sequence[str], long: bool = False) -> list[str]:
@@ -61,22 +62,28 @@ def row_values(
     keys = tuple(keys)
     if facts.ENGAGEMENT_TYPE not in keys:
         labels, leaves = _leaves(grouping, keys)
-        order = _order(labels, keys)
-        return [(*labels[i], int(leaves[i])) for i in order]
-    labels, by_metric = _pivot(grouping, keys)
+        return _rows(labels, [list(map(int, leaves))], _order(labels, keys))
+    labels, column = _pivot(grouping, keys)
     order = _order(labels, keys)
-    labels = list(map(labels.__getitem__, order))
-    by_metric = list(map(by_metric.__getitem__, order))
+    counts = [list(map(int, column(metric))) for metric in metrics]
     if long:
         return [
-            (*row_labels, metric, int(counts.get(metric, 0)))
-            for row_labels, counts in zip(labels, by_metric, strict=True)
-            for metric in metrics
+            (*labels[i], metric, values[i])
+            for i in order
+            for metric, values in zip(metrics, counts, strict=True)
         ]
-    counts = [list(map(int, map(methodcaller("get", m, 0), by_metric))) for m in metrics]
-    if not counts:
-        return list(labels)
-    return list(map(tuple.__add__, labels, zip(*counts, strict=True)))
+    return _rows(labels, counts, order)
+
+
+def _rows(labels: list[Labels], counts: list[list[int]], order: list[int]) -> list[Row]:
+    """Rows of the labels and then the count columns, in ``order``."""
+    width = len(labels[0]) if labels else 0
+    columns: list[list[Any]] = [list(map(itemgetter(at), labels)) for at in range(width)]
+    columns += counts
+    if not columns:  # no key column and no metric: empty rows
+        return [()] * len(order)
+    rows = list(zip(*columns, strict=True))
+    return list(map(rows.__getitem__, order))
 
 
 def wide_rows(
@@ -101,29 +108,30 @@ def long_rows(
 
 def _pivot(
     grouping: Mapping[str, Any], keys: Labels
-) -> tuple[list[Labels], list[Mapping[str, Any]]]:
-    """The key-column labels of every row, and for each its metric → count object (the
-    counts checked, not yet converted), in the order the grouping has them."""
+) -> tuple[list[Labels], Callable[[str], list[Any]]]:
+    """The key-column labels of every row, in the order the grouping has them, and a
+    function from a metric to its counts in the rows (checked, not yet converted; 0 where
+    there is none). The counts go a column at a time: a day or an hour object at once."""
     last = len(keys) - 1
     metric_at = keys.index(facts.ENGAGEMENT_TYPE)
     paths, objects = _objects(grouping, last)
     _check_counts(paths, objects, _leaf_values(objects))
     at = _label_positions(keys)
     if metric_at == last:  # each object is one row: metric → count
-        if at == list(range(last)):  # the path is the labels already
-            return paths, objects
-        return list(map(_picker(at), paths)), objects
-    pick = _picker(at)
-    table: dict[Labels, dict[str, Any]] = {}
-    for path, node in zip(paths, objects, strict=True):
-        metric = path[metric_at]
-        for label, value in node.items():
-            labels = pick((*path, label))
-            counts = table.get(labels)
-            if counts is None:
-                counts = table[labels] = {}
-            counts[metric] = value
-    return list(table), list(table.values())
+        labels = paths if at == list(range(last)) else list(map(_picker(at), paths))
+        return labels, lambda metric: list(map(methodcaller("get", metric, 0), objects))
+    # Each leaf is one metric's count of one row: (row labels, metric) → count.
+    leaves = [(*path, label) for path, node in zip(paths, objects, strict=True) for label in node]
+    labels = list(map(_picker(at), leaves))
+    metrics = list(map(itemgetter(metric_at), leaves))
+    counts = dict(zip(zip(labels, metrics, strict=True), _leaf_values(objects), strict=True))
+    labels = list(dict.fromkeys(labels))
+
+    def column(metric: str) -> list[Any]:
+        cells = zip(labels, repeat(metric), strict=False)  # repeat() has no end
+        return list(map(counts.get, cells, repeat(0)))
+
+    return labels, column
 
 
 def _leaves(grouping: Mapping[str, Any], keys: Labels) -> tuple[list[Labels], list[Any]]:
@@ -166,7 +174,7 @@ def _objects(node: Any, depth: int) -> tuple[list[Labels], list[Mapping[str, Any
         paths = [
             (*path, label) for path, node in zip(paths, objects, strict=True) for label in node
         ]
-        objects = list(chain.from_iterable(node.values() for node in objects))
+        objects = list(chain.from_iterable(map(_values, objects)))
     _check_objects(paths, objects)
     return paths, objects
 
@@ -180,7 +188,7 @@ def _check_objects(paths: list[Labels], objects: list[Any]) -> None:
 
 
 def _leaf_values(objects: list[Mapping[str, Any]]) -> list[Any]:
-    return list(chain.from_iterable(node.values() for node in objects))
+    return list(chain.from_iterable(map(_values, objects)))
 
 
 def _check_counts(paths: list[Labels], objects: list[Mapping[str, Any]], leaves: list[Any]) -> None:
@@ -199,18 +207,20 @@ def _check_counts(paths: list[Labels], objects: list[Mapping[str, Any]], leaves:
 def _order(labels: list[Labels], keys: Labels) -> list[int]:
     """The indexes of ``labels`` by Tweet ID as a number (when the grouping has one: it is
     the first label), then the other labels as text, which orders days and hours; equal
-    ones keep their order."""
-    indexes = range(len(labels))
-    if facts.TWEET_ID not in keys:
-        return sorted(indexes, key=labels.__getitem__)
-    try:
-        numbers = list(map(int, map(itemgetter(0), labels)))
-    except ValueError:
-        raise MalformedAnswer(f"Tweet ID {_not_a_number(labels)!r} is not a number") from None
-    if len(_label_positions(keys)) == 1:
-        return sorted(indexes, key=numbers.__getitem__)
-    order = list(zip(numbers, map(itemgetter(slice(1, None)), labels), strict=True))
-    return sorted(indexes, key=order.__getitem__)
+    ones keep their order. One stable sort a column, the last first, so that each compares
+    single values, not tuples."""
+    order = list(range(len(labels)))
+    if not labels:
+        return order
+    columns = [list(map(itemgetter(at), labels)) for at in range(len(labels[0]))]
+    if facts.TWEET_ID in keys:
+        try:
+            columns[0] = list(map(int, columns[0]))
+        except ValueError:
+            raise MalformedAnswer(f"Tweet ID {_not_a_number(labels)!r} is not a number") from None
+    for column in reversed(columns):
+        order.sort(key=column.__getitem__)
+    return order
 
 
 def _not_a_number(labels: list[Labels]) -> str:

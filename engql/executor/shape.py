@@ -29,6 +29,7 @@ from engql.executor.merge import ID_LIST_FIELDS, MalformedAnswer, all_counts, co
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HOURS = frozenset(f"{hour:02}" for hour in range(24))
+_OBJECT = frozenset({dict})
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
 
 Path = tuple[str, ...]
@@ -74,11 +75,11 @@ def _grouping_fits(
     its counts as one string, instead of object by object."""
     level = [tree]
     for depth, key in enumerate(keys):
-        if any(type(node) is not dict for node in level):
+        if not set(map(type, level)) <= _OBJECT:
             return False
         if _key_check(key, tweets, metrics)(set(chain.from_iterable(level))) is not None:
             return False
-        below = list(chain.from_iterable(node.values() for node in level))
+        below = list(chain.from_iterable(map(dict.values, level)))
         if depth == len(keys) - 1:
             return all_counts(below)
         level = below

@@ -18,10 +18,11 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING, Any
 
 from engql.output import csv, json, jsonl, raw, table
-from engql.output.format import OutputFormat, RowWriter, named
+from engql.output.format import OutputFormat, named
 
 if TYPE_CHECKING:
     from engql.executor.result import Result
+    from engql.output.format import RowWriter
     from engql.plan.planner import StatementPlan
 
 FORMATS: dict[str, OutputFormat] = {
