@@ -62,27 +62,22 @@ def row_values(
     keys = tuple(keys)
     if facts.ENGAGEMENT_TYPE not in keys:
         labels, leaves = _leaves(grouping, keys)
-        return _rows(labels, [list(map(int, leaves))], _order(labels, keys))
-    labels, column = _pivot(grouping, keys)
-    order = _order(labels, keys)
-    counts = [list(map(int, column(metric))) for metric in metrics]
-    if long:
+        counts = [list(map(int, leaves))]
+    else:
+        labels, column = _pivot(grouping, keys)
+        counts = [list(map(int, column(metric))) for metric in metrics]
+    width = len(labels[0]) if labels else 0
+    label_columns = [list(map(itemgetter(at), labels)) for at in range(width)]
+    order = _order(label_columns, len(labels), keys)
+    if long and facts.ENGAGEMENT_TYPE in keys:
         return [
             (*labels[i], metric, values[i])
             for i in order
             for metric, values in zip(metrics, counts, strict=True)
         ]
-    return _rows(labels, counts, order)
-
-
-def _rows(labels: list[Labels], counts: list[list[int]], order: list[int]) -> list[Row]:
-    """Rows of the labels and then the count columns, in ``order``."""
-    width = len(labels[0]) if labels else 0
-    columns: list[list[Any]] = [list(map(itemgetter(at), labels)) for at in range(width)]
-    columns += counts
-    if not columns:  # no key column and no metric: empty rows
+    if not label_columns and not counts:  # no key column and no metric: empty rows
         return [()] * len(order)
-    rows = list(zip(*columns, strict=True))
+    rows = list(zip(*label_columns, *counts, strict=True))
     return list(map(rows.__getitem__, order))
 
 
@@ -204,28 +199,22 @@ def _check_counts(paths: list[Labels], objects: list[Mapping[str, Any]], leaves:
             raise MalformedAnswer(f"under {list(path)}: {error}") from None
 
 
-def _order(labels: list[Labels], keys: Labels) -> list[int]:
-    """The indexes of ``labels`` by Tweet ID as a number (when the grouping has one: it is
-    the first label), then the other labels as text, which orders days and hours; equal
-    ones keep their order. One stable sort a column, the last first, so that each compares
-    single values, not tuples."""
-    order = list(range(len(labels)))
-    if not labels:
-        return order
-    columns = [list(map(itemgetter(at), labels)) for at in range(len(labels[0]))]
-    if facts.TWEET_ID in keys:
+def _order(columns: list[list[str]], rows: int, keys: Labels) -> list[int]:
+    """The indexes of ``rows`` rows, whose labels are ``columns``, by Tweet ID as a number
+    (when the grouping has one: it is the first column), then the other labels as text,
+    which orders days and hours; equal ones keep their order. One stable sort a column,
+    the last first, so that each compares single values, not tuples."""
+    order = list(range(rows))
+    keyed: list[list[Any]] = list(columns)
+    if facts.TWEET_ID in keys and order:
         try:
-            columns[0] = list(map(int, columns[0]))
+            keyed[0] = list(map(int, columns[0]))
         except ValueError:
-            raise MalformedAnswer(f"Tweet ID {_not_a_number(labels)!r} is not a number") from None
-    for column in reversed(columns):
+            bad = next(t for t in columns[0] if not _reads_as_int(t))
+            raise MalformedAnswer(f"Tweet ID {bad!r} is not a number") from None
+    for column in reversed(keyed):
         order.sort(key=column.__getitem__)
     return order
-
-
-def _not_a_number(labels: list[Labels]) -> str:
-    """The first Tweet ID label that ``int`` does not read."""
-    return next(row[0] for row in labels if not _reads_as_int(row[0]))
 
 
 def _reads_as_int(text: str) -> bool:
