@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import pkgutil
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +26,15 @@ import engql.output
 from engql.cli import build_parser
 from engql.executor.result import Result, RunStats, StatementResult
 from engql.executor.transport import Reply
-from engql.output import FORMATS, RowStream, format_names, shell_formats, write_result
+from engql.output import (
+    FORMAT_NAMES,
+    RowStream,
+    format_names,
+    formats,
+    output_format,
+    shell_formats,
+    write_result,
+)
 from engql.output.jsonl import json_lines
 from engql.output.raw import open_responses
 from engql.repl.commands import BY_NAME, RESULT_FORMATS
@@ -67,10 +77,25 @@ BOTH = Result((FIRST, SECOND), STATS)
 def test_every_module_of_the_package_is_a_registered_format() -> None:
     """Adding a format is adding its module: one that is not registered fails here."""
     modules = {m.name for m in pkgutil.iter_modules(engql.output.__path__)} - {"format"}
-    assert modules == set(FORMATS)
-    for name, fmt in FORMATS.items():
+    assert modules == set(FORMAT_NAMES) == set(formats())
+    for name, fmt in formats().items():
         assert fmt.name == name
-        assert getattr(engql.output, name).FORMAT is fmt
+        assert output_format(name) is fmt
+    with pytest.raises(KeyError):
+        output_format("format")
+
+
+def test_commands_that_write_no_result_load_no_format() -> None:
+    """``engql compile`` builds the whole command line, --format's choices included,
+    without loading a format's module (start-up time, bench/cold_start.py)."""
+    code = (
+        "import sys; from engql.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith('engql.output')))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert shown.stdout.split() == ["['engql.output']"]
 
 
 def test_the_cli_offers_every_format_in_the_registry_order() -> None:
@@ -97,12 +122,12 @@ def test_the_shell_offers_the_formats_that_write_a_whole_result() -> None:
     ],
 )
 def test_which_formats_stream_their_rows(fmt: str, one: bool, several: bool) -> None:
-    assert RowStream.can_stream(fmt, 1) is FORMATS[fmt].can_stream(1) is one
-    assert RowStream.can_stream(fmt, 3) is FORMATS[fmt].can_stream(3) is several
+    assert RowStream.can_stream(fmt, 1) is output_format(fmt).can_stream(1) is one
+    assert RowStream.can_stream(fmt, 3) is output_format(fmt).can_stream(3) is several
 
 
 def test_the_outputs_with_the_servers_text_are_json_and_raw() -> None:
-    assert {name for name, f in FORMATS.items() if f.server_text} == {"json", "raw"}
+    assert {name for name, f in formats().items() if f.server_text} == {"json", "raw"}
 
 
 def test_raw_writes_nothing_of_a_whole_result() -> None:
