@@ -8,13 +8,16 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 from typing import IO, TYPE_CHECKING
 
-from engql.output.format import OutputFormat, write_rows
+from engql import facts
+from engql.executor.rows import KEY_COLUMNS
+from engql.output.format import STATEMENT, OutputFormat, write_rows
 
 if TYPE_CHECKING:
     from engql.executor.result import Result
     from engql.executor.rows import Row
 
-TWEET_ID = "tweet_id"
+TWEET_ID = dict(KEY_COLUMNS)[facts.TWEET_ID]
+"""The column written as a formula."""
 
 
 class CsvRows:
@@ -31,10 +34,10 @@ class CsvRows:
     def write_rows(self, statement: int, names: Sequence[str], rows: Sequence[Row]) -> None:
         if statement not in self._headed:
             self._headed.add(statement)
-            self._writer.writerow(["statement", *names] if self._several else names)
+            self._writer.writerow([STATEMENT, *names] if self._several else names)
         if not rows:
             return
-        columns: list[Iterable[object]] = list(zip(*rows, strict=True))
+        columns: list[Iterable[object]] = list(zip(*rows, strict=True))  # a column at a time
         if TWEET_ID in names:
             at = list(names).index(TWEET_ID)
             columns[at] = [f'="{tweet}"' for tweet in columns[at]]

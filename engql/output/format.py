@@ -7,33 +7,36 @@ it comes (raw). The writers are given the run's output and write text to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Protocol
 
 import attrs
 
 from engql.record import Record
 
-if TYPE_CHECKING:  # types only: the CLI imports this module to build its options
-    from collections.abc import Callable, Sequence
-
+if TYPE_CHECKING:
     from engql.executor.result import Result, StatementResult
     from engql.executor.rows import Row
     from engql.executor.runner import ResponseHook
 
-    ResultWriter = Callable[[Result, IO[str], str | None, bool], None]
-    """Writes a whole result: (result, out, grouping, long)."""
+STATEMENT = "statement"
+"""The column that says which statement a row belongs to, in a run of several."""
+ResultWriter = Callable[["Result", IO[str], "str | None", bool], None]
+"""Writes a whole result: (result, out, grouping, long)."""
 
-    class RowWriter(Protocol):
-        """Writes rows as they come, statement by statement, to the output it was opened on."""
 
-        def write_rows(self, statement: int, names: Sequence[str], rows: Sequence[Row]) -> None:
-            """Rows of statement number ``statement``, the values of the columns ``names``."""
+class RowWriter(Protocol):
+    """Writes rows as they come, statement by statement, to the output it was opened on."""
 
-    RowOpener = Callable[[IO[str], bool], RowWriter]
-    """Opens a RowWriter on (out, several): ``several`` when the run has more than one
-    statement, so that each row says which it belongs to."""
-    ResponseOpener = Callable[[IO[str]], ResponseHook]
-    """Opens a writer of every attempt's request and response, called from worker threads."""
+    def write_rows(self, statement: int, names: Sequence[str], rows: Sequence[Row]) -> None:
+        """Rows of statement number ``statement``, each the values of the columns ``names``."""
+
+
+RowOpener = Callable[[IO[str], bool], RowWriter]
+"""Opens a RowWriter on (out, several): ``several`` when the run has more than one
+statement, so that each row says which it belongs to."""
+ResponseOpener = Callable[[IO[str]], "ResponseHook"]
+"""Opens a writer of every attempt's request and response, called from worker threads."""
 
 
 @attrs.frozen(repr=False, eq=False)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from engql.output.format import OutputFormat, write_rows
+from engql.output.format import STATEMENT, OutputFormat, write_rows
 
 if TYPE_CHECKING:
     from engql.executor.result import Result
@@ -35,7 +35,7 @@ class JsonLines:
         if not rows:
             return
         if self._several:
-            names = ["statement", *names]
+            names = [STATEMENT, *names]
             rows = [(statement, *row) for row in rows]
         self._out.write(json_lines(names, rows))
 
