@@ -38,6 +38,7 @@ from engql.output import (
 from engql.output.jsonl import json_lines
 from engql.output.raw import open_responses
 from engql.repl.commands import BY_NAME, RESULT_FORMATS
+from engql.repl.shell import Shell
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 TEXT = """\
@@ -354,3 +355,16 @@ def test_raw_writes_each_attempt_as_one_json_line_from_any_thread() -> None:
     failed = next(line for line in lines if line["status"] == 502)
     assert failed["broken"] == "body is not JSON"
     assert failed["response"] == "<html>bad \ufffd gateway</html>"
+
+
+def test_the_shell_shows_results_as_json_lines_too() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    shell = Shell(out, err, environ={"HOME": "/nonexistent"}, sandbox=True)
+    try:
+        shell.handle("\\format jsonl")
+        shell.handle("SELECT favorites FROM totals WHERE tweet IN (1260294888811347969, 20);")
+    finally:
+        shell.close()
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["tweet_id"] for row in rows] == ["20", "1260294888811347969"]
+    assert all(list(row) == ["tweet_id", "favorites"] for row in rows)
