@@ -10,24 +10,33 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_file(path: str) -> Iterator[IO[str]]:
+def atomic_file(
+    path: str, mode: int | None = None, newline: str | None = None
+) -> Iterator[IO[str]]:
     """A temporary file beside ``path`` that replaces it when the block ends without error.
 
     The new content is synced to the disk before it replaces the old, and the folder
-    after, so a crash (even of the machine) leaves the old file or the new one. The new
-    file keeps the old one's permissions; on an error it is removed.
+    after, so a crash (even of the machine) leaves the old file or the new one. On an
+    error the temporary file is removed. ``newline`` is ``open``'s (``""`` writes the
+    text's line ends as they are).
+
+    Without ``mode`` the new file keeps the old one's permissions (a new one gets the
+    umask's). With one it has exactly ``mode``, and never anything wider: the temporary
+    file is created readable and writable by its owner only and given ``mode`` before
+    anything is written to it, so a file of secrets (``0o600``) is never open to others.
     """
     folder, name = os.path.split(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        if mode is not None:
+            os.chmod(tmp, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
+        if mode is None:
+            kept = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
+            os.chmod(tmp, kept)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--check", action="store_true", help="exit 1 if a file would change")
     mode.add_argument("--write", action="store_true", help="rewrite the files in place")
 
+    debug = commands.add_parser("debug", help="print a stage's value as JSON: ast, query or plan")
+    debug.add_argument("stage", choices=("ast", "query", "plan"), help="the stage to print")
+    debug.add_argument("file", metavar="FILE", help="a query file; - for stdin")
+    query_options(debug)
+    error_format(debug)
+    debug.add_argument("--pretty", action="store_true", help="indented JSON")
+
     explain = commands.add_parser("explain", help="describe the plan in words")
     explain.add_argument("file", metavar="FILE", help="a query file; - for stdin")
     query_options(explain)
@@ -225,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = {
             "check": run_check,
             "compile": run_compile,
+            "debug": run_debug,
             "fmt": run_fmt,
             "sandbox": run_sandbox,
             "run": run_run,
@@ -405,6 +413,20 @@ def run_profiles(args: argparse.Namespace) -> int:
     from engql.config_commands import run_profiles as profiles
 
     return profiles(args)
+
+
+def run_debug(args: argparse.Namespace) -> int:
+    from engql.debug import stage_json
+
+    params, now = _params(args), _clock(args)
+    source, base_dir = read_source(args.file)
+    opts = options(params, now, allow_files=True, base_dir=base_dir)
+    value, diagnostics = stage_json(args.stage, source, opts)
+    print_diagnostics(diagnostics, args.error_format, sys.stderr)
+    if value is None:
+        return Exit.QUERY
+    print(json.dumps(value, indent=2 if args.pretty else None))
+    return Exit.OK
 
 
 def run_sandbox(args: argparse.Namespace) -> int:

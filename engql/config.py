@@ -14,20 +14,17 @@ they name settings, variables and files instead.
 
 from __future__ import annotations
 
-import contextlib
-import math
 import os
-import re
-import secrets
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime, time
 from typing import Any
 
 import attrs
 
-from engql import facts
+from engql import facts, xdg
+from engql.atomic import atomic_file
+from engql.facts import ENV_NAMES, PROFILE_VARIABLE
 from engql.record import Record
 from engql.redact import remember, remember_url, shown_url
 
@@ -44,16 +41,6 @@ PROFILE_KEYS = (*CREDENTIAL_FIELDS, "rate_limit", "base_url")
 SETTING_FIELDS = (*CREDENTIAL_FIELDS, "base_url", "rate_limit")
 FLAG_NAMES = frozenset({*SETTING_FIELDS, "profile"})
 
-ENV_NAMES: Mapping[str, tuple[str, ...]] = {
-    "consumer_key": ("ENGQL_CONSUMER_KEY", "TWITTER_CONSUMER_KEY"),
-    "consumer_secret": ("ENGQL_CONSUMER_SECRET", "TWITTER_CONSUMER_SECRET"),
-    "access_token": ("ENGQL_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN"),
-    "access_token_secret": ("ENGQL_ACCESS_TOKEN_SECRET", "TWITTER_ACCESS_TOKEN_SECRET"),
-    "bearer_token": ("ENGQL_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"),
-    "base_url": ("ENGQL_BASE_URL",),
-}
-"""The variables read for each setting, first found wins."""
-PROFILE_VARIABLE = "ENGQL_PROFILE"
 DEFAULT_SOURCE = "default"
 CHECKED_FIELDS = (*CREDENTIAL_FIELDS, "base_url")
 """The text settings that go into every request as they are, and so are checked."""
@@ -114,28 +101,15 @@ class Settings(Record):
         return lines
 
 
-def config_home_from(environ: Mapping[str, str]) -> str:
-    """``$XDG_CONFIG_HOME``, or ``~/.config`` when it is unset or relative (as the XDG
-    specification says to treat a relative one)."""
-    xdg = environ.get("XDG_CONFIG_HOME", "")
-    if os.path.isabs(xdg):
-        return xdg
-    return os.path.join(_home(environ), ".config")
-
-
 def credentials_path(config_home: str) -> str:
     return os.path.join(config_home, "engql", "credentials.toml")
 
 
-def _home(environ: Mapping[str, str]) -> str:
-    return environ.get("HOME") or os.path.expanduser("~")
-
-
 def shown_path(path: str, environ: Mapping[str, str]) -> str:
     """``path`` as messages show it: the home folder as ``~``."""
-    home = _home(environ).rstrip(os.sep)
-    if home and path.startswith(home + os.sep):
-        return "~" + path[len(home) :]
+    folder = xdg.home(environ).rstrip(os.sep)
+    if folder and path.startswith(folder + os.sep):
+        return "~" + path[len(folder) :]
     return path
 
 
@@ -148,6 +122,8 @@ class ProfileFile(Record):
     exists: bool
     document: Mapping[str, Any]
     warnings: tuple[str, ...]
+    text: str = attrs.field(default="", repr=False)
+    """The file's text as it was read, for editing it in place."""
 
     @property
     def default_profile(self) -> str | None:
@@ -200,7 +176,7 @@ class ProfileFile(Record):
 def read_profile_file(environ: Mapping[str, str], config_home: str | None = None) -> ProfileFile:
     """Read the profile file (a missing one reads as empty). Raises ConfigError when it
     cannot be read or is not TOML of the expected shape; warns when others may read it."""
-    path = credentials_path(config_home_from(environ) if config_home is None else config_home)
+    path = credentials_path(xdg.config_home(environ) if config_home is None else config_home)
     shown = shown_path(path, environ)
     warnings: list[str] = []
     try:
@@ -226,7 +202,7 @@ def read_profile_file(environ: Mapping[str, str], config_home: str | None = None
         # tomllib's messages name the problem and its line, never the text around it.
         raise ConfigError(f"{shown}: not valid TOML: {error}") from None
     _check_shape(document, shown, warnings)
-    return ProfileFile(path, shown, True, document, tuple(warnings))
+    return ProfileFile(path, shown, True, document, tuple(warnings), text)
 
 
 def _check_shape(document: Mapping[str, Any], shown: str, warnings: list[str]) -> None:
@@ -401,130 +377,88 @@ def write_profile(
 ) -> str:
     """Set keys of profile ``name`` (None or "" removes one; keys not given are kept) and
     return the file's path. Other profiles and ``default_profile`` are kept; the first
-    profile becomes the default. The file is replaced atomically, with mode 0600; it is
-    rewritten from its data, so comments in it are not kept."""
+    profile becomes the default. The file is edited in place, so its comments and layout
+    are kept too, and replaced atomically; it has mode 0600 from its creation on."""
     if not name:
         raise ValueError("a profile needs a name")
     unknown = sorted(set(values) - set(PROFILE_KEYS))
     if unknown:
         raise ValueError(f"not profile keys: {', '.join(unknown)}")
-    environ = os.environ
-    file = read_profile_file(environ, config_home)
-    document = dict(file.document)
-    profiles = dict(file.profiles)
-    table = profiles.get(name, {})
-    if not isinstance(table, dict):
+    if any(isinstance(text, str) and _has_surrogate(text) for text in (name, *values.values())):
+        # Not a character at all; the text stays out of the message.
+        raise ValueError("a string holds a lone surrogate, which TOML cannot store")
+    file = read_profile_file(os.environ, config_home)
+    if not isinstance(file.profiles.get(name, {}), dict):
         raise ConfigError(f"{file.shown}: profile {name!r} is not a table")
-    table = dict(table)
-    for key, value in values.items():
-        if value is None or value == "":
-            table.pop(key, None)
-        else:
-            table[key] = value
-    if not profiles and "default_profile" not in document:
-        document["default_profile"] = name
-    profiles[name] = table
-    document["profiles"] = profiles
-    text = dump_toml(document)
+    text = _edited(file, name, values)
+    path = os.path.realpath(file.path)
     try:
-        _replace_privately(os.path.realpath(file.path), text)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with atomic_file(path, mode=0o600, newline="") as out:
+            out.write(text)
     except OSError as error:
         raise ConfigError(f"cannot write {file.shown}: {error.strerror}") from None
     return file.path
 
 
-def _replace_privately(path: str, text: str) -> None:
-    """Write ``text`` to a new file only its owner may read, then move it over ``path``:
-    a reader sees the old file or the new one, and the secrets are never readable by
-    others, not even for a moment."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temporary, flags, 0o600)
+def _edited(file: ProfileFile, name: str, values: Mapping[str, str | int | None]) -> str:
+    """The file's text with the profile's keys set and everything else as it was; a new
+    profile goes at the end. Raises ConfigError, and nothing is written, when the edited
+    text would not read back as the intended data."""
+    import tomlkit  # only configure writes: the other commands do not load it
+    from tomlkit.exceptions import ParseError
+    from tomlkit.items import InlineTable
+
     try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+        document = tomlkit.parse(file.text)
+    except ParseError as error:
+        # tomllib read it; the message stays out, it may quote the text.
+        raise ConfigError(
+            f"{file.shown}: cannot be edited in place (line {error.line}, column {error.col})"
+        ) from None
+    intended = _intended(file, name, values)
+    if "default_profile" in intended and "default_profile" not in file.document:
+        document["default_profile"] = name
+    profiles: Any = document.get("profiles")
+    if profiles is not None and name in profiles:
+        table = profiles[name]
+    elif isinstance(profiles, InlineTable):
+        table = profiles[name] = tomlkit.inline_table()
+    else:
+        # Appended whole, not inserted among the profiles: tomlkit would put it between
+        # the lines of a profile written as dotted keys.
+        table = tomlkit.table()
+    for key, value in values.items():
+        if value is not None and value != "":
+            table[key] = value
+        elif key in table:
+            del table[key]
+    if profiles is None or name not in profiles:
+        document.append("profiles", tomlkit.table(is_super_table=True).add(name, table))
+    text = tomlkit.dumps(document)
+    if tomllib.loads(text) != intended:
+        raise ConfigError(
+            f"{file.shown}: cannot be edited in place without changing what it says; "
+            "edit it by hand, or move it away and run `engql configure` again"
+        )
+    return text
 
 
-def dump_toml(document: Mapping[str, Any]) -> str:
-    """TOML for a document as tomllib reads them: scalars, then one ``[a.b]`` section per
-    nested table; arrays and tables inside arrays are written inline."""
-    lines: list[str] = []
-    _dump_table(lines, (), document)
-    return "\n".join(lines) + "\n"
-
-
-def _dump_table(lines: list[str], path: tuple[str, ...], table: Mapping[str, Any]) -> None:
-    scalars = [(key, value) for key, value in table.items() if not isinstance(value, dict)]
-    tables = [(key, value) for key, value in table.items() if isinstance(value, dict)]
-    if path and (scalars or not tables):
-        if lines:
-            lines.append("")
-        lines.append("[" + ".".join(_toml_key(part) for part in path) + "]")
-    lines.extend(f"{_toml_key(key)} = {_toml_value(value)}" for key, value in scalars)
-    for key, value in tables:
-        _dump_table(lines, (*path, key), value)
-
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-}
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
-
-
-def _toml_string(text: str) -> str:
-    """A basic string: quotes, backslashes and control characters escaped."""
-    out = ['"']
-    for char in text:
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif char < " " or char == "\x7f":
-            out.append(f"\\u{ord(char):04X}")
-        elif "\ud800" <= char <= "\udfff":
-            # Not a character at all; the text stays out of the message.
-            raise ValueError("a string holds a lone surrogate, which TOML cannot store")
+def _intended(
+    file: ProfileFile, name: str, values: Mapping[str, str | int | None]
+) -> dict[str, Any]:
+    """The data the file is to hold once the profile's keys are set."""
+    table = dict(file.profiles.get(name, {}))
+    for key, value in values.items():
+        if value is None or value == "":
+            table.pop(key, None)
         else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+            table[key] = value
+    intended = {**file.document, "profiles": {**file.profiles, name: table}}
+    if not file.profiles and "default_profile" not in file.document:
+        intended["default_profile"] = name
+    return intended
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{" + items + "}"
-    raise TypeError(f"TOML has no form for a {type(value).__name__}")
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)

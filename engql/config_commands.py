@@ -14,21 +14,19 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from engql import facts
+from engql import facts, xdg
 from engql.config import (
     CHECKED_FIELDS,
     CREDENTIAL_FIELDS,
-    ENV_NAMES,
     PROFILE_KEYS,
-    PROFILE_VARIABLE,
     ConfigError,
     ProfileFile,
-    config_home_from,
     read_profile_file,
     value_problem,
     write_profile,
 )
 from engql.exits import Exit
+from engql.facts import ENV_NAMES, PROFILE_VARIABLE
 from engql.redact import shown_url
 
 CLEAR = "-"
@@ -88,7 +86,7 @@ def run_configure(
 def _configure(
     name: str | None, ask: Prompt, ask_secret: Prompt, environ: Mapping[str, str], err: IO[str]
 ) -> int:
-    config_home = config_home_from(environ)
+    config_home = xdg.config_home(environ)
     file = read_profile_file(environ, config_home)
     _warn(file.warnings, err)
     name = name or environ.get(PROFILE_VARIABLE) or file.default_profile or DEFAULT_NAME

@@ -7,6 +7,7 @@ Sources: ``shared/engagement-api.md`` (Part A decides, Part B records).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import attrs
@@ -170,6 +171,50 @@ PROTECTED_ERROR = "Tweet ID(s) are unavailable"
 """The one ``errors`` text of the 400 for a request naming a protected Tweet (Part B §2)."""
 UNOWNED_ERROR = "Forbidden to access tweets"
 """How a 403's ``errors`` text naming Tweets the credentials do not own begins (Part B §6)."""
+FORBIDDEN_METRICS_ERROR = "Forbidden to access metrics: "
+"""How the 403 for metrics the credentials may not read begins; the names follow (Part B §6)."""
+FORBIDDEN_ENDPOINT_ERROR = "Forbidden to access endpoint: "
+"""How the 403 for an endpoint a bearer token may not call begins; engql's own wording."""
+RATE_LIMITED_ERROR = "Exceeded rate limit"
+"""The ``errors`` text of a 429 (Part A §10)."""
+
+TWEET_IDS_FIELD = "tweet_ids"
+ENGAGEMENT_TYPES_FIELD = "engagement_types"
+GROUPINGS_FIELD = "groupings"
+"""An object of named groupings, each ``{GROUP_BY_FIELD: [keys]}``."""
+GROUP_BY_FIELD = "group_by"
+START_FIELD = "start"
+END_FIELD = "end"
+"""A /historical request's window; an answer on /28hr and /historical echoes both."""
+REQUIRED_FIELDS = (TWEET_IDS_FIELD, ENGAGEMENT_TYPES_FIELD, GROUPINGS_FIELD)
+"""The fields every request body holds (Part A §1)."""
+RANGE_FIELDS = (START_FIELD, END_FIELD)
+ANSWER_FIELDS = (START_FIELD, END_FIELD, ERRORS_KEY, *LISTED_ID_KEYS)
+"""An answer's top-level keys besides the groupings, in the order an answer has them."""
+WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+"""How engql writes ``start`` and ``end`` in a body (Part A §3); answers echo them so."""
+
+RATE_LIMIT_HEADER = "x-per-minute-limit"
+"""Response headers of the minute's allowance, its requests left and the epoch second the
+next minute starts (Part A §10; the reset header is seen only in a third-party parser)."""
+RATE_REMAINING_HEADER = "x-per-minute-remaining"
+RATE_RESET_HEADER = "x-per-minute-reset"
+RETRY_AFTER_HEADER = "Retry-After"
+
+ENV_NAMES: Mapping[str, tuple[str, ...]] = {
+    "consumer_key": ("ENGQL_CONSUMER_KEY", "TWITTER_CONSUMER_KEY"),
+    "consumer_secret": ("ENGQL_CONSUMER_SECRET", "TWITTER_CONSUMER_SECRET"),
+    "access_token": ("ENGQL_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN"),
+    "access_token_secret": ("ENGQL_ACCESS_TOKEN_SECRET", "TWITTER_ACCESS_TOKEN_SECRET"),
+    "bearer_token": ("ENGQL_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"),
+    "base_url": ("ENGQL_BASE_URL",),
+}
+"""The variables read for each setting, first found wins: ``ENGQL_*``, then the names of
+X's own Engagement scripts (Part B §8). They are engql's interface rather than the API's,
+and live here because ``engql.config`` reads them and the sandbox prints them, and the
+sandbox (the API's stand-in) imports facts but not config's loading."""
+PROFILE_VARIABLE = "ENGQL_PROFILE"
+"""Names the profile of the credentials file to read, when no flag does."""
 
 ASSUMED_RATE_LIMIT = 60
 """Requests a minute assumed when neither the server nor the user says (limits are set

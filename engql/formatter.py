@@ -20,15 +20,11 @@ import attrs
 
 from engql.record import Record
 from engql.syntax import ast
+from engql.syntax.keywords import reserved_words
 from engql.syntax.parser import parse
 
 LINE_WIDTH = 100
 """A Tweet list that would make its line longer than this wraps, several items a line."""
-
-RESERVED_WORDS = frozenset(
-    {"select", "from", "where", "and", "group", "by", "as", "in", "between", "file"}
-)
-"""Words the grammar never reads as a name, so a grouping name spelled like one is quoted."""
 
 _CONDITION_INDENT = "  "
 _LIST_INDENT = "    "
@@ -323,6 +319,6 @@ def _string(text: str) -> str:
 
 def _grouping_name(text: str) -> str:
     """Bare when the grammar reads it back as a name, else double-quoted."""
-    if _IDENTIFIER.fullmatch(text) and text.lower() not in RESERVED_WORDS:
+    if _IDENTIFIER.fullmatch(text) and text.lower() not in reserved_words():
         return text
     return '"' + text.replace('"', '""') + '"'

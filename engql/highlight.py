@@ -3,7 +3,8 @@
 It colours, it does not judge: a misspelled metric is a plain name and a character engql
 has no use for is plain text, because the checker reports both with a better message
 than a colour can. The names of endpoints, metrics and grouping keys come from
-``engql.facts``. Registered as the ``pygments.lexers`` entry point ``engql``.
+``engql.facts``, the keywords from the grammar's terminals (``engql.syntax.keywords``).
+Registered as the ``pygments.lexers`` entry point ``engql``.
 """
 
 from __future__ import annotations
@@ -25,21 +26,29 @@ from pygments.token import (  # type: ignore[import-untyped]
 )
 
 from engql.facts import ENDPOINTS, GROUP_KEYS, METRICS
+from engql.syntax.keywords import keyword_terminals, reserved_words, terminal_patterns
 
 _END_OF_WORD = r"(?![A-Za-z0-9_])"
-
-_RESERVED_WORDS = ("select", "from", "where", "and", "in", "file", "between", "group", "by", "as")
-"""The clause keywords of grammar/engql.lark, never read as a name."""
-
-_SOFT_KEYWORDS = ("tweet.id", "tweet", "time", "days", "day", "hours", "hour", "weeks", "week")
-"""Keywords of conditions and times but not reserved: after GROUP BY they are names."""
-
-_ANCHORS = ("now", "today")
 
 
 def _caseless(names: tuple[str, ...]) -> str:
     """Whole words in any case, as the grammar's keyword terminals match them."""
     return "(?i:" + "|".join(map(re.escape, names)) + ")" + _END_OF_WORD
+
+
+_KEYWORDS = keyword_terminals()
+_RESERVED_WORDS = _caseless(tuple(sorted(reserved_words())))
+"""The clause keywords, never read as a name."""
+_SOFT_KEYWORDS = "|".join(
+    [
+        terminal_patterns()["TWEET"],
+        terminal_patterns()["UNIT"],
+        _caseless(tuple(sorted(set(_KEYWORDS.values()) - reserved_words()))),
+    ]
+)
+"""Keywords of conditions and times but not reserved (``tweet``, ``time``, the units):
+after GROUP BY they are names."""
+_ANCHORS = terminal_patterns()["ANCHOR"]
 
 
 class EngqlLexer(RegexLexer):  # type: ignore[misc]
@@ -63,7 +72,7 @@ class EngqlLexer(RegexLexer):  # type: ignore[misc]
             (r"/\*[\s\S]*?(?:\*/|\Z)", Comment.Multiline),
         ],
         "common": [
-            (_caseless(_RESERVED_WORDS), Keyword),
+            (_RESERVED_WORDS, Keyword),
             (r"'(?:[^'\n]|'')*'?", String.Single),
             (r'"(?:[^"\n]|"")*"?', String.Double),
             (r":[A-Za-z_][A-Za-z0-9_]*", Name.Variable),
@@ -75,9 +84,9 @@ class EngqlLexer(RegexLexer):  # type: ignore[misc]
         ],
         "root": [
             include("space"),
-            (_caseless(("by",)), Keyword, "grouping"),
-            (_caseless(_SOFT_KEYWORDS), Keyword),
-            (_caseless(_ANCHORS), Keyword.Constant),
+            (_caseless((_KEYWORDS["_BY"],)), Keyword, "grouping"),
+            (_SOFT_KEYWORDS, Keyword),
+            (_ANCHORS, Keyword.Constant),
             (words(tuple(ENDPOINTS), suffix=_END_OF_WORD), Name.Builtin),
             (words(tuple(METRICS), suffix=_END_OF_WORD), Name.Function),
             include("common"),
@@ -85,7 +94,7 @@ class EngqlLexer(RegexLexer):  # type: ignore[misc]
         "grouping": [
             include("space"),
             (r";", Punctuation, "#pop"),
-            (_caseless(("select",)), Keyword, "#pop"),
+            (_caseless((_KEYWORDS["_SELECT"],)), Keyword, "#pop"),
             (words(tuple(GROUP_KEYS), suffix=_END_OF_WORD), Name.Attribute),
             include("common"),
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from engql.diagnostics import shortened
+from engql.facts import WIRE_TIME_FORMAT
 from engql.syntax import ast
 
 _HOUR = timedelta(hours=1)
@@ -67,7 +68,7 @@ def _anchor(word: str, now: datetime) -> datetime:
 
 def iso(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SSZ``, the form the API takes (Part A §3)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime(WIRE_TIME_FORMAT)
 
 
 def floor_hour(moment: datetime) -> datetime:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, NamedTuple
+
+import attrs
 
 import engql
 from engql import facts
@@ -19,6 +22,14 @@ NOW = datetime(2016, 3, 1, tzinfo=UTC)
 
 Expected = tuple[str, int, int] | tuple[str, int, int, str]
 """(code, line, column) or (code, line, column, a fragment of the message)."""
+
+
+@attrs.frozen
+class Case:
+    code: str
+    text: str
+    expected: list[Expected]
+    options: dict[str, Any] = attrs.field(factory=dict)
 
 
 class Found(NamedTuple):
@@ -66,10 +77,25 @@ def assert_codes(text: str, expected: Sequence[Expected], **options: Any) -> lis
     return found
 
 
+def assert_case(case: Case, tmp_path: Path) -> None:
+    """A case's diagnostics are its expected ones; an IDs file it may read is under tmp_path."""
+    options = dict(case.options)
+    if options.get("allow_files"):
+        options["base_dir"] = tmp_path
+    assert_codes(case.text, case.expected, **options)
+
+
 def assert_valid(text: str, **options: Any) -> None:
     """No diagnostic at all: no error and no warning."""
     found = diagnose(text, **options)
     assert found == [], _explain(text, found)
+
+
+def body(text: str, **options: Any) -> dict[str, Any]:
+    options.setdefault("now", NOW)
+    plan = engql.compile(text, **options)
+    (request,) = plan.requests
+    return request.body
 
 
 def _explain(text: str, found: list[Found]) -> str:
@@ -91,3 +117,14 @@ def tweet_aged(days: float, now: datetime = NOW) -> int:
 RECENT = tweet_aged(10)
 """A Tweet ten days old at NOW: no age warning on any endpoint."""
 RECENT_2 = tweet_aged(11)
+T = RECENT
+"""The Tweet of most queries (RECENT)."""
+MID_JAN = tweet_created(datetime(2016, 1, 15, tzinfo=UTC))
+FEB_RANGE = "time BETWEEN '2016-02-01' AND '2016-02-15'"
+
+"""Two weeks that end before NOW, for /historical."""
+
+TWEETS_PARAM = "SELECT favorites FROM totals WHERE tweet IN :ids"
+TIME_PARAMS = (
+    f"SELECT impressions FROM historical WHERE tweet = {MID_JAN} AND time BETWEEN :a AND :b"
+)

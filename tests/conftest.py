@@ -1,15 +1,21 @@
-"""Hypothesis settings for the suite: no timing-based failures on a loaded 2-core machine.
+"""Hypothesis settings for the suite, and the fixtures several test files share.
 
-Deadlines and the "generation is slow" health check measure the machine, not engql, so
-they are off. In CI (the CI variable is set) examples are derived from each test's name,
-so a run is repeatable; locally they are random, to find new cases.
+Hypothesis has no timing-based failures on a loaded 2-core machine: deadlines and the
+"generation is slow" health check measure the machine, not engql, so they are off. In CI
+(the CI variable is set) examples are derived from each test's name, so a run is
+repeatable; locally they are random, to find new cases.
 """
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from run_helpers import IDS_600, NOW, TOTALS_QUERY, Ran, ids_param, query_file, use_credentials
+
+from engql.cli import main
+from engql.sandbox.server import Sandbox
 
 settings.register_profile(
     "engql",
@@ -31,3 +37,46 @@ def no_machine_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox() -> Iterator[Sandbox]:
+    """One sandbox for the tests that need no faults or special Tweets (stopping one
+    takes up to half a second); a limit high enough never to be met."""
+    with Sandbox(now=NOW, rate_limit=100_000) as api:
+        yield api
+
+
+@pytest.fixture
+def api(shared_sandbox: Sandbox) -> Sandbox:
+    shared_sandbox.log.clear()
+    return shared_sandbox
+
+
+@pytest.fixture
+def engql_run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """``engql run ARGS...`` in this process; its exit code, stdout and stderr."""
+
+    def run(*args: str) -> Ran:
+        capsys.readouterr()
+        code = main(["run", *args])
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def totals_run(
+    api: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    engql_run: Callable[..., Ran],
+) -> Callable[..., Ran]:
+    """``engql run`` of TOTALS_QUERY over the first 30 of IDS_600, plus any options."""
+    use_credentials(monkeypatch, api)
+    query = query_file(TOTALS_QUERY)
+
+    def run(*options: str) -> Ran:
+        return engql_run(query, *ids_param(IDS_600[:30]), "--base-url", api.base_url, *options)
+
+    return run

@@ -23,7 +23,7 @@ from functools import cache
 from hypothesis import strategies as st
 
 from engql.facts import DEPRECATED_METRICS, ENDPOINTS, GROUP_KEYS, METRICS
-from engql.formatter import RESERVED_WORDS
+from engql.syntax.keywords import reserved_words
 
 _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 
@@ -36,7 +36,7 @@ def keyword(word: str) -> st.SearchStrategy[str]:
 
 
 identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True).filter(
-    lambda name: name.lower() not in RESERVED_WORDS
+    lambda name: name.lower() not in reserved_words()
 )
 """Names the grammar reads as NAME (never a reserved word)."""
 

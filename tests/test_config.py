@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+import tomlkit
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -23,7 +24,6 @@ from engql.config import (
     ConfigError,
     Settings,
     credentials_path,
-    dump_toml,
     load_settings,
     missing_for,
     value_problem,
@@ -48,7 +48,7 @@ def secrets_in(text: str) -> list[str]:
 
 
 def toml_profile(name: str, values: Mapping[str, object]) -> str:
-    return dump_toml({"profiles": {name: values}})
+    return tomlkit.dumps({"profiles": {name: values}})
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_default_path_is_under_home(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 # Which profile
 
 
-PROFILES = 'default_profile = "a"\n' + dump_toml(
+PROFILES = 'default_profile = "a"\n' + tomlkit.dumps(
     {"profiles": {"a": {"rate_limit": 1}, "b": {"rate_limit": 2}, "c": {"rate_limit": 3}}}
 )
 
@@ -368,7 +368,7 @@ def test_write_profile_keeps_other_profiles_and_the_default(home: Path) -> None:
     write_file(
         home,
         'default_profile = "a"\n'
-        + dump_toml({"profiles": {"a": {"consumer_key": "ka", "extra": [1, "x"]}, "b": {}}}),
+        + tomlkit.dumps({"profiles": {"a": {"consumer_key": "ka", "extra": [1, "x"]}, "b": {}}}),
     )
     write_profile("c", {"consumer_key": "kc"}, str(home))
     write_profile("a", {"rate_limit": 2, "consumer_key": None}, str(home))
@@ -544,7 +544,7 @@ def test_configure_keeps_clears_and_asks_again(home: Path) -> None:
 
 
 def test_configure_picks_engql_profile_then_default_profile(home: Path) -> None:
-    write_file(home, 'default_profile = "a"\n' + dump_toml({"profiles": {"a": {}, "b": {}}}))
+    write_file(home, 'default_profile = "a"\n' + tomlkit.dumps({"profiles": {"a": {}, "b": {}}}))
     _, err, _ = configure(home, None, [""] * 7, ENGQL_PROFILE="b")
     assert "wrote profile 'b' to" in err
     _, err, _ = configure(home, None, [""] * 7)
@@ -575,6 +575,129 @@ def test_configure_refuses_a_malformed_file(home: Path) -> None:
     assert prompts.asked == []
 
 
+COMMENTED = """\
+# engql credentials: keep this file private
+default_profile = "work"   # used without --profile
+
+# the client's account
+[profiles.acme]
+consumer_key    = "ck-acme"     # from the portal
+rate_limit=300
+
+  # an indented comment above a table
+[profiles.work]
+consumer_key = "ck-work"  # a comment after a value
+bearer_token = 'literal-bt'
+\taccess_token = "1-at"
+
+[profiles.globex]   # a comment after a header
+base_url = "http://127.0.0.1:8000"
+# the last line is a comment
+"""
+"""Comments at the top, above tables, after values and headers; odd spacing, a literal
+string, a tab: what a hand-edited file holds."""
+
+
+def test_configure_keeps_comments_layout_and_the_other_profiles(home: Path) -> None:
+    path = write_file(home, COMMENTED)
+    answers = ["ck-new", "cs-new", "", "", "-", "42", ""]
+    code, _, _ = configure(home, "work", answers)
+    assert code == 0
+    assert path.read_text(encoding="utf-8") == COMMENTED.replace(
+        """\
+consumer_key = "ck-work"  # a comment after a value
+bearer_token = 'literal-bt'
+\taccess_token = "1-at"
+""",
+        """\
+consumer_key = "ck-new"  # a comment after a value
+\taccess_token = "1-at"
+consumer_secret = "cs-new"
+rate_limit = 42
+""",
+    )
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_configure_adds_a_profile_after_everything_there(home: Path) -> None:
+    path = write_file(home, COMMENTED)
+    code, _, _ = configure(home, "new", ["ck-n", "", "", "", "", "", ""])
+    assert code == 0
+    assert (
+        path.read_text(encoding="utf-8") == COMMENTED + '\n[profiles.new]\nconsumer_key = "ck-n"\n'
+    )
+    assert read_back(home)["default_profile"] == "work"
+
+
+def comments(text: str) -> list[str]:
+    return [line[line.index("#") :] for line in text.splitlines() if "#" in line]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'profiles = { work = { consumer_key = "ck-work" } }  # inline\n',
+        'profiles.work.consumer_key = "ck-work"  # dotted\n',
+        '[profiles]\nwork = { consumer_key = "ck-work" }\n# after\n',
+    ],
+)
+def test_write_profile_edits_inline_and_dotted_tables_in_place(home: Path, text: str) -> None:
+    path = write_file(home, text)
+    write_profile("work", {"rate_limit": 7}, str(home))
+    write_profile("other", {"base_url": "http://127.0.0.1:1"}, str(home))
+    written = path.read_text(encoding="utf-8")
+    assert comments(written) == comments(text)
+    assert read_back(home)["profiles"] == {
+        "work": {"consumer_key": "ck-work", "rate_limit": 7},
+        "other": {"base_url": "http://127.0.0.1:1"},
+    }
+
+
+def test_an_edit_that_would_change_other_data_is_refused(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A layout tomlkit cannot edit correctly: the file is left as it was."""
+    path = write_file(home, COMMENTED)
+    monkeypatch.setattr(tomlkit, "dumps", lambda document: COMMENTED.replace("300", "301"))
+    with pytest.raises(ConfigError, match="cannot be edited in place without changing"):
+        write_profile("work", {"rate_limit": 7}, str(home))
+    assert path.read_text(encoding="utf-8") == COMMENTED
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_new_file_is_private_while_it_is_written(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even with a umask that opens new files to everyone, and over a file open to others:
+    the temporary file that replaces it is 0600 before it holds anything."""
+    write_file(home, toml_profile("a", {}), 0o666)
+    modes: list[int] = []
+    replace = os.replace
+
+    def spying_replace(source: str, target: str) -> None:
+        modes.append(stat.S_IMODE(os.stat(source).st_mode))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", spying_replace)
+    old_umask = os.umask(0)
+    try:
+        write_profile("a", {"bearer_token": "t"}, str(home))
+    finally:
+        os.umask(old_umask)
+    assert modes == [0o600]
+    assert stat.S_IMODE(os.stat(credentials_path(str(home))).st_mode) == 0o600
+
+
+def test_configure_with_a_relative_xdg_config_home_writes_under_home(tmp_path: Path) -> None:
+    """XDG says a relative XDG_CONFIG_HOME is invalid and is ignored."""
+    code, err, _ = configure(
+        tmp_path, "w", ["k", "", "", "", "", "", ""], XDG_CONFIG_HOME="relative", HOME=str(tmp_path)
+    )
+    assert code == 0
+    assert "~/.config/engql/credentials.toml" in err
+    assert read_back(tmp_path / ".config")["profiles"] == {"w": {"consumer_key": "k"}}
+
+
 # engql profiles
 
 
@@ -597,7 +720,7 @@ def test_profiles_lists_what_is_set_without_secrets(home: Path) -> None:
             "app only": {"bearer_token": OTHER["bearer_token"], "base_url": "http://127.0.0.1:1"},
         },
     }
-    write_file(home, dump_toml(document), 0o644)
+    write_file(home, tomlkit.dumps(document), 0o644)
     code, out, err = profiles(home, ENGQL_PROFILE="app only")
     assert code == 0
     assert out.splitlines() == [

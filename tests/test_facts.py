@@ -9,25 +9,56 @@ from hypothesis import strategies as st
 
 from engql import facts
 
+TOTALS_METRICS = (
+    "impressions",
+    "engagements",
+    "favorites",
+    "retweets",
+    "quote_tweets",
+    "replies",
+    "video_views",
+)
+"""Part A §6 and Part B §3 (D1/ref-totals): what /totals "supports only", in that order."""
 
-def test_endpoint_metric_sets_follow_part_a() -> None:
-    assert facts.ENDPOINTS["totals"].metrics == (
-        "impressions",
-        "engagements",
-        "favorites",
-        "retweets",
-        "quote_tweets",
-        "replies",
-        "video_views",
-    )
+TIME_SERIES_METRICS = (
+    "impressions",
+    "engagements",
+    "favorites",
+    "retweets",
+    "replies",
+    "video_views",
+    "media_views",
+    "media_engagements",
+    "url_clicks",
+    "hashtag_clicks",
+    "detail_expands",
+    "permalink_clicks",
+    "app_install_attempts",
+    "app_opens",
+    "email_tweet",
+    "user_follows",
+    "user_profile_clicks",
+)
+"""Part A §6 and Part B §3: the 17 names of /28hr and /historical, in the order the
+enterprise scripts (P) send them."""
+
+
+def test_endpoints_and_their_metrics_are_those_of_the_api_docs() -> None:
+    """The spec check: facts.py against the lists above, written from engagement-api.md.
+
+    Other tests (SELECT * in test_compile.py, the docs' tables) compare with facts.py.
+    """
+    assert list(facts.ENDPOINTS) == ["totals", "28hr", "historical"]  # Part B §1
+    assert facts.ENDPOINTS["totals"].metrics == TOTALS_METRICS
     for name in ("28hr", "historical"):
         endpoint = facts.ENDPOINTS[name]
+        assert endpoint.metrics == TIME_SERIES_METRICS
         assert len(endpoint.metrics) == 17
         assert "quote_tweets" not in endpoint.metrics
-        assert endpoint.max_tweet_ids == 25
+        assert endpoint.max_tweet_ids == 25  # Part A §2
     assert facts.ENDPOINTS["totals"].max_tweet_ids == 250
     assert set(facts.METRICS) == {m for e in facts.ENDPOINTS.values() for m in e.metrics}
-    assert "media_clicks" not in facts.METRICS
+    assert "media_clicks" not in facts.METRICS  # replaced by media_engagements, Part A §6
 
 
 def test_time_keys_only_on_time_series_endpoints() -> None:

@@ -31,8 +31,8 @@ from pygments.token import (
 
 import engql
 from engql import facts
-from engql.formatter import RESERVED_WORDS
 from engql.highlight import EngqlLexer
+from engql.syntax.keywords import reserved_words
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILES = sorted((ROOT / "examples").glob("*.engql"))
@@ -138,7 +138,7 @@ def test_every_name_of_the_api_facts_is_highlighted() -> None:
 
 
 def test_reserved_words_are_keywords_in_any_case() -> None:
-    for word in RESERVED_WORDS:
+    for word in reserved_words():
         for spelling in (word, word.upper(), word.capitalize()):
             assert kind_of(f"x {spelling} y", spelling) is Keyword
 

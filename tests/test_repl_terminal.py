@@ -102,7 +102,7 @@ def test_metrics_of_totals_lists_exactly_them(shell: pexpect.spawn) -> None:
 
 def test_a_bad_statement_shows_a_caret_and_the_shell_goes_on(shell: pexpect.spawn) -> None:
     printed = run(shell, "SELECT favourites FROM totals WHERE tweet = 20;", r"\^{10}")
-    assert "<repl>:1:8: error[" in printed
+    assert "<repl>:1:8: error[E102]: unknown metric 'favourites'" in printed
     assert "\\quit" in run(shell, "\\help", r"Ctrl-D leaves")
 
 

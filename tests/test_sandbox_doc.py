@@ -2,10 +2,11 @@
 
 The tables between ``<!-- name-table ... -->`` and ``<!-- /name-table -->`` are written
 by hand; these tests hold them to the code. The error strings the 406, 401, 403 and 429
-sections quote must be string literals of ``engql/sandbox/*.py`` (``<placeholders>``
-stand for the variable parts). The Python example runs in a subprocess, so a hung
-socket cannot hang the suite, and prints what the doc shows; each ``<!-- replay ... -->``
-request gets the answer shown; ``engql sandbox`` prints the lines shown.
+sections quote must be string literals of ``engql/sandbox/*.py`` or ``engql/facts.py``
+(``<placeholders>`` stand for the variable parts). The Python example runs in a
+subprocess, so a hung socket cannot hang the suite, and prints what the doc shows; each
+``<!-- replay ... -->`` request gets the answer shown; ``engql sandbox`` prints the lines
+shown.
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ import urllib3
 from child_pipes import read_until
 from oauthlib.oauth1 import Client
 
+from engql import facts
 from engql.cli import build_parser
-from engql.sandbox.auth import FORBIDDEN_ENDPOINT, FORBIDDEN_METRICS, Credentials, Reason
+from engql.sandbox.auth import Credentials, Reason
 from engql.sandbox.faults import STATUS_BODIES, Fault
 from engql.sandbox.server import GZIP_REQUIRED, LoggedRequest, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "sandbox.md").read_text(encoding="utf-8")
-SANDBOX_SOURCES = sorted((ROOT / "engql" / "sandbox").glob("*.py"))
+SANDBOX_SOURCES = [*sorted((ROOT / "engql" / "sandbox").glob("*.py")), ROOT / "engql" / "facts.py"]
+"""The sandbox's modules and the facts it reads its wire texts from."""
 TIMEOUT = 60
 http = urllib3.PoolManager(retries=False, timeout=10)
 
@@ -138,8 +141,8 @@ def test_every_fault_is_documented_with_its_answer() -> None:
 
 def _string_literals() -> set[str]:
     """Every string literal of the sandbox's modules that is not documentation (a string
-    standing alone as a statement); an f-string gives its literal parts, and adjacent
-    literals are already joined."""
+    standing alone as a statement); an f-string gives its literal parts, joined to the
+    ``facts.NAME`` texts it puts between them, and adjacent literals are already joined."""
     found: set[str] = set()
     for path in SANDBOX_SOURCES:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -151,7 +154,24 @@ def _string_literals() -> set[str]:
             and isinstance(node.value, str)
             and id(node) not in documentation
         }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                found |= set("".join(map(_with_facts, node.values)).split("\0"))
     return found
+
+
+def _with_facts(part: ast.expr) -> str:
+    """An f-string's part as text: a literal, the value of ``facts.NAME``, else a break."""
+    if isinstance(part, ast.Constant):
+        return str(part.value)
+    value = part.value if isinstance(part, ast.FormattedValue) else part
+    if (
+        isinstance(value, ast.Attribute)
+        and isinstance(value.value, ast.Name)
+        and value.value.id == "facts"
+    ):
+        return str(getattr(facts, value.attr))
+    return "\0"
 
 
 LITERALS = _string_literals()
@@ -172,7 +192,7 @@ def test_quoted_errors_are_in_the_code(heading: str) -> None:
         for part in re.split(r"<[^>]+>", message):
             part = part.strip()
             assert not part or any(part in literal for literal in LITERALS), (
-                f"{message!r}: {part!r} is in no string of engql/sandbox"
+                f"{message!r}: {part!r} is in no string of engql/sandbox or engql/facts.py"
             )
 
 
@@ -180,8 +200,8 @@ def test_the_error_sections_are_complete() -> None:
     assert f"`{GZIP_REQUIRED}`" in section("406 ")
     assert set(quoted_errors(section("401 "))) >= {reason.value for reason in Reason}
     forbidden = section("403 ")
-    assert FORBIDDEN_ENDPOINT.strip() in forbidden
-    assert FORBIDDEN_METRICS.strip() in forbidden
+    assert facts.FORBIDDEN_ENDPOINT_ERROR.strip() in forbidden
+    assert facts.FORBIDDEN_METRICS_ERROR.strip() in forbidden
     assert "`Exceeded rate limit`" in section("429 ")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -44,6 +45,32 @@ class Query(Record):
     """The clock the query was checked against: no request may end after it."""
     origin: TweetOrigin | None = attrs.field(eq=False, repr=False)
     statement: ast.Statement = attrs.field(eq=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The query as JSON data (``engql debug query``): times as exact ISO text, the
+        statement's place and where its Tweet IDs were written as ``ast.span_json`` gives
+        them, ``file`` naming the IDs file they came from, if any."""
+        time_range, origin = None, None
+        if self.time_range is not None:
+            start, end = self.time_range
+            time_range = {"start": start.isoformat(), "end": end.isoformat()}
+        if self.origin is not None:
+            file = self.origin.file
+            origin = {
+                "span": ast.span_json(self.origin.node.span),
+                "file": None if file is None else file.name,
+            }
+        return {
+            "index": self.index,
+            "endpoint": self.endpoint,
+            "metrics": list(self.metrics),
+            "tweet_ids": list(self.tweet_ids),
+            "time_range": time_range,
+            "groupings": [{"name": name, "group_by": list(keys)} for name, keys in self.groupings],
+            "now": self.now.isoformat(),
+            "origin": origin,
+            "span": ast.span_json(self.statement.span),
+        }
 
 
 def check_statement(

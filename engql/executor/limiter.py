@@ -16,6 +16,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
+from engql.facts import (
+    RATE_LIMIT_HEADER,
+    RATE_REMAINING_HEADER,
+    RATE_RESET_HEADER,
+    RETRY_AFTER_HEADER,
+)
+
 WaitHook = Callable[[float, float], None]
 """Called with (seconds to wait, epoch time it ends) before a wait."""
 
@@ -88,11 +95,11 @@ class RateGate:
         """Learn the minute's allowance from a response's headers (called for every
         reply, with or without them)."""
         self._replied()
-        limit = _int(headers.get("x-per-minute-limit"))
+        limit = _int(headers.get(RATE_LIMIT_HEADER))
         if limit is not None and limit < 1:
             limit = None
-        remaining = _int(headers.get("x-per-minute-remaining"))
-        reset = _int(headers.get("x-per-minute-reset"))
+        remaining = _int(headers.get(RATE_REMAINING_HEADER))
+        reset = _int(headers.get(RATE_RESET_HEADER))
         if remaining is None or reset is None:
             return
         with self._cond:
@@ -110,8 +117,10 @@ class RateGate:
         """A 429: no slot until ``Retry-After`` or the minute's reset."""
         self._replied()
         now = self._clock()
-        retry_after = _retry_after(headers.get("Retry-After") or headers.get("retry-after"), now)
-        reset = _int(headers.get("x-per-minute-reset"))
+        retry_after = _retry_after(
+            headers.get(RETRY_AFTER_HEADER) or headers.get(RETRY_AFTER_HEADER.lower()), now
+        )
+        reset = _int(headers.get(RATE_RESET_HEADER))
         if retry_after is not None:
             until = retry_after
         elif reset is not None and reset > now:

@@ -25,17 +25,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from engql.facts import (
+    END_FIELD,
+    ERRORS_KEY,
+    LISTED_ID_KEYS,
+    START_FIELD,
+    UNAVAILABLE_IDS,
+    UNAVAILABLE_NOTE,
+)
 from engql.times import as_utc
 
-ID_LIST_FIELDS = (
-    "unavailable_tweet_ids",
-    "unsupported_for_impressions_engagements_tweet_ids",
-    "unsupported_for_video_views_tweet_ids",
-)
-"""The answer's lists of problem Tweets, in the order an answer carries them."""
-UNAVAILABLE = "{count} Tweet ID(s) are unavailable"
-"""The real server's note for unavailable Tweets (engagement-api.md §5.3)."""
-_UNAVAILABLE_NOTE = re.compile(r"[0-9]+ Tweet ID\(s\) are unavailable")
+_UNAVAILABLE_NOTE = re.compile(re.escape(UNAVAILABLE_NOTE).replace(re.escape("{count}"), "[0-9]+"))
 
 
 class MalformedAnswer(ValueError):
@@ -114,18 +114,18 @@ class Merger:
         changed in place. Each stays in the merged tree, so its id is not reused."""
         self._start: tuple[datetime, str] | None = None
         self._end: tuple[datetime, str] | None = None
-        self._ids: dict[str, dict[str, None]] = {field: {} for field in ID_LIST_FIELDS}
+        self._ids: dict[str, dict[str, None]] = {field: {} for field in LISTED_ID_KEYS}
         self._unavailable_notes: list[str] = []
         self._notes: list[object] = []
 
     def add(self, answer: Mapping[str, Any]) -> None:
         """Merge one 200 answer in. A grouping the answer lacks adds nothing to it."""
         self._add_range(answer)
-        for field in ID_LIST_FIELDS:
+        for field in LISTED_ID_KEYS:
             seen = self._ids[field]
             for tweet in _listed(answer, field):
                 seen[str(tweet)] = None
-        for note in _listed(answer, "errors"):
+        for note in _listed(answer, ERRORS_KEY):
             if isinstance(note, str) and _UNAVAILABLE_NOTE.fullmatch(note):
                 if note not in self._unavailable_notes:
                     self._unavailable_notes.append(note)
@@ -146,12 +146,12 @@ class Merger:
         present (``{}`` when no answer had it). Later ``add`` calls leave it unchanged."""
         body: dict[str, Any] = {}
         if self._start is not None:
-            body["start"] = self._start[1]
+            body[START_FIELD] = self._start[1]
         if self._end is not None:
-            body["end"] = self._end[1]
+            body[END_FIELD] = self._end[1]
         errors = self._errors()
         if errors:
-            body["errors"] = errors
+            body[ERRORS_KEY] = errors
         for field, ids in self._ids.items():
             if ids:
                 body[field] = list(ids)
@@ -164,22 +164,22 @@ class Merger:
         """The unavailable note counted from the union, then the other notes. Without
         unavailable IDs to count, the answers' own unavailable notes are kept as they are;
         without a note in any answer, none is made up."""
-        unavailable = self._ids["unavailable_tweet_ids"]
+        unavailable = self._ids[UNAVAILABLE_IDS]
         if unavailable and self._unavailable_notes:
-            counted: list[object] = [UNAVAILABLE.format(count=len(unavailable))]
+            counted: list[object] = [UNAVAILABLE_NOTE.format(count=len(unavailable))]
         else:
             counted = list(self._unavailable_notes)
         return counted + self._notes
 
     def _add_range(self, answer: Mapping[str, Any]) -> None:
-        if "start" in answer:
-            start = moment("start", answer["start"])
+        if START_FIELD in answer:
+            start = moment(START_FIELD, answer[START_FIELD])
             if self._start is None or start < self._start[0]:
-                self._start = (start, answer["start"])
-        if "end" in answer:
-            end = moment("end", answer["end"])
+                self._start = (start, answer[START_FIELD])
+        if END_FIELD in answer:
+            end = moment(END_FIELD, answer[END_FIELD])
             if self._end is None or end > self._end[0]:
-                self._end = (end, answer["end"])
+                self._end = (end, answer[END_FIELD])
 
     def _merged(self, mine: Any, theirs: Any, path: tuple[str, ...]) -> Any:
         """``theirs`` summed into ``mine``: in place when this Merger owns ``mine``, else

@@ -131,8 +131,13 @@ class Result(Record):
         return found
 
     def to_pandas(self, statement: int = 0, grouping: str | None = None, long: bool = False) -> Any:
-        """The rows as a pandas DataFrame (pandas is optional: install it to use this)."""
-        import pandas  # type: ignore[import-untyped]  # optional: loaded only here
+        """The rows as a pandas DataFrame; pandas is the optional extra engql[pandas]."""
+        try:
+            import pandas  # type: ignore[import-untyped]  # optional: loaded only here
+        except ImportError as error:
+            raise ImportError(
+                "Result.to_pandas needs pandas: pip install 'engql[pandas]'", name="pandas"
+            ) from error
 
         chosen = self.statements[statement]
         return pandas.DataFrame(

@@ -25,7 +25,7 @@ from itertools import chain
 from typing import Any
 
 from engql import facts
-from engql.executor.merge import ID_LIST_FIELDS, MalformedAnswer, all_counts, count, moment
+from engql.executor.merge import MalformedAnswer, all_counts, count, moment
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HOURS = frozenset(f"{hour:02}" for hour in range(24))
@@ -39,8 +39,8 @@ def answer_problem(answer: Any, request: Mapping[str, Any]) -> str | None:
     """What is wrong with ``answer`` as the answer to ``request`` (the body sent), or None."""
     if not isinstance(answer, dict):
         return f"the answer is a JSON {_json_type(answer)}, not an object"
-    tweets = frozenset(str(tweet) for tweet in request["tweet_ids"])
-    for field in ID_LIST_FIELDS:
+    tweets = frozenset(str(tweet) for tweet in request[facts.TWEET_IDS_FIELD])
+    for field in facts.LISTED_ID_KEYS:
         listed = answer.get(field)
         if listed is None:
             continue
@@ -49,18 +49,19 @@ def answer_problem(answer: Any, request: Mapping[str, Any]) -> str | None:
         unasked = next((t for t in listed if str(t) not in tweets), None)
         if unasked is not None:
             return f"{field} names Tweet {unasked}, which was not asked for"
-    if not isinstance(answer.get("errors", []), list):
-        return f"errors is a JSON {_json_type(answer['errors'])}, not an array"
-    for field in ("start", "end"):
+    errors = answer.get(facts.ERRORS_KEY, [])
+    if not isinstance(errors, list):
+        return f"{facts.ERRORS_KEY} is a JSON {_json_type(errors)}, not an array"
+    for field in facts.RANGE_FIELDS:
         if field in answer:
             try:
                 moment(field, answer[field])
             except MalformedAnswer as error:
                 return str(error)
-    metrics = frozenset(request["engagement_types"])
-    for name, grouping in request["groupings"].items():
+    metrics = frozenset(request[facts.ENGAGEMENT_TYPES_FIELD])
+    for name, grouping in request[facts.GROUPINGS_FIELD].items():
         if name in answer:
-            keys = grouping["group_by"]
+            keys = grouping[facts.GROUP_BY_FIELD]
             if _grouping_fits(answer[name], keys, tweets, metrics):
                 continue
             return _grouping_problem(answer[name], keys, tweets, metrics, (name,))

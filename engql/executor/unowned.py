@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_PREFIX = "forbidden to access tweets"
+from engql.facts import UNOWNED_ERROR
+
+_PREFIX = UNOWNED_ERROR.lower()
 _DIGITS = re.compile(r"[0-9]+")
 _AUTHOR = re.compile(r"for author id [0-9]+", re.I)
 

@@ -48,7 +48,7 @@ class Request(Record):
 
     @property
     def tweet_ids(self) -> list[str]:
-        ids: list[str] = self.body["tweet_ids"]
+        ids: list[str] = self.body[facts.TWEET_IDS_FIELD]
         return ids
 
     def to_json(self, with_statement: bool = True) -> dict[str, Any]:
@@ -119,13 +119,15 @@ def plan_query(query: Query, base_url: str = facts.DEFAULT_BASE_URL) -> Statemen
         batch_count += 1
         for window_index, window in enumerate(windows or (None,)):
             body: dict[str, Any] = {
-                "tweet_ids": batch,
-                "engagement_types": list(query.metrics),
-                "groupings": {name: {"group_by": list(keys)} for name, keys in query.groupings},
+                facts.TWEET_IDS_FIELD: batch,
+                facts.ENGAGEMENT_TYPES_FIELD: list(query.metrics),
+                facts.GROUPINGS_FIELD: {
+                    name: {facts.GROUP_BY_FIELD: list(keys)} for name, keys in query.groupings
+                },
             }
             if window is not None:
-                body["start"] = iso(window.start)
-                body["end"] = iso(window.end)
+                body[facts.START_FIELD] = iso(window.start)
+                body[facts.END_FIELD] = iso(window.end)
             requests.append(
                 Request(
                     query.index,

@@ -22,6 +22,7 @@ from engql.params import IdsFileParam
 from engql.record import Record
 from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS, MetaCommand
 from engql.syntax.generated_parser import UnexpectedInput
+from engql.syntax.keywords import keyword_terminals, reserved_words
 from engql.syntax.parser import lark_parser
 from engql.syntax.statements import scan
 
@@ -175,8 +176,7 @@ class _Context(Record):
     """The keys of the GROUP BY clause the cursor is in."""
 
 
-_CLAUSE_KEYWORDS = frozenset({"select", "from", "where", "group", "as"})
-"""The words that end a list of metrics or of grouping keys."""
+_SELECT, _FROM, _GROUP = (keyword_terminals()[t] for t in ("_SELECT", "_FROM", "_GROUP"))
 
 
 def _read_context(text: str, start: int, stop: int, item_start: int, item_end: int) -> _Context:
@@ -188,19 +188,21 @@ def _read_context(text: str, start: int, stop: int, item_start: int, item_end: i
     ]
     lowered = [word.lower() for word, _ in words]
     endpoint = None
-    if "from" in lowered[:-1]:
-        endpoint = ENDPOINTS.get(words[lowered.index("from") + 1][0])
-    listed = _clause_items(words, lowered.index("select")) if "select" in lowered else []
-    groups = [n for n, (_, at) in enumerate(words) if lowered[n] == "group" and at < item_start]
-    keys = _clause_items(words, groups[-1]) if groups else []
+    if _FROM in lowered[:-1]:
+        endpoint = ENDPOINTS.get(words[lowered.index(_FROM) + 1][0])
+    listed = _clause_items(words, lowered.index(_SELECT) + 1) if _SELECT in lowered else []
+    groups = [n for n, (_, at) in enumerate(words) if lowered[n] == _GROUP and at < item_start]
+    keys = _clause_items(words, groups[-1] + 2) if groups else []
     return _Context(endpoint, frozenset(listed), frozenset(keys))
 
 
-def _clause_items(words: list[tuple[str, int]], keyword: int) -> list[str]:
-    """The words after ``words[keyword]`` up to the next clause keyword."""
+def _clause_items(words: list[tuple[str, int]], first: int) -> list[str]:
+    """The words from ``words[first]`` up to the next reserved word: a clause's list
+    (after SELECT, or after GROUP and its BY)."""
     items = []
-    for word, _ in words[keyword + 1 :]:
-        if word.lower() in _CLAUSE_KEYWORDS:
+    reserved = reserved_words()
+    for word, _ in words[first:]:
+        if word.lower() in reserved:
             break
         items.append(word)
     return items
@@ -251,23 +253,41 @@ _ORDER = (
 """The grammar's terminals that have suggestions, the most useful first: the names that fill
 the slot at the cursor, then the keywords that open what may follow."""
 
-_KEYWORDS: dict[str, tuple[tuple[str, str], ...]] = {
+_KEYWORD_META = {
+    "_TIME": "a time range: BETWEEN start AND end",
+    "_IN": "a list of Tweets, a :parameter or a FILE",
+    "_FILE": "Tweets read from a file",
+    "_BETWEEN": "start AND end",
+    "_WHERE": "the Tweets, and a time range",
+    "_AND": "the next condition, or the range's end",
+    "_AS": "the grouping's name",
+    "_GROUP": "a grouping: the levels of the answer",
+    "_BY": "the grouping's keys",
+    "_FROM": "the endpoint",
+    "_SELECT": "the metrics",
+}
+"""What each keyword terminal opens; its word comes from the grammar."""
+_VALUE_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
     "TWEET": (("tweet", "the Tweets: = one, or IN a list"),),
-    "_TIME": (("time", "a time range: BETWEEN start AND end"),),
     "ANCHOR": (("now", "the current time"), ("today", "midnight UTC today")),
     "UNIT": (("hours", "unit of time"), ("days", "unit of time"), ("weeks", "unit of time")),
-    "_IN": (("IN", "a list of Tweets, a :parameter or a FILE"),),
-    "_FILE": (("FILE", "Tweets read from a file"),),
-    "_BETWEEN": (("BETWEEN", "start AND end"),),
-    "_WHERE": (("WHERE", "the Tweets, and a time range"),),
-    "_AND": (("AND", "the next condition, or the range's end"),),
-    "_AS": (("AS", "the grouping's name"),),
-    "_GROUP": (("GROUP BY", "a grouping: the levels of the answer"),),
-    "_BY": (("BY", "the grouping's keys"),),
-    "_FROM": (("FROM", "the endpoint"),),
-    "_SELECT": (("SELECT", "the metrics"),),
 }
-"""Keywords as the formatter writes them (clauses upper case, ``tweet`` and ``now`` lower)."""
+"""The words offered for the terminals that match several (``days`` and ``day``): the
+forms the formatter writes; each is one its terminal matches (a test holds them to it)."""
+
+
+def _written(terminal: str) -> str:
+    """A keyword as the formatter writes it: reserved words upper case, ``time`` lower."""
+    word = keyword_terminals()[terminal]
+    return word.upper() if word in reserved_words() else word
+
+
+KEYWORDS: dict[str, tuple[tuple[str, str], ...]] = {
+    **_VALUE_WORDS,
+    **{terminal: ((_written(terminal), meta),) for terminal, meta in _KEYWORD_META.items()},
+    "_GROUP": ((f"{_written('_GROUP')} {_written('_BY')}", _KEYWORD_META["_GROUP"]),),
+}
+"""The words offered for each keyword terminal, with what they open; GROUP comes with BY."""
 
 
 def _candidates(
@@ -289,7 +309,7 @@ def _candidates(
             return [(k, _KEY_META[k]) for k in keys if k not in context.grouped_keys]
         case "PARAM":
             return [(":" + name, _preview(value)) for name, value in params.items()]
-    return [(_cased(word, prefix), meta) for word, meta in _KEYWORDS[terminal]]
+    return [(_cased(word, prefix), meta) for word, meta in KEYWORDS[terminal]]
 
 
 def _cased(word: str, prefix: str) -> str:

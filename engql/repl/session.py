@@ -27,6 +27,7 @@ from engql.repl.completion import complete
 from engql.repl.live_check import LiveCheck
 from engql.repl.shell import SANDBOX_ON, Shell
 from engql.syntax.statements import is_complete
+from engql.xdg import state_home
 
 PROMPT = "engql> "
 CONTINUATION = "...> "
@@ -35,10 +36,7 @@ BANNER = "engql shell: statements end with ;  \\help lists commands, Ctrl-D leav
 
 def history_path(environ: Mapping[str, str]) -> str:
     """``$XDG_STATE_HOME/engql/history``, by default under ``~/.local/state``."""
-    state = environ.get("XDG_STATE_HOME") or os.path.join(
-        environ.get("HOME") or os.path.expanduser("~"), ".local", "state"
-    )
-    return os.path.join(state, "engql", "history")
+    return os.path.join(state_home(environ), "engql", "history")
 
 
 def ready_to_run(text: str) -> bool:

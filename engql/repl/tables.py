@@ -51,6 +51,6 @@ def describe_endpoint(name: str) -> str:
         + ("only the credentials' own" if endpoint.owned_tweets_only else "any public Tweet"),
         f"  auth: {AUTH_WORDS[auth]}",
     ]
-    if auth == "user" and public and name == "totals":
+    if auth == facts.USER_AUTH and public and name == "totals":
         lines.append(f"  ({', '.join(public)} alone need only a bearer token)")
     return "\n".join(lines)

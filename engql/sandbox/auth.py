@@ -21,7 +21,7 @@ import string
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 from oauthlib.oauth1 import (  # type: ignore[import-untyped]
@@ -67,10 +67,6 @@ class Reason(enum.StrEnum):
     UNSUPPORTED_SIGNATURE_METHOD = "Unsupported signature method (use HMAC-SHA1)"
     UNSUPPORTED_OAUTH_VERSION = "Unsupported OAuth version (use 1.0)"
     MALFORMED_OAUTH_REQUEST = "Malformed OAuth request"
-
-
-FORBIDDEN_METRICS = "Forbidden to access metrics: "
-FORBIDDEN_ENDPOINT = "Forbidden to access endpoint: "
 
 
 def _in_format(pattern: re.Pattern[str]) -> Callable[[Any, Any, str], None]:
@@ -134,7 +130,8 @@ class Credentials:
 class Identity(Record):
     """Who a request authenticated as. ``credential`` names it for rate limits and logs."""
 
-    kind: Literal["app", "user"]
+    kind: str
+    """``facts.APP_AUTH`` (a bearer token) or ``facts.USER_AUTH`` (OAuth 1.0a)."""
     user_id: int | None
     """The access token's user; None for an app-only bearer."""
     credential: str
@@ -297,12 +294,16 @@ class Authenticator:
         self._validator = _Validator(known, clock, timestamp_window)
         self._endpoint = ResourceEndpoint(self._validator)
         self._bearers = {
-            c.bearer_token: Identity("app", None, _fingerprint("app", c.bearer_token))
+            c.bearer_token: Identity(
+                facts.APP_AUTH, None, _fingerprint(facts.APP_AUTH, c.bearer_token)
+            )
             for c in known
         }
         self._users = {
             (c.consumer_key, c.access_token): Identity(
-                "user", c.user_id, _fingerprint("user", c.consumer_key, c.access_token)
+                facts.USER_AUTH,
+                c.user_id,
+                _fingerprint(facts.USER_AUTH, c.consumer_key, c.access_token),
             )
             for c in known
         }
@@ -394,15 +395,15 @@ class Authenticator:
         if endpoint not in facts.ENDPOINTS:
             raise ValueError(f"no endpoint {endpoint!r}")
         known = [m for m in dict.fromkeys(metrics) if m in facts.METRICS]
-        if identity.kind == "user" or facts.auth_for(endpoint, known) == "app":
+        if identity.kind == facts.USER_AUTH or facts.auth_for(endpoint, known) == facts.APP_AUTH:
             return None
-        if facts.auth_for(endpoint, []) == "user":
+        if facts.auth_for(endpoint, []) == facts.USER_AUTH:
             # The endpoint itself needs a user, whatever the metrics.
             path = facts.ENDPOINTS[endpoint].path
-            message = f"{FORBIDDEN_ENDPOINT}{path} needs OAuth 1.0a user context"
+            message = f"{facts.FORBIDDEN_ENDPOINT_ERROR}{path} needs OAuth 1.0a user context"
             return AuthFailure(403, (message,))
-        private = [m for m in known if facts.auth_for(endpoint, [m]) == "user"]
-        return AuthFailure(403, (FORBIDDEN_METRICS + ", ".join(private),))
+        private = [m for m in known if facts.auth_for(endpoint, [m]) == facts.USER_AUTH]
+        return AuthFailure(403, (facts.FORBIDDEN_METRICS_ERROR + ", ".join(private),))
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

@@ -62,8 +62,8 @@ STATUS_BODIES: dict[Fault, tuple[int, str]] = {
     Fault.INTERNAL_ERROR: (500, "internal server error"),
     Fault.PROXY_ERROR: (502, "Proxy Error"),
     Fault.UNAVAILABLE: (503, "Service Unavailable"),
-    Fault.RATE_LIMITED: (429, "Exceeded rate limit"),
-    Fault.HUGE_RETRY_AFTER: (429, "Exceeded rate limit"),
+    Fault.RATE_LIMITED: (429, facts.RATE_LIMITED_ERROR),
+    Fault.HUGE_RETRY_AFTER: (429, facts.RATE_LIMITED_ERROR),
 }
 """The status and error string of the faults that are answers; the others break the wire."""
 RETRY_AFTER = {Fault.RATE_LIMITED: "1", Fault.HUGE_RETRY_AFTER: "86400"}
@@ -189,7 +189,7 @@ def spoiled(
             keys = list(groupings[name])
             if facts.TWEET_ID in keys:
                 _add_tweet(spoilt[name], keys.index(facts.TWEET_ID), extra)
-        spoilt["unavailable_tweet_ids"] = [*spoilt.get("unavailable_tweet_ids", ()), extra]
+        spoilt[facts.UNAVAILABLE_IDS] = [*spoilt.get(facts.UNAVAILABLE_IDS, ()), extra]
     return spoilt
 
 
@@ -224,14 +224,14 @@ def limit_headers(fault: Fault, now: float) -> dict[str, str]:
     (epoch seconds); no others change them."""
     if fault is Fault.FAR_RESET:
         return {
-            "x-per-minute-remaining": "0",
-            "x-per-minute-reset": str(int(now) + FAR_RESET_SECONDS),
+            facts.RATE_REMAINING_HEADER: "0",
+            facts.RATE_RESET_HEADER: str(int(now) + FAR_RESET_SECONDS),
         }
     if fault is Fault.ZERO_LIMIT:
         return {
-            "x-per-minute-limit": "0",
-            "x-per-minute-remaining": "0",
-            "x-per-minute-reset": str(int(now) + 1),
+            facts.RATE_LIMIT_HEADER: "0",
+            facts.RATE_REMAINING_HEADER: "0",
+            facts.RATE_RESET_HEADER: str(int(now) + 1),
         }
     return {}
 

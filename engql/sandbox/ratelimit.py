@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import attrs
 
+from engql import facts
 from engql.record import Record
 
 
@@ -25,9 +26,9 @@ class Allowance(Record):
 
     def headers(self) -> dict[str, str]:
         return {
-            "x-per-minute-limit": str(self.limit),
-            "x-per-minute-remaining": str(self.remaining),
-            "x-per-minute-reset": str(self.reset),
+            facts.RATE_LIMIT_HEADER: str(self.limit),
+            facts.RATE_REMAINING_HEADER: str(self.remaining),
+            facts.RATE_RESET_HEADER: str(self.reset),
         }
 
 

@@ -15,19 +15,13 @@ from typing import Any
 
 from engql import facts
 from engql.sandbox.data import SyntheticEngagement
-from engql.sandbox.rules import ParsedRequest
-from engql.times import iso
+from engql.sandbox.rules import ParsedRequest, iso
 
-UNAVAILABLE = "{count} Tweet ID(s) are unavailable"
-"""Part B §5.3, the real server's text."""
 WITH_ERRORS, IDS_ONLY = "with-errors", "ids-only"
 UNAVAILABLE_FORMS = (WITH_ERRORS, IDS_ONLY)
 """The two ways Part B §5.3 shows unavailable Tweets: ``unavailable_tweet_ids`` with the
-``UNAVAILABLE`` string in ``errors`` (the error messages' table), or the IDs alone (the
+``facts.UNAVAILABLE_NOTE`` in ``errors`` (the error messages' table), or the IDs alone (the
 reference's example answer)."""
-UNOWNED = "Forbidden to access tweets: {ids};"
-"""Part B §6, the docs' example ``Forbidden to access tweets: 1054424731825229824;``;
-several IDs are joined by ``, `` as in the 2016 form."""
 TOO_OLD_FOR_TOTALS = (
     "Impressions & engagements for tweets older than {days} days (created before {cutoff}) "
     "are not supported"
@@ -43,8 +37,10 @@ Counts = dict[tuple[str, str], list[int]]
 
 
 def unowned_refusal(tweets: list[str]) -> str:
-    """The 403 text that names the Tweets a user does not own."""
-    return UNOWNED.format(ids=", ".join(tweets))
+    """The 403 text that names the Tweets a user does not own: Part B §6, the docs' example
+    ``Forbidden to access tweets: 1054424731825229824;``, several IDs joined by ``, `` as
+    in the 2016 form."""
+    return f"{facts.UNOWNED_ERROR}: {', '.join(tweets)};"
 
 
 def answer(
@@ -65,23 +61,23 @@ def answer(
     timeline = Timeline(request.window)
     body: dict[str, Any] = {}
     if request.echo_start is not None and request.echo_end is not None:
-        body["start"], body["end"] = request.echo_start, request.echo_end
+        body[facts.START_FIELD], body[facts.END_FIELD] = request.echo_start, request.echo_end
     errors = []
     if missing and unavailable_form == WITH_ERRORS:
-        errors.append(UNAVAILABLE.format(count=len(missing)))
+        errors.append(facts.UNAVAILABLE_NOTE.format(count=len(missing)))
     if too_old:
         cutoff = iso(now - facts.TOTALS_PRIVATE_MAX_AGE)
         errors.append(
             TOO_OLD_FOR_TOTALS.format(days=facts.TOTALS_PRIVATE_MAX_AGE.days, cutoff=cutoff)
         )
     if errors:
-        body["errors"] = errors
+        body[facts.ERRORS_KEY] = errors
     if missing:
-        body["unavailable_tweet_ids"] = missing
+        body[facts.UNAVAILABLE_IDS] = missing
     if too_old:
-        body["unsupported_for_impressions_engagements_tweet_ids"] = too_old
+        body[facts.UNSUPPORTED_IMPRESSIONS_IDS] = too_old
     if no_video:
-        body["unsupported_for_video_views_tweet_ids"] = no_video
+        body[facts.UNSUPPORTED_VIDEO_VIEWS_IDS] = no_video
     for name, keys in request.groupings:
         body[name] = grouping(keys, tweets, request.metrics, counts, timeline)
     return body

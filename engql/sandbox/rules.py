@@ -20,20 +20,17 @@ from datetime import UTC, date, datetime, time, timedelta
 import attrs
 
 from engql import facts
-from engql.record import Record
-from engql.times import iso
-
-REQUIRED_FIELDS = ("tweet_ids", "engagement_types", "groupings")
-RANGE_FIELDS = ("start", "end")
-RESPONSE_FIELDS = (
-    "start",
-    "end",
-    "errors",
-    "unavailable_tweet_ids",
-    "unsupported_for_impressions_engagements_tweet_ids",
-    "unsupported_for_video_views_tweet_ids",
+from engql.facts import (
+    END_FIELD,
+    ENGAGEMENT_TYPES_FIELD,
+    GROUP_BY_FIELD,
+    GROUPINGS_FIELD,
+    RANGE_FIELDS,
+    REQUIRED_FIELDS,
+    START_FIELD,
+    TWEET_IDS_FIELD,
 )
-"""Top-level keys of an answer besides the groupings; no grouping may be named like them."""
+from engql.record import Record
 
 GROUP_BYS_NOT_SUPPORTED = (
     "One or more of the groupBys you have specified are not supported: ({keys}). "
@@ -105,10 +102,10 @@ def _tweet_ids(
 ) -> tuple[str, ...]:
     """``tweet_ids``: 1 to the endpoint's limit, each a string of digits or an integer
     between 1 and 2^63 - 1; repeats are read once."""
-    if "tweet_ids" not in body:
+    if TWEET_IDS_FIELD not in body:
         problems.append("tweet_ids is required: a list of Tweet IDs")
         return ()
-    values = body["tweet_ids"]
+    values = body[TWEET_IDS_FIELD]
     if not isinstance(values, list):
         problems.append(f"tweet_ids must be a list of Tweet IDs, not {_json_kind(values)}")
         return ()
@@ -147,10 +144,10 @@ def _tweet_ids(
 def _metrics(api: facts.Endpoint, body: dict[str, object], problems: list[str]) -> tuple[str, ...]:
     """``engagement_types``: at least one, each a metric the endpoint offers; repeats are
     read once; ``media_clicks`` is named with its replacement."""
-    if "engagement_types" not in body:
+    if ENGAGEMENT_TYPES_FIELD not in body:
         problems.append("engagement_types is required: a list of metric names")
         return ()
-    values = body["engagement_types"]
+    values = body[ENGAGEMENT_TYPES_FIELD]
     if not isinstance(values, list):
         problems.append(
             f"engagement_types must be a list of metric names, not {_json_kind(values)}"
@@ -191,12 +188,12 @@ def _groupings(
     """``groupings``: an object of 1 to 3 named ``{"group_by": [keys]}``; keys known to the
     endpoint, none twice in a grouping; a four-key grouping in a documented order, and at
     most one of them."""
-    if "groupings" not in body:
+    if GROUPINGS_FIELD not in body:
         problems.append(
             'groupings is required: an object of named groupings, each {"group_by": [...]}'
         )
         return ()
-    value = body["groupings"]
+    value = body[GROUPINGS_FIELD]
     if not isinstance(value, dict):
         problems.append(
             'groupings must be an object of named groupings, each {"group_by": [...]}, '
@@ -215,7 +212,7 @@ def _groupings(
     for name, grouping in value.items():
         if not name.strip():
             problems.append("a grouping name may not be empty")
-        elif name in RESPONSE_FIELDS:
+        elif name in facts.ANSWER_FIELDS:
             problems.append(
                 f"grouping name '{name}' is taken by a field of the response; choose another"
             )
@@ -249,15 +246,15 @@ def _groupings(
 
 
 def _group_by(name: str, grouping: object, problems: list[str]) -> tuple[str, ...] | None:
-    if not isinstance(grouping, dict) or "group_by" not in grouping:
+    if not isinstance(grouping, dict) or GROUP_BY_FIELD not in grouping:
         problems.append(f"grouping '{name}' must be an object {{\"group_by\": [keys]}}")
         return None
     for field in grouping:
-        if field != "group_by":
+        if field != GROUP_BY_FIELD:
             problems.append(
                 f"grouping '{name}' has an unknown field '{field}'; a grouping holds only group_by"
             )
-    keys = grouping["group_by"]
+    keys = grouping[GROUP_BY_FIELD]
     if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
         problems.append(
             f"grouping '{name}': group_by must be a non-empty list of keys, not {_shown(keys)}"
@@ -286,17 +283,17 @@ def _window(
     last_hour = ceil_hour(now)
     if not given:
         return last_hour - facts.HISTORICAL_MAX_WINDOW, last_hour
-    start = _moment("start", body["start"], problems) if "start" in body else None
-    end = _moment("end", body["end"], problems) if "end" in body else None
+    start = _moment(START_FIELD, body[START_FIELD], problems) if START_FIELD in body else None
+    end = _moment(END_FIELD, body[END_FIELD], problems) if END_FIELD in body else None
     if end is not None and end > last_hour:
         problems.append(
             f"end {iso(end)} is in the future: after {iso(last_hour)}, the end of the "
             f"current hour (now is {iso(now)})"
         )
         end = None
-    if "end" not in body:
+    if END_FIELD not in body:
         end = last_hour
-    if "start" not in body and end is not None:
+    if START_FIELD not in body and end is not None:
         if end <= facts.HISTORICAL_EARLIEST:
             problems.append(
                 f"end {iso(end)} is not after {facts.HISTORICAL_EARLIEST:%Y-%m-%d}, "
@@ -305,7 +302,7 @@ def _window(
             return None
         start = ceil_hour(end) - facts.HISTORICAL_MAX_WINDOW
     if start is not None and start < facts.HISTORICAL_EARLIEST:
-        implied = "" if "start" in body else " (28 days before the end, as none is given)"
+        implied = "" if START_FIELD in body else " (28 days before the end, as none is given)"
         problems.append(
             f"start {iso(start)}{implied} is before {facts.HISTORICAL_EARLIEST:%Y-%m-%d}, "
             "the first day of historical data"
@@ -314,18 +311,24 @@ def _window(
     if start is None or end is None:
         return None
     if start >= end:
-        implied = "" if "end" in body else " (now rounded up to the hour, as no end is given)"
+        implied = "" if END_FIELD in body else " (now rounded up to the hour, as no end is given)"
         problems.append(f"start {iso(start)} is not before end {iso(end)}{implied}")
         return None
     window = floor_hour(start), ceil_hour(end)
     span = window[1] - window[0]
     if span > facts.HISTORICAL_MAX_WINDOW:
-        implied = "" if "end" in body else "; the end is now, as none is given"
+        implied = "" if END_FIELD in body else "; the end is now, as none is given"
         problems.append(
             f"the window {iso(window[0])} to {iso(window[1])} (on whole hours{implied}) spans "
             f"{_duration(span)}; at most {facts.HISTORICAL_MAX_WINDOW.days} days are allowed"
         )
     return window
+
+
+def iso(moment: datetime) -> str:
+    """``moment`` in UTC as the API writes times; formatted here, like the rounding
+    below, rather than with the planner's code."""
+    return moment.astimezone(UTC).strftime(facts.WIRE_TIME_FORMAT)
 
 
 def floor_hour(moment: datetime) -> datetime:

@@ -211,16 +211,10 @@ class Sandbox:
         return f"http://{self._server.host_and_port()}"
 
     def env_lines(self) -> list[str]:
-        """Shell lines that point engql (and anything reading ENGQL_*) at this sandbox."""
-        c = self.credentials
-        return [
-            f"ENGQL_BASE_URL={self.base_url}",
-            f"ENGQL_CONSUMER_KEY={c.consumer_key}",
-            f"ENGQL_CONSUMER_SECRET={c.consumer_secret}",
-            f"ENGQL_ACCESS_TOKEN={c.access_token}",
-            f"ENGQL_ACCESS_TOKEN_SECRET={c.access_token_secret}",
-            f"ENGQL_BEARER_TOKEN={c.bearer_token}",
-        ]
+        """Shell lines that point engql (and anything reading ENGQL_*) at this sandbox:
+        the first variable ``facts.ENV_NAMES`` gives each setting."""
+        values = {"base_url": self.base_url, **attrs.asdict(self.credentials)}
+        return [f"{facts.ENV_NAMES[name][0]}={value}" for name, value in values.items()]
 
     def start(self) -> Sandbox:
         self._thread = threading.Thread(
@@ -360,15 +354,16 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(state.latency)
         body_bytes = self._read_body()
         if body_bytes is None:
-            self._send(_Answer(413, {"errors": [BODY_PROBLEM]}), None)
+            self._send(_Answer(413, {facts.ERRORS_KEY: [BODY_PROBLEM]}), None)
             self.close_connection = True
             return
         fault = state.faults.fault_for(number)
         decoded = _decode(body_bytes)
         if fault is not None and fault in STATUS_BODIES:
             status, text = STATUS_BODIES[fault]
-            headers = {"Retry-After": RETRY_AFTER[fault]} if fault in RETRY_AFTER else {}
-            reply = _Answer(status, {"errors": [text]}, headers)
+            retry = RETRY_AFTER.get(fault)
+            headers = {facts.RETRY_AFTER_HEADER: retry} if retry is not None else {}
+            reply = _Answer(status, {facts.ERRORS_KEY: [text]}, headers)
         elif fault is not None and fault not in ANSWER_FAULTS:
             reply = _Answer(0 if fault is Fault.DROP else 200, None)
         else:
@@ -376,7 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None:
                 reply = _spoiled(reply, fault, decoded)
         identity = reply.identity
-        errors = reply.body.get("errors", ()) if isinstance(reply.body, dict) else ()
+        errors = reply.body.get(facts.ERRORS_KEY, ()) if isinstance(reply.body, dict) else ()
         state.log.add(
             LoggedRequest(
                 number,
@@ -398,7 +393,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply, fault)
 
     def do_GET(self) -> None:
-        self._send(_Answer(405, {"errors": ["The Engagement API takes POST requests"]}), None)
+        refusal = "The Engagement API takes POST requests"
+        self._send(_Answer(405, {facts.ERRORS_KEY: [refusal]}), None)
 
     def _read_body(self) -> bytes | None:
         """The body, or None when its length is unknown, unreadable or over the limit
@@ -422,20 +418,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, state: _State, raw: bytes, decoded: Any) -> _Answer:
         endpoint = self.path.removeprefix(facts.PATH_PREFIX)
         if not self.path.startswith(facts.PATH_PREFIX) or endpoint not in facts.ENDPOINTS:
-            return _Answer(404, {"errors": ["Sorry, that page does not exist"]})
+            return _Answer(404, {facts.ERRORS_KEY: ["Sorry, that page does not exist"]})
         if "gzip" not in (self.headers.get("Accept-Encoding") or "").lower():
-            return _Answer(406, {"errors": [GZIP_REQUIRED]})
+            return _Answer(406, {facts.ERRORS_KEY: [GZIP_REQUIRED]})
         host = self.headers.get("Host") or self.server.host_and_port()
         verdict = state.authenticator.authenticate(
             "POST", f"http://{host}{self.path}", dict(self.headers.items()), raw
         )
         if isinstance(verdict, AuthFailure):
-            return _Answer(verdict.status, {"errors": list(verdict.errors)})
+            return _Answer(verdict.status, {facts.ERRORS_KEY: list(verdict.errors)})
         identity = verdict
         allowance = state.limiter.take(identity.credential)
         limits = allowance.headers()
         if not allowance.allowed:
-            return _Answer(429, {"errors": ["Exceeded rate limit"]}, limits, identity)
+            return _Answer(429, {facts.ERRORS_KEY: [facts.RATE_LIMITED_ERROR]}, limits, identity)
         return self._checked(state, endpoint, raw, decoded, identity, allowance)
 
     def _checked(
@@ -450,22 +446,24 @@ class _Handler(BaseHTTPRequestHandler):
         limits = allowance.headers()
         if not isinstance(decoded, dict):
             problem = "the request body must be a JSON object"
-            return _Answer(400, {"errors": [problem]}, limits, identity)
+            return _Answer(400, {facts.ERRORS_KEY: [problem]}, limits, identity)
         now = state.now()
         parsed = parse_request(endpoint, decoded, now)
         if not isinstance(parsed, ParsedRequest):
-            return _Answer(400, {"errors": list(parsed)}, limits, identity)
+            return _Answer(400, {facts.ERRORS_KEY: list(parsed)}, limits, identity)
         refused = state.authenticator.permission_errors(identity, endpoint, parsed.metrics)
         if refused is not None:
-            return _Answer(refused.status, {"errors": list(refused.errors)}, limits, identity)
+            errors = list(refused.errors)
+            return _Answer(refused.status, {facts.ERRORS_KEY: errors}, limits, identity)
         ids = parsed.tweet_ids
-        if identity.kind == "user":
+        if identity.kind == facts.USER_AUTH:
             not_owned = state.unowned.get(identity.user_id, state.unowned.get(None, frozenset()))
             unowned = [i for i in ids if i in not_owned]
             if unowned:
-                return _Answer(403, {"errors": [unowned_refusal(unowned)]}, limits, identity)
+                refusal = unowned_refusal(unowned)
+                return _Answer(403, {facts.ERRORS_KEY: [refusal]}, limits, identity)
         if any(i in state.protected for i in ids):
-            return _Answer(400, {"errors": ["Tweet ID(s) are unavailable"]}, limits, identity)
+            return _Answer(400, {facts.ERRORS_KEY: [facts.PROTECTED_ERROR]}, limits, identity)
         unavailable = frozenset(i for i in ids if i in state.unavailable)
         body = answer(parsed, state.data, now, unavailable, state.unavailable_form)
         return _Answer(200, body, limits, identity)
@@ -514,8 +512,11 @@ def _spoiled(reply: _Answer, fault: Fault, request: Any) -> _Answer:
     headers = {**reply.headers, **limit_headers(fault, time.time())}
     body = reply.body
     if reply.status == 200 and isinstance(body, dict):
-        groupings = {name: g["group_by"] for name, g in request["groupings"].items()}
-        body = spoiled(fault, body, groupings, [str(t) for t in request["tweet_ids"]])
+        groupings = {
+            name: g[facts.GROUP_BY_FIELD] for name, g in request[facts.GROUPINGS_FIELD].items()
+        }
+        tweets = [str(t) for t in request[facts.TWEET_IDS_FIELD]]
+        body = spoiled(fault, body, groupings, tweets)
     return attrs.evolve(reply, body=body, headers=headers)
 
 

@@ -1,7 +1,8 @@
 """The typed syntax tree of engql: what the user wrote, with where they wrote it.
 
 Nodes compare equal when they say the same thing: spans are left out of equality, so a
-query and its formatted form parse to equal trees. ``dump`` turns a tree into plain data.
+query and its formatted form parse to equal trees. ``dump`` turns a tree into JSON data,
+with its spans (``engql debug ast``) or without them (what equality compares).
 """
 
 from __future__ import annotations
@@ -190,17 +191,37 @@ class Script(Record):
     source: Source = attrs.field(eq=False, repr=False)
 
 
-def dump(node: object) -> Any:
-    """Plain data for a node, without spans; both kinds of Tweet list dump alike."""
-    if isinstance(node, IdList | PackedList | TweetList):
+def dump(node: object, spans: bool = False) -> Any:
+    """JSON data for a node, each one as ``{"Kind": {field: value, ...}}``.
+
+    Without spans it holds only what the node says, the fields equality compares, so both
+    kinds of one-token Tweet list dump as the TweetList they stand for. With spans it is
+    the tree as parsed: every field, a script's comments, and each node's place as
+    ``span_json`` gives it; only the source text is left out (it is the input).
+    """
+    if isinstance(node, Span):
+        return span_json(node)
+    if not spans and isinstance(node, IdList | PackedList | TweetList):
         return {"TweetList": [dump(item) for item in node.literals()]}
     if isinstance(node, tuple | list):
-        return [dump(item) for item in node]
+        return [dump(item, spans) for item in node]
     if attrs.has(type(node)):
         fields = attrs.fields(type(node))  # type: ignore[arg-type]
-        return {
-            type(node).__name__: {
-                f.name: dump(getattr(node, f.name)) for f in fields if f.eq and f.name != "span"
-            }
-        }
+        kept = [f.name for f in fields if (f.name != "source" if spans else f.eq)]
+        return {type(node).__name__: {name: dump(getattr(node, name), spans) for name in kept}}
     return node
+
+
+def span_json(span: Span) -> dict[str, int]:
+    """Where a span is: 1-based line and column (in characters) of its first character and
+    of the one after it, and its ``[start, end)`` character offsets in the text."""
+    line, column = span.start_line_col()
+    end_line, end_column = span.end_line_col()
+    return {
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "start": span.start,
+        "end": span.end,
+    }
