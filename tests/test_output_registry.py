@@ -16,7 +16,6 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +23,7 @@ from hypothesis import strategies as st
 import engql
 import engql.output
 from engql.cli import build_parser
+from engql.executor.missing import Missing, MissingKind
 from engql.executor.result import Result, RunStats, StatementResult
 from engql.executor.transport import Reply
 from engql.output import (
@@ -66,7 +66,7 @@ FIRST = StatementResult(
 SECOND = StatementResult(
     PLAN.statements[1],
     {"daily": {"20": {"impressions": {"2024-04-17": "12000", "2024-04-16": "7"}}}},
-    {"20": "no video_views"},
+    {"20": Missing(MissingKind.TOO_OLD_FOR_VIDEO_VIEWS)},
 )
 ONE = Result((FIRST,), STATS)
 BOTH = Result((FIRST, SECOND), STATS)
@@ -217,7 +217,7 @@ statement,tweet_id,day,metric,value
       }
     },
     "missing": {
-      "20": "no video_views"
+      "20": "no video_views: older than 1800 days"
     }
   }
 ]
@@ -320,13 +320,10 @@ def test_json_lines_of_ids_days_and_hours_and_counts() -> None:
 
 def test_raw_writes_each_attempt_as_one_json_line_from_any_thread() -> None:
     (request,) = engql.compile("SELECT favorites FROM totals WHERE tweet = 20;").requests
-    request = attrs.evolve(
-        request, url="https://user:secret@api.example/insights/engagement/totals"
-    )
     answered = Reply(200, {"per_tweet": {}}, {}, b'{"per_tweet": {}}')
     broken = Reply(502, None, {}, b"<html>bad \xff gateway</html>", "body is not JSON")
     out = io.StringIO()
-    write = open_responses(out)
+    write = open_responses(out, "https://user:secret@api.example/")
     workers = [
         threading.Thread(target=write, args=(request, request.body, reply))
         for reply in [answered, broken] * 20

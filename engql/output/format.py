@@ -35,8 +35,9 @@ class RowWriter(Protocol):
 RowOpener = Callable[[IO[str], bool], RowWriter]
 """Opens a RowWriter on (out, several): ``several`` when the run has more than one
 statement, so that each row says which it belongs to."""
-ResponseOpener = Callable[[IO[str]], "ResponseHook"]
-"""Opens a writer of every attempt's request and response, called from worker threads."""
+ResponseOpener = Callable[[IO[str], str], "ResponseHook"]
+"""Opens a writer of every attempt's request and response on (out, base URL the run
+sends to), called from worker threads."""
 
 
 @attrs.frozen(repr=False, eq=False)

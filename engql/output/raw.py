@@ -16,20 +16,21 @@ if TYPE_CHECKING:
     from engql.plan.planner import Request
 
 
-def open_responses(out: IO[str]) -> ResponseHook:
-    """A hook for the executor's ``on_response``: workers call it, a line at a time."""
+def open_responses(out: IO[str], base_url: str) -> ResponseHook:
+    """A hook for the executor's ``on_response`` of a run against ``base_url``: workers
+    call it, a line at a time."""
     lock = threading.Lock()
 
     def write(request: Request, body: dict[str, Any], reply: Reply) -> None:
-        line = json.dumps(raw_line(request, body, reply))
+        line = json.dumps(raw_line(request, body, reply, base_url))
         with lock:
             out.write(line + "\n")
 
     return write
 
 
-def raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    """One attempt as its line shows it."""
+def raw_line(request: Request, body: dict[str, Any], reply: Reply, base_url: str) -> dict[str, Any]:
+    """One attempt as its line shows it: the URL is the one it was sent to."""
     from engql.redact import shown_url  # loaded only when raw is written
 
     answer: Any = reply.body
@@ -38,7 +39,7 @@ def raw_line(request: Request, body: dict[str, Any], reply: Reply) -> dict[str, 
     return {
         "request": {
             "endpoint": request.endpoint,
-            "url": shown_url(request.url),
+            "url": shown_url(request.url_at(base_url)),
             "auth": request.auth,
             "batch": request.batch,
             "window": request.window,
