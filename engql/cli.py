@@ -24,6 +24,7 @@ from engql import facts
 from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.exits import Exit, internal_error
 from engql.limits import MAX_QUERY_CHARS
+from engql.output import format_names
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import analyse, options, plan_source
 from engql.plan.planner import Plan
@@ -182,7 +183,7 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
     """The options of ``engql run`` (its code loads only when it runs)."""
     run.add_argument(
         "--format",
-        choices=("table", "json", "jsonl", "csv", "raw"),
+        choices=format_names(),
         help="default: table on a terminal, json otherwise",
     )
     run.add_argument("-o", "--output", metavar="PATH", help="write the data here")

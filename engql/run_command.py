@@ -22,6 +22,7 @@ from engql.executor.journal import Journal, UnusableRunDirectory
 from engql.executor.runner import RunOptions
 from engql.executor.transport import Reply
 from engql.exits import Exit
+from engql.output import output_format
 from engql.plan.planner import Plan, Request
 from engql.redact import REDACTED, scrubbed, shown_url
 from engql.running import (
@@ -35,9 +36,6 @@ from engql.running import (
 
 NOTHING_TO_KEEP = frozenset({Exit.USAGE, Exit.REFUSED, Exit.INTERRUPTED})
 """Exit codes of runs without an answer: an -o file is left as it was."""
-SERVER_TEXT_FORMATS = frozenset({"json", "raw"})
-"""The outputs that carry a server's own text (its error notes, raw answers), and so are
-scrubbed of credentials; rows hold only IDs, times and counts."""
 
 
 def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
@@ -95,7 +93,7 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     try:
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
-            if fmt in SERVER_TEXT_FORMATS:
+            if output_format(fmt).server_text:
                 out = scrubbed(out)
             code = _execute(args, plan, credentials, settings, fmt, err, out)
             if code in NOTHING_TO_KEEP:

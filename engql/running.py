@@ -8,7 +8,6 @@ counts missing Tweets itself.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from typing import IO, Any
@@ -25,10 +24,9 @@ from engql.executor.result import Result
 from engql.executor.runner import Executor, ResponseHook, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
 from engql.exits import Exit
-from engql.output import RowStream, write_result
+from engql.output import RowStream, output_format, write_result
 from engql.plan.planner import Plan, Request
 from engql.record import Record
-from engql.redact import shown_url
 
 MAX_MISSING_SHOWN = 20
 """Missing Tweets warned about one by one (W601); the rest are counted."""
@@ -73,9 +71,9 @@ def exit_for(result: Result) -> Exit:
 
 @attrs.frozen(repr=False)
 class Output(Record):
-    """Where a run writes its data: ``fmt`` onto ``out``. ``raw`` is written attempt by
-    attempt; with ``stream``, rows that can be are written batch by batch; the rest
-    once the run is over."""
+    """Where a run writes its data: ``fmt`` (an engql.output format) onto ``out``. A format
+    that writes responses does so attempt by attempt; with ``stream``, rows that can be
+    are written batch by batch; the rest once the run is over."""
 
     fmt: str
     out: IO[str]
@@ -159,13 +157,12 @@ def run_plan(
     if needed:
         return RunReport(Exit.CONFIG, credentials_missing=tuple(needed))
     hooks = hooks or RunHooks()
-    raw = output is not None and output.fmt == "raw"
     executor = Executor(
         credentials,
         base_url,
         options,
         on_wait=hooks.on_wait,
-        on_response=_responses(hooks.on_response, output if raw else None, base_url),
+        on_response=_responses(hooks.on_response, output, base_url),
         on_done=hooks.on_done,
     )
     stream = _row_stream(output, len(plan.statements))
@@ -182,7 +179,7 @@ def run_plan(
         return RunReport(Exit.REFUSED, failure=failed)
     except InsecureURL as insecure:
         return RunReport(Exit.USAGE, failure=insecure)
-    if output is not None and not raw:
+    if output is not None:
         write_result(result, output.fmt, output.out, output.grouping, output.long)
     return RunReport(
         exit_for(result),
@@ -199,42 +196,23 @@ def _row_stream(output: Output | None, statements: int) -> RowStream | None:
     return RowStream(output.fmt, output.out, statements, output.grouping, output.long)
 
 
-def _responses(hook: ResponseHook | None, raw: Output | None, base_url: str) -> ResponseHook | None:
-    """The hook of every attempt: a ``raw`` line, then the caller's own."""
-    if raw is None:
+def _responses(
+    hook: ResponseHook | None, output: Output | None, base_url: str
+) -> ResponseHook | None:
+    """The hook of every attempt: the output's, when its format writes responses (raw),
+    then the caller's own."""
+    opener = output_format(output.fmt).open_responses if output is not None else None
+    if opener is None or output is None:
         return hook
-    lock = threading.Lock()
-    out = raw.out
+    write = opener(output.out, base_url)
+    if hook is None:
+        return write
 
-    def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
-        line = json.dumps(_raw_line(request, body, reply, base_url))
-        with lock:
-            out.write(line + "\n")
-        if hook is not None:
-            hook(request, body, reply)
+    def both(request: Request, body: dict[str, Any], reply: Reply) -> None:
+        write(request, body, reply)
+        hook(request, body, reply)
 
-    return on_response
-
-
-def _raw_line(
-    request: Request, body: dict[str, Any], reply: Reply, base_url: str
-) -> dict[str, Any]:
-    answer: Any = reply.body
-    if answer is None:
-        answer = reply.raw.decode("utf-8", "replace")
-    return {
-        "request": {
-            "endpoint": request.endpoint,
-            "url": shown_url(request.url_at(base_url)),
-            "auth": request.auth,
-            "batch": request.batch,
-            "window": request.window,
-            "body": body,
-        },
-        "status": reply.status,
-        "broken": reply.broken,
-        "response": answer,
-    }
+    return both
 
 
 def _cancellable(

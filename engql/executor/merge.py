@@ -64,6 +64,26 @@ def count(value: object) -> int:
     raise MalformedAnswer(f"{shown} is not a count (a decimal integer)")
 
 
+def all_counts(values: list[Any]) -> bool:
+    """Whether every value is a count, at C speed when they are all digit strings."""
+    if not values:
+        return True
+    try:
+        digits = "".join(values)
+    except TypeError:
+        digits = ""
+    if digits.isdigit() and digits.isascii():
+        lengths = list(map(len, values))
+        if min(lengths) >= 1 and max(lengths) <= MAX_COUNT_DIGITS:
+            return True
+    try:
+        for value in values:
+            count(value)
+    except MalformedAnswer:
+        return False
+    return True
+
+
 def merge_answers(
     groupings: Sequence[tuple[str, tuple[str, ...]]], answers: Iterable[Mapping[str, Any]]
 ) -> dict[str, Any]:

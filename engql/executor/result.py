@@ -10,7 +10,7 @@ import attrs
 from engql import facts
 from engql.diagnostics import Diagnostic
 from engql.executor.missing import Missing, MissingKind
-from engql.executor.rows import columns, long_rows, wide_rows
+from engql.executor.rows import Row, columns, long_rows, row_values, wide_rows
 from engql.plan.planner import StatementPlan
 from engql.record import Record
 
@@ -89,6 +89,11 @@ class StatementResult(Record):
         data = self.answer.get(name, {})
         metrics = self.plan.query.metrics
         return long_rows(data, keys, metrics) if long else wide_rows(data, keys, metrics)
+
+    def row_values(self, grouping: str | None = None, long: bool = False) -> list[Row]:
+        """The rows of ``rows`` as tuples in the order of ``columns``, as the writers use them."""
+        name, keys = self._grouping(grouping)
+        return row_values(self.answer.get(name, {}), keys, self.plan.query.metrics, long)
 
     def to_json(self) -> dict[str, Any]:
         """The merged answer as the API shapes it, plus ``missing``: Tweet ID → reason."""

@@ -25,10 +25,11 @@ from itertools import chain
 from typing import Any
 
 from engql import facts
-from engql.executor.merge import MAX_COUNT_DIGITS, MalformedAnswer, count, moment
+from engql.executor.merge import MalformedAnswer, all_counts, count, moment
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HOURS = frozenset(f"{hour:02}" for hour in range(24))
+_OBJECT = frozenset({dict})
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
 
 Path = tuple[str, ...]
@@ -75,34 +76,14 @@ def _grouping_fits(
     its counts as one string, instead of object by object."""
     level = [tree]
     for depth, key in enumerate(keys):
-        if any(type(node) is not dict for node in level):
+        if not set(map(type, level)) <= _OBJECT:
             return False
         if _key_check(key, tweets, metrics)(set(chain.from_iterable(level))) is not None:
             return False
-        below = list(chain.from_iterable(node.values() for node in level))
+        below = list(chain.from_iterable(map(dict.values, level)))
         if depth == len(keys) - 1:
-            return _all_counts(below)
+            return all_counts(below)
         level = below
-    return True
-
-
-def _all_counts(values: list[Any]) -> bool:
-    """Whether every value is a count, at C speed when they are all digit strings."""
-    if not values:
-        return True
-    try:
-        digits = "".join(values)
-    except TypeError:
-        digits = ""
-    if digits.isdigit() and digits.isascii():
-        lengths = list(map(len, values))
-        if min(lengths) >= 1 and max(lengths) <= MAX_COUNT_DIGITS:
-            return True
-    try:
-        for value in values:
-            count(value)
-    except MalformedAnswer:
-        return False
     return True
 
 

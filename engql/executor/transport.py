@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import math
 import socket
 import threading
+import time
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,9 +86,7 @@ class _Deadline:
         self.passed = False
         self._connection: urllib3.connection.HTTPConnection | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        _WATCHDOG.add(self, time.monotonic() + seconds)
 
     def watch(self, connection: urllib3.connection.HTTPConnection) -> None:
         with self._lock:
@@ -96,15 +96,60 @@ class _Deadline:
 
     def done(self) -> None:
         """The attempt is over: its connection may serve the next one, untouched."""
-        self._timer.cancel()
+        _WATCHDOG.remove(self)
         with self._lock:
             self._connection = None
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
             self.passed = True
             if self._connection is not None:
                 _shut(self._connection)
+
+
+class _Watchdog:
+    """One thread that ends the attempts whose deadline has passed, for every attempt of
+    the process (a timer thread for each attempt cost more CPU than reading its answer).
+    It sleeps until the earliest deadline of the attempts in flight, or until an attempt
+    that ends sooner is added."""
+
+    def __init__(self) -> None:
+        self._due: dict[_Deadline, float] = {}
+        self._changed = threading.Condition(threading.Lock())
+        self._wakes_at = math.inf
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: _Deadline, due: float) -> None:
+        with self._changed:
+            self._due[deadline] = due
+            if self._thread is None or not self._thread.is_alive():  # none yet, or forked
+                self._thread = threading.Thread(
+                    target=self._run, name="engql attempt deadlines", daemon=True
+                )
+                self._thread.start()
+            elif due < self._wakes_at:
+                self._changed.notify()
+
+    def remove(self, deadline: _Deadline) -> None:
+        with self._changed:
+            self._due.pop(deadline, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                passed = [deadline for deadline, due in self._due.items() if due <= now]
+                for deadline in passed:
+                    del self._due[deadline]
+                if not passed:
+                    self._wakes_at = min(self._due.values(), default=math.inf)
+                    wait = self._wakes_at - now if self._wakes_at < math.inf else None
+                    self._changed.wait(wait)
+            for deadline in passed:  # outside the lock: each takes its own
+                deadline.expire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut(connection: urllib3.connection.HTTPConnection) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import attrs
 
+from engql.output import shell_formats
 from engql.record import Record
+
+RESULT_FORMATS = shell_formats()
+"""What ``\\format`` accepts."""
 
 
 @attrs.frozen(repr=False)
@@ -41,7 +45,9 @@ COMMANDS: tuple[MetaCommand, ...] = (
     MetaCommand(
         "compile", "\\compile STATEMENT", "the HTTP requests of a statement, as JSON", "statement"
     ),
-    MetaCommand("format", "\\format table|json|csv", "how results are shown", "format"),
+    MetaCommand(
+        "format", f"\\format {'|'.join(RESULT_FORMATS)}", "how results are shown", "format"
+    ),
     MetaCommand(
         "set", "\\set NAME VALUE", "bind :NAME (VALUE: text, 1,2,3 or @ids.txt)", "param_value"
     ),
@@ -62,6 +68,3 @@ COMMANDS: tuple[MetaCommand, ...] = (
 )
 
 BY_NAME: dict[str, MetaCommand] = {c.name: c for c in COMMANDS}
-
-RESULT_FORMATS = ("table", "json", "csv")
-"""What ``\\format`` accepts."""
