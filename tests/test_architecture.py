@@ -4,7 +4,6 @@ exist, and it names every package under engql/, so it cannot drift from the layo
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import re
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def test_the_stage_table_has_the_pipeline_in_order() -> None:
 def test_each_stage_folder_is_a_module_of_engql(row: list[str]) -> None:
     (folder,) = QUOTED.findall(row[1])
     assert folder.startswith("engql/") and folder.endswith("/")
-    assert importlib.util.find_spec(folder.strip("/").replace("/", ".")) is not None, folder
+    assert (ROOT / folder / "__init__.py").is_file(), f"{folder} is not a package"
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
@@ -68,3 +67,12 @@ def test_every_package_under_engql_is_named() -> None:
     assert packages
     named = set(QUOTED.findall(DOC))
     assert [p for p in packages if p not in named] == []
+
+
+def test_every_path_it_names_exists() -> None:
+    """Every quoted ``engql/...``, ``grammar/...``, ``tests/...`` or ``bench/...`` path."""
+    paths = [
+        q for q in QUOTED.findall(DOC) if re.fullmatch(r"(engql|grammar|tests|bench)/[\w/.]*", q)
+    ]
+    assert paths
+    assert [p for p in paths if not (ROOT / p).exists()] == []
