@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import attrs
 
-from engql.config import Settings
+from engql.config import CHECKED_FIELDS, Settings
 from engql.credentials import Credentials
 from engql.diagnostics import Diagnostic
 from engql.executor.journal import Journal
@@ -36,14 +36,6 @@ def sandbox_settings(sandbox: Any) -> Settings:
     """The settings of a run against ``sandbox``: its own credentials and address,
     whatever the environment and profiles say."""
     c = sandbox.credentials
-    names = (
-        "consumer_key",
-        "consumer_secret",
-        "access_token",
-        "access_token_secret",
-        "bearer_token",
-        "base_url",
-    )
     return Settings(
         consumer_key=c.consumer_key,
         consumer_secret=c.consumer_secret,
@@ -51,7 +43,7 @@ def sandbox_settings(sandbox: Any) -> Settings:
         access_token_secret=c.access_token_secret,
         bearer_token=c.bearer_token,
         base_url=sandbox.base_url,
-        sources=dict.fromkeys(names, "sandbox"),
+        sources=dict.fromkeys(CHECKED_FIELDS, "sandbox"),
     )
 
 
