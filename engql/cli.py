@@ -1,8 +1,8 @@
 """The engql command: query files, the shell, the sandbox and credential profiles.
 
-``check``, ``compile``, ``fmt``, ``explain`` and ``run`` work on query files; ``repl`` is
-the interactive shell; ``sandbox`` serves the emulator; ``configure`` and ``profiles``
-manage credentials.
+``check``, ``compile``, ``fmt``, ``explain``, ``debug`` and ``run`` work on query files;
+``repl`` is the interactive shell; ``sandbox`` serves the emulator; ``configure`` and
+``profiles`` manage credentials.
 
 Data goes to stdout, diagnostics to stderr (``check`` prints its diagnostics to stdout,
 since they are its output). Exit codes: 0 success (warnings allowed), 1 the query has
