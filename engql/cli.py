@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     debug = commands.add_parser("debug", help="print a stage's value as JSON: ast, query or plan")
     debug.add_argument("stage", choices=("ast", "query", "plan"), help="the stage to print")
     debug.add_argument("file", metavar="FILE", help="a query file; - for stdin")
+    debug.add_argument(
+        "--base-url", default=facts.DEFAULT_BASE_URL, metavar="URL", help="for the plan's URLs"
+    )
     query_options(debug)
     error_format(debug)
     debug.add_argument("--pretty", action="store_true", help="indented JSON")
@@ -419,7 +422,7 @@ def run_debug(args: argparse.Namespace) -> int:
     params, now = _params(args), _clock(args)
     source, base_dir = read_source(args.file)
     opts = options(params, now, allow_files=True, base_dir=base_dir)
-    value, diagnostics = stage_json(args.stage, source, opts)
+    value, diagnostics = stage_json(args.stage, source, opts, args.base_url)
     print_diagnostics(diagnostics, args.error_format, sys.stderr)
     if value is None:
         return Exit.QUERY

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from engql import facts
 from engql.check import CheckOptions
 from engql.diagnostics import Diagnostic, has_errors
-from engql.pipeline import analyse
-from engql.plan.planner import Plan, plan_queries
+from engql.pipeline import analyse, plan_source
+from engql.plan.planner import Plan
 from engql.syntax import ast
 from engql.syntax.parser import parse_script
 from engql.syntax.source import Source
@@ -20,24 +21,25 @@ from engql.times import iso
 
 
 def stage_json(
-    stage: str, source: Source, options: CheckOptions
+    stage: str, source: Source, options: CheckOptions, base_url: str = facts.DEFAULT_BASE_URL
 ) -> tuple[Any | None, list[Diagnostic]]:
     """The JSON data of ``stage`` for a script (None when it has errors), and the
-    diagnostics found on the way there."""
+    diagnostics found on the way there; a plan's request URLs are on ``base_url``."""
     if stage == "ast":
         script, diagnostics = parse_script(source)
         return (None if has_errors(diagnostics) else ast.dump(script, spans=True)), diagnostics
-    _, queries, diagnostics = analyse(source, options)
-    if has_errors(diagnostics):
-        return None, diagnostics
     if stage == "query":
+        _, queries, diagnostics = analyse(source, options)
+        if has_errors(diagnostics):
+            return None, diagnostics
         return {"queries": [query.to_json() for query in queries]}, diagnostics
     if stage == "plan":
-        return plan_json(plan_queries(queries, diagnostics)), diagnostics
+        plan, diagnostics = plan_source(source, options)
+        return (None if plan is None else plan_json(plan, base_url)), diagnostics
     raise ValueError(f"no stage is called {stage!r}: ast, query or plan")
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
+def plan_json(plan: Plan, base_url: str = facts.DEFAULT_BASE_URL) -> dict[str, Any]:
     """Each statement's plan: its auth, batches, windows and requests (its warnings are
     diagnostics, printed where diagnostics go)."""
     return {
@@ -49,7 +51,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "batch_size": statement.batch_size,
                 "batch_count": statement.batch_count,
                 "windows": [{"start": iso(w.start), "end": iso(w.end)} for w in statement.windows],
-                "requests": [request.to_json() for request in statement.requests],
+                "requests": [request.to_json(base_url=base_url) for request in statement.requests],
             }
             for statement in plan.statements
         ]

@@ -229,3 +229,14 @@ def test_an_unknown_stage_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -
     code, out, err = debug(capsys, "tokens", str(QUICKSTART))
     assert (code, out) == (2, "")
     assert "invalid choice: 'tokens'" in err
+
+
+def test_plan_urls_follow_base_url_as_compile_does(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--base-url", "http://127.0.0.1:8080/"]
+    code, out, err = debug(capsys, "plan", str(QUICKSTART), *NOW, *base)
+    assert (code, err) == (0, "")
+    assert main(["compile", str(QUICKSTART), *NOW, *base]) == 0
+    compiled = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    urls = [r["url"] for r in requests_of(document(out))]
+    assert urls == [r["url"] for r in compiled]
+    assert urls == ["http://127.0.0.1:8080/insights/engagement/totals"]
