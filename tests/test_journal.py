@@ -172,11 +172,9 @@ def test_a_record_after_a_torn_line_starts_on_a_fresh_line(tmp_path: Path) -> No
     Journal(str(tmp_path), plan).record(0, answer, {})
     with open(tmp_path / JOURNAL_FILE, "a", encoding="utf-8") as file:
         file.write('{"index": 1, "answ')  # the crash cut the second record short
-    resumed = Journal(str(tmp_path), plan)
-    assert list(resumed.finished()) == [0]
-    resumed.record(1, answer, {})
-    assert list(Journal(str(tmp_path), plan).finished()) == [0, 1]
+    Journal(str(tmp_path), plan).record(1, answer, {})  # appended before anything reads it
     assert len(journal_lines(tmp_path)) == 3
+    assert list(Journal(str(tmp_path), plan).finished()) == [0, 1]
 
 
 def valid_answer(plan: engql.Plan, index: int) -> dict[str, Any]:
@@ -230,6 +228,22 @@ def test_journal_entries_of_the_wrong_shape_are_not_trusted(tmp_path: Path) -> N
     journal = Journal(str(tmp_path), plan)
     assert list(journal.finished()) == [0]
     assert journal.discarded == len(damaged_entries(plan))
+
+
+def test_lines_not_trusted_are_dropped_so_the_next_resume_does_not_count_them(
+    tmp_path: Path,
+) -> None:
+    plan = two_request_plan()
+    Journal(str(tmp_path), plan).record(0, valid_answer(plan, 0), {})
+    with open(tmp_path / JOURNAL_FILE, "a", encoding="utf-8") as file:
+        file.write('{"index": 1, "answer": {"per_tw')  # a line cut short by a crash
+    first = Journal(str(tmp_path), plan)
+    assert (list(first.finished()), first.discarded) == ([0], 1)
+    first.record(1, valid_answer(plan, 1), {})
+    again = Journal(str(tmp_path), plan)
+    assert (sorted(again.finished()), again.discarded) == ([0, 1], 0)
+    lines = (tmp_path / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["index"] for line in lines] == [0, 1]
 
 
 def test_valid_entries_are_kept_whatever_their_form(tmp_path: Path) -> None:

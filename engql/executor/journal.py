@@ -5,7 +5,8 @@ finished requests with their raw answers (``journal.jsonl``, one line each, appe
 synced as they finish). Resuming with the same plan skips the journalled requests;
 another plan is refused. A crash can leave the last line cut short: the next record
 starts on a line of its own, and any line that is not a whole, valid record of this
-plan is not trusted, so its request is sent again. No credential is ever written there.
+plan is not trusted, so its request is sent again, and is dropped from the journal. No
+credential is ever written there.
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ class Journal:
     def finished(self) -> dict[int, dict[str, Any]]:
         """Request index → {"answer": ..., "missing": {Tweet ID: Missing}} of every
         journalled request whose record is whole and fits its request; the later of two
-        records wins."""
+        records wins. Lines it cannot use are counted in ``discarded`` and dropped from the
+        journal (rewritten atomically), so the next resume does not count them again."""
         done: dict[int, dict[str, Any]] = {}
+        kept: list[str] = []
         self.discarded = 0
         if not os.path.exists(self._path):
             return done
@@ -88,13 +91,19 @@ class Journal:
                 if not line.strip():
                     continue
                 try:
-                    entry = _entry(json.loads(line), self._requests)
+                    text = line.decode("utf-8")
+                    entry = _entry(json.loads(text), self._requests)
                 except (ValueError, RecursionError):
                     entry = None  # cut short by an interruption, or damaged
                 if entry is not None:
                     done[entry["index"]] = entry
+                    kept.append(text.rstrip("\r\n"))
                 else:
                     self.discarded += 1
+        if self.discarded:
+            with self._lock, atomic_file(self._path, newline="") as file:
+                file.write("".join(line + "\n" for line in kept))
+            self._cut = False
         return done
 
     def record(
