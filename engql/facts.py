@@ -194,6 +194,10 @@ ANSWER_FIELDS = (START_FIELD, END_FIELD, ERRORS_KEY, *LISTED_ID_KEYS)
 WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 """How engql writes ``start`` and ``end`` in a body (Part A §3); answers echo them so."""
 
+REQUEST_HEADERS = {"Accept-Encoding": "gzip", "Content-Type": "application/json"}
+"""Sent with every request, besides its Authorization: the API answers only a client that
+accepts gzip, and takes a JSON body."""
+
 RATE_LIMIT_HEADER = "x-per-minute-limit"
 """Response headers of the minute's allowance, its requests left and the epoch second the
 next minute starts (Part A §10; the reset header is seen only in a third-party parser)."""

@@ -15,6 +15,7 @@ import sys
 import time
 from typing import IO, Any
 
+from engql import facts
 from engql.atomic import atomic_file
 from engql.config import ConfigError, Settings, load_settings
 from engql.credentials import Credentials
@@ -228,12 +229,11 @@ def _dry_run(plan: Plan, credentials: Credentials, settings: Settings, err: IO[s
                     "auth": request.auth,
                     "headers": {
                         "Authorization": f"{scheme.value} {REDACTED}",
-                        "Accept-Encoding": "gzip",
-                        "Content-Type": "application/json",
+                        **facts.REQUEST_HEADERS,
                     },
                     "body": request.body,
                 }
             ),
             file=out,
         )
-    print(explain_plan(plan, settings.rate_limit or 60), file=err)
+    print(explain_plan(plan, settings.rate_limit or facts.ASSUMED_RATE_LIMIT), file=err)

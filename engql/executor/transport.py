@@ -21,6 +21,7 @@ import attrs
 import urllib3
 from oauthlib.oauth1 import Client as OAuthClient  # type: ignore[import-untyped]
 
+from engql import facts
 from engql.credentials import Credentials, Scheme
 from engql.record import Record
 
@@ -214,11 +215,7 @@ def send(
 ) -> Reply:
     """One attempt: its answer within ``deadline`` seconds and ``max_bytes`` bytes, or
     the reason it broke."""
-    headers = {
-        "Content-Type": "application/json",
-        "Accept-Encoding": "gzip",
-        "Authorization": authorization_header,
-    }
+    headers = {**facts.REQUEST_HEADERS, "Authorization": authorization_header}
     watch = _attempt.deadline = _Deadline(deadline)
     try:
         reply = _exchange(pool, url, body, headers, max_bytes)
