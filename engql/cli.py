@@ -191,6 +191,12 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument("-o", "--output", metavar="PATH", help="write the data here")
     run.add_argument(
+        "--into",
+        metavar="URL",
+        help="store the answer in a database: sqlite:///FILE.db, duckdb:///FILE.duckdb or "
+        "postgresql://USER@HOST:PORT/DB (docs/storage.md)",
+    )
+    run.add_argument(
         "--sandbox", action="store_true", help="run against a local emulator started for this run"
     )
     run.add_argument("--base-url", metavar="URL")

@@ -85,6 +85,30 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
     if args.verbose:
         for line in settings.describe():
             print(f"engql: {line}", file=err)
+    store = None
+    if args.into:
+        from engql.store import Store, StoreError
+
+        try:
+            store = Store.open(args.into)
+        except StoreError as error:
+            print(f"engql: --into: {error.message}", file=err)
+            return error.exit
+    with contextlib.closing(store) if store is not None else contextlib.nullcontext():
+        return _write(args, plan, credentials, settings, fmt, err, store)
+
+
+def _write(
+    args: argparse.Namespace,
+    plan: Plan,
+    credentials: Credentials,
+    settings: Settings,
+    fmt: str,
+    err: IO[str],
+    store: Any,
+) -> int:
+    """Check the grouping, open -o and run; the data goes to -o or stdout (none of it
+    with --into alone)."""
     names = sorted({name for s in plan.statements for name, _ in s.query.groupings})
     if args.grouping and args.grouping not in names:
         print(
@@ -96,7 +120,7 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
             out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
             if output_format(fmt).server_text:
                 out = scrubbed(out)
-            code = _execute(args, plan, credentials, settings, fmt, err, out)
+            code = _execute(args, plan, credentials, settings, fmt, err, out, store)
             if code in NOTHING_TO_KEEP:
                 raise _Discarded(code)
             return code
@@ -120,8 +144,10 @@ def _execute(
     fmt: str,
     err: IO[str],
     out: IO[str],
+    store: Any,
 ) -> int:
-    """Run and write to ``out``; an exception (or Ctrl-C) leaves no half-written -o file."""
+    """Run and write to ``out`` (and ``store``); an exception (or Ctrl-C) leaves no
+    half-written -o file, and only whole batches in the store."""
 
     def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
         print(
@@ -160,9 +186,10 @@ def _execute(
             credentials,
             settings.base_url,
             options,
-            output=Output(fmt, out, args.grouping, args.long),
+            output=_output(args, fmt, out, store),
             journal=journal,
             hooks=hooks,
+            sink=_sink(store, plan),
         )
     except KeyboardInterrupt:
         kept = f"; rerun with --resume {args.resume} to finish" if args.resume else ""
@@ -180,6 +207,21 @@ def _execute(
         )
     _report(report, err)
     return report.exit
+
+
+def _output(args: argparse.Namespace, fmt: str, out: IO[str], store: Any) -> Output | None:
+    """The data's output: none when it goes into a store and no format or file is asked."""
+    if store is not None and not args.format and not args.output:
+        return None
+    return Output(fmt, out, args.grouping, args.long)
+
+
+def _sink(store: Any, plan: Plan) -> Any:
+    if store is None:
+        return None
+    from engql.store.sink import StoreSink
+
+    return StoreSink(store, plan)
 
 
 def resume_time(until: float, now: float | None = None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import attrs
 
@@ -21,12 +21,13 @@ from engql.executor.journal import Journal
 from engql.executor.limiter import WaitHook
 from engql.executor.missing import GIVEN_UP, MissingKind
 from engql.executor.result import Result
-from engql.executor.runner import Executor, ResponseHook, RunFailed, RunOptions
+from engql.executor.runner import Batch, BatchHook, Executor, ResponseHook, RunFailed, RunOptions
 from engql.executor.transport import InsecureURL, Reply
 from engql.exits import Exit
 from engql.output import RowStream, output_format, write_result
 from engql.plan.planner import Plan, Request
 from engql.record import Record
+from engql.store.url import StoreError
 
 MAX_MISSING_SHOWN = 20
 """Missing Tweets warned about one by one (W601); the rest are counted."""
@@ -74,6 +75,22 @@ class Output(Record):
     stream: bool = True
 
 
+class Sink(Protocol):
+    """Where a run's answer is stored as it comes (``engql.store.sink.StoreSink``)."""
+
+    def begin(self) -> None:
+        """Before the first request is sent."""
+
+    def write_batch(self, batch: Batch) -> None:
+        """Each batch of a statement that streams, as it is merged."""
+
+    def finish(self, result: Result, exit: Exit) -> None:
+        """The run is over: the statements that did not stream, and how it went."""
+
+    def abort(self, outcome: str) -> None:
+        """The run stopped without a result: ``refused`` or ``interrupted``."""
+
+
 @attrs.frozen(repr=False)
 class RunHooks(Record):
     """What a caller watches while the run goes.
@@ -98,8 +115,9 @@ class RunReport(Record):
     result: Result | None = None
     credentials_missing: tuple[str, ...] = ()
     """The variables to set (exit 3); nothing was sent."""
-    failure: RunFailed | InsecureURL | None = None
-    """The API refused the run (exit 4), or the base URL is not safe to send to (exit 2)."""
+    failure: RunFailed | InsecureURL | StoreError | None = None
+    """The API refused the run (exit 4), the base URL is not safe to send to (exit 2), or
+    the store failed (its own exit code)."""
     warnings: tuple[Diagnostic, ...] = ()
     """A W601 for each of the first MAX_MISSING_SHOWN missing Tweets."""
     missing_count: int = 0
@@ -138,8 +156,10 @@ def run_plan(
     output: Output | None = None,
     journal: Journal | None = None,
     hooks: RunHooks | None = None,
+    sink: Sink | None = None,
 ) -> RunReport:
-    """Run ``plan`` against the API at ``base_url``, writing its data to ``output``.
+    """Run ``plan`` against the API at ``base_url``, writing its data to ``output`` and
+    storing it in ``sink``.
 
     Nothing is sent when credentials the plan needs are missing. ``journal`` keeps what
     finished (``--resume``). A KeyboardInterrupt passes through unless
@@ -148,6 +168,22 @@ def run_plan(
     needed = missing_credentials(plan, credentials)
     if needed:
         return RunReport(Exit.CONFIG, credentials_missing=tuple(needed))
+    try:
+        return _run(plan, credentials, base_url, options, output, journal, hooks, sink)
+    except StoreError as failed:
+        return RunReport(failed.exit, failure=failed)
+
+
+def _run(
+    plan: Plan,
+    credentials: Credentials,
+    base_url: str,
+    options: RunOptions | None,
+    output: Output | None,
+    journal: Journal | None,
+    hooks: RunHooks | None,
+    sink: Sink | None,
+) -> RunReport:
     hooks = hooks or RunHooks()
     executor = Executor(
         credentials,
@@ -158,27 +194,58 @@ def run_plan(
         on_done=hooks.on_done,
     )
     stream = _row_stream(output, len(plan.statements))
+    on_batch = _batch_hook(stream.write_batch if stream else None, sink)
+    keep = sink is not None and output is not None and stream is None
 
     def run() -> Result:
-        return executor.run(plan, journal, stream.write_batch if stream else None)
+        return executor.run(plan, journal, on_batch, keep)
 
+    if sink is not None:
+        sink.begin()
     try:
         if hooks.on_interrupt is None:
             result = run()
         else:
             result = _cancellable(executor, run, hooks.on_interrupt)
     except RunFailed as failed:
+        _abort(sink, "refused")
         return RunReport(Exit.REFUSED, failure=failed)
     except InsecureURL as insecure:
+        _abort(sink, "refused")
         return RunReport(Exit.USAGE, failure=insecure)
+    except KeyboardInterrupt:
+        _abort(sink, "interrupted")
+        raise
+    code = exit_for(result)
+    if sink is not None:
+        sink.finish(result, code)
     if output is not None:
         write_result(result, output.fmt, output.out, output.grouping, output.long)
     return RunReport(
-        exit_for(result),
+        code,
         result,
         warnings=tuple(result.warnings(MAX_MISSING_SHOWN)),
         missing_count=sum(len(s.missing) for s in result.statements),
     )
+
+
+def _batch_hook(write: BatchHook | None, sink: Sink | None) -> BatchHook | None:
+    """The rows' writer and the sink, each given every streamed batch."""
+    if sink is None:
+        return write
+    if write is None:
+        return sink.write_batch
+
+    def both(batch: Batch) -> None:
+        write(batch)
+        sink.write_batch(batch)
+
+    return both
+
+
+def _abort(sink: Sink | None, outcome: str) -> None:
+    if sink is not None:
+        sink.abort(outcome)
 
 
 def _row_stream(output: Output | None, statements: int) -> RowStream | None:

@@ -25,6 +25,7 @@ import engql.output
 from engql.cli import build_parser
 from engql.executor.missing import Missing, MissingKind
 from engql.executor.result import Result, RunStats, StatementResult
+from engql.executor.runner import Batch
 from engql.executor.transport import Reply
 from engql.output import (
     FORMAT_NAMES,
@@ -276,7 +277,7 @@ def test_rows_written_batch_by_batch_are_those_of_the_whole_result(
     streamed = io.StringIO()
     stream = RowStream(fmt, streamed, 1, grouping, long)
     for answer in answers:
-        stream.write_batch(STREAMED, answer)
+        stream.write_batch(Batch(STREAMED, [], answer))
     merged = {name: {k: v for a in answers for k, v in a[name].items()} for name in answers[0]}
     whole = io.StringIO()
     write_result(

@@ -139,15 +139,20 @@ class Executor:
         self._stop = threading.Event()
 
     def run(
-        self, plan: Plan, journal: Journal | None = None, on_batch: BatchHook | None = None
+        self,
+        plan: Plan,
+        journal: Journal | None = None,
+        on_batch: BatchHook | None = None,
+        keep: bool = False,
     ) -> Result:
         """Send every request of the plan (but those the journal has) and merge.
 
         With ``on_batch``, statements whose groupings all start with ``tweet.id`` are
         streamed: each batch's merged answer goes to the hook as soon as all its windows
         are in, and is not kept (their StatementResult holds the missing Tweets only), so
-        memory does not grow with the number of Tweets. Raises RunFailed when credentials
-        are refused or, with on_unowned "fail", Tweets are not owned.
+        memory does not grow with the number of Tweets; with ``keep`` it is also merged
+        into the statement's answer, for a caller that needs both. Raises RunFailed when
+        credentials are refused or, with on_unowned "fail", Tweets are not owned.
         """
         started = time.monotonic()
         requests = plan.requests
@@ -163,7 +168,7 @@ class Executor:
             if request.index not in outcomes
         ]
         self._stop.clear()
-        streams = _Streams(plan, on_batch) if on_batch is not None else None
+        streams = _Streams(plan, on_batch, keep) if on_batch is not None else None
         if streams is not None:
             for index in list(outcomes):
                 streams.arrived(index, outcomes)
@@ -191,8 +196,7 @@ class Executor:
             seconds=time.monotonic() - started,
             cancelled=self._stop.is_set(),
         )
-        streamed = streams.missing if streams is not None else {}
-        return Result(tuple(_assemble(plan, outcomes, streamed)), stats)
+        return Result(tuple(_assemble(plan, outcomes, streams)), stats)
 
     def cancel(self) -> None:
         """Stop the run from another thread: requests in flight finish, no new one is
@@ -337,8 +341,17 @@ class Executor:
         return random.uniform(0, ceiling)
 
 
-BatchHook = Callable[[StatementPlan, dict[str, Any]], None]
-"""Receives a streamed statement's merged answer for one batch of Tweets."""
+@attrs.frozen(repr=False)
+class Batch(Record):
+    """A streamed statement's merged answer for one batch of Tweets (all its windows)."""
+
+    plan: StatementPlan
+    tweets: list[str]
+    answer: dict[str, Any]
+
+
+BatchHook = Callable[[Batch], None]
+"""Receives each batch of a streamed statement, in plan order."""
 Groupings = tuple[tuple[str, tuple[str, ...]], ...]
 """A statement's groupings: name and group_by keys, as ``Query.groupings`` has them."""
 
@@ -365,18 +378,24 @@ def _merged(
 
 
 def _assemble(
-    plan: Plan, outcomes: dict[int, _Outcome], streamed: dict[int, dict[str, Missing]]
+    plan: Plan, outcomes: dict[int, _Outcome], streams: _Streams | None
 ) -> list[StatementResult]:
     results = []
+    streamed = streams.missing if streams is not None else {}
     for number, statement in enumerate(plan.statements):
         answer: dict[str, Any] = {}
         if number in streamed:
             missing = streamed[number]
+            kept = streams.kept(number) if streams is not None else None
         else:
             done = [outcomes[request.index] for request in statement.requests]
             answer, missing = _merged(statement, done, None)
+            kept = None
         ordered = {t: missing[t] for t in statement.query.tweet_ids if t in missing}
-        results.append(StatementResult(statement, answer, ordered, streamed=number in streamed))
+        if kept is not None:
+            results.append(StatementResult(statement, kept, ordered))
+        else:
+            results.append(StatementResult(statement, answer, ordered, number in streamed))
     return results
 
 
@@ -384,15 +403,16 @@ class _Streams:
     """Hands each finished batch of a streamed statement to the hook, then forgets it.
 
     Batches go out in plan order, so the output does not depend on which worker was
-    fastest; a finished batch waits only for the earlier ones still in flight.
+    fastest; a finished batch waits only for the earlier ones still in flight. With
+    ``keep``, each is also merged into its statement's answer (``kept``).
     """
 
-    def __init__(self, plan: Plan, hook: BatchHook) -> None:
+    def __init__(self, plan: Plan, hook: BatchHook, keep: bool = False) -> None:
         self._hook = hook
         self._where: dict[int, tuple[int, int]] = {}
         self._batches: dict[tuple[int, int], list[int]] = {}
         self._tweets: dict[tuple[int, int], list[str]] = {}
-        self._ready: dict[tuple[int, int], dict[str, Any]] = {}
+        self._ready: dict[tuple[int, int], Batch] = {}
         self._next: dict[int, int] = {}
         self.missing: dict[int, dict[str, Missing]] = {}
         for number, statement in enumerate(plan.statements):
@@ -407,6 +427,16 @@ class _Streams:
                 self.missing[number] = {}
                 self._next[number] = 0
         self._plans = plan.statements
+        self._mergers = (
+            {number: Merger(plan.statements[number].query.groupings) for number in self.missing}
+            if keep
+            else {}
+        )
+
+    def kept(self, number: int) -> dict[str, Any] | None:
+        """Statement ``number``'s answer merged from all its batches; None unless kept."""
+        merger = self._mergers.get(number)
+        return merger.result() if merger is not None else None
 
     def arrived(self, index: int, outcomes: dict[int, _Outcome]) -> None:
         where = self._where.get(index)
@@ -419,10 +449,13 @@ class _Streams:
         tweets = self._tweets.pop(where)
         answer, missing = _merged(statement, [outcomes.pop(i) for i in members], tweets)
         self.missing[where[0]].update(missing)
-        self._ready[where] = answer
+        self._ready[where] = Batch(statement, tweets, answer)
         number = where[0]
         while (number, self._next[number]) in self._ready:
-            self._hook(statement, self._ready.pop((number, self._next[number])))
+            batch = self._ready.pop((number, self._next[number]))
+            self._hook(batch)
+            if number in self._mergers:
+                self._mergers[number].add(batch.answer)
             self._next[number] += 1
 
 

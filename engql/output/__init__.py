@@ -18,12 +18,12 @@ whole result is offered in the shell too (docs/repl.md lists the shell's formats
 from __future__ import annotations
 
 import importlib
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engql.executor.result import Result
+    from engql.executor.runner import Batch
     from engql.output.format import OutputFormat, RowWriter
-    from engql.plan.planner import StatementPlan
 
 FORMAT_NAMES = ("table", "json", "jsonl", "csv", "raw")
 """Every output format, by the name of its module here, in the order the CLI offers them."""
@@ -79,12 +79,13 @@ class RowStream:
     def can_stream(fmt: str, statements: int) -> bool:
         return output_format(fmt).can_stream(statements)
 
-    def write_batch(self, plan: StatementPlan, answer: dict[str, Any]) -> None:
+    def write_batch(self, batch: Batch) -> None:
         """The rows of one batch's merged answer to a statement."""
         from engql.executor.result import StatementResult  # loaded only when a run goes
         from engql.output.format import named
 
-        part = StatementResult(plan, answer, {})
+        plan = batch.plan
+        part = StatementResult(plan, batch.answer, {})
         name = named(part, self._grouping)
         columns = part.columns(name, self._long)
         self._rows.write_rows(plan.query.index, columns, part.row_values(name, self._long))

@@ -1,0 +1,95 @@
+"""A store in PostgreSQL (psycopg 3, the ``engql[postgres]`` extra).
+
+The URL is libpq's, so a password the URL does not name comes from the ``PG*``
+variables or ``~/.pgpass`` as for psql; libpq never puts it in a message. Writers take
+turns through a transaction-level advisory lock, so two collections never interleave
+the delete and insert of the same rows. Rows go in with ``COPY``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from engql.exits import Exit
+from engql.redact import scrub
+from engql.store.database import Row, require
+from engql.store.url import StoreError, StoreURL
+from engql.times import as_utc
+
+CONNECT_TIMEOUT = 10
+WRITE_LOCK = 0x656E67716C
+"""The advisory lock a store's writers take in turn ("engql" in ASCII)."""
+
+
+class PostgresDatabase:
+    name = "PostgreSQL"
+    types: ClassVar[Mapping[str, str]] = {
+        "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "bigint": "BIGINT",
+        "integer": "INTEGER",
+        "text": "TEXT",
+        "timestamp": "TIMESTAMPTZ",
+    }
+    setup = ()
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    @classmethod
+    def open(cls, url: StoreURL) -> PostgresDatabase:
+        psycopg = require("psycopg", "postgres", "PostgreSQL")
+        try:
+            connection = psycopg.connect(url.text, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        except psycopg.Error as error:
+            reason = scrub(str(error).strip().splitlines()[0] if str(error).strip() else "")
+            raise StoreError(f"{url.shown}: cannot connect ({reason})", Exit.CONFIG) from None
+        except ValueError as error:  # libpq could not read the URL's options
+            raise StoreError(f"{url.shown}: {scrub(str(error))}") from None
+        connection.execute("SET TIME ZONE 'UTC'")
+        return cls(connection)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._connection.execute(_pyformat(sql), tuple(params))
+        rows: list[Row] = cursor.fetchall() if cursor.description else []
+        return rows
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._connection.execute(_pyformat(sql), tuple(params))
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        with (
+            self._connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._connection.transaction():
+            self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            yield
+
+    def stamp(self, moment: datetime) -> Any:
+        return moment
+
+    def timestamp(self, value: Any) -> datetime:
+        return as_utc(value)
+
+    def tables(self) -> set[str]:
+        rows = self.query(
+            "SELECT lower(table_name) FROM information_schema.tables "
+            "WHERE table_schema = current_schema()"
+        )
+        return {name for (name,) in rows}
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _pyformat(sql: str) -> str:
+    """engql's ``?`` placeholders as psycopg's ``%s`` (engql's SQL has no other ? or %)."""
+    return sql.replace("?", "%s")

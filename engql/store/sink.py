@@ -1,0 +1,89 @@
+"""``engql run --into``: a run's answer written into a store while the run goes.
+
+A statement whose groupings all start with ``tweet.id`` is written batch by batch, each
+batch in one transaction that replaces its Tweets' rows of that query; any other is
+written whole once the run is over. When the run ends, the query's rows of Tweets this
+run did not write (the query no longer names them) are dropped, its missing Tweets are
+recorded, and its row of ``runs`` says how it went. A run that stops before its end
+(refused, interrupted) keeps the batches it wrote, whole, and says so in ``runs``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from engql.executor.journal import plan_hash
+from engql.executor.result import Result
+from engql.executor.runner import Batch
+from engql.exits import Exit
+from engql.plan.planner import Plan
+from engql.store.fact_rows import query_id
+from engql.store.store import Store
+
+OUTCOMES = {Exit.OK: "ok", Exit.PARTIAL: "partial", Exit.GAVE_UP: "gave_up"}
+"""A finished run's outcome by its exit code; a run that stops early is ``refused`` or
+``interrupted``, one the shell cancelled ``cancelled`` (it keeps the rows of Tweets it did
+not reach), one that never ended stays ``running``."""
+REFUSED, INTERRUPTED, CANCELLED = "refused", "interrupted", "cancelled"
+
+
+class StoreSink:
+    """Writes one run of ``plan`` into ``store``; ``begin`` first, then the batches,
+    then ``finish`` or ``abort``."""
+
+    def __init__(self, store: Store, plan: Plan, command: str = "run") -> None:
+        self.store = store
+        self.plan = plan
+        self._keys = [query_id(s.query) for s in plan.statements]
+        self._text = plan.statements[0].query.statement.span.source.text if plan.statements else ""
+        self._command = command
+        self.run_id: int | None = None
+        self._batched: set[int] = set()
+        """Statements written batch by batch."""
+        self._clock: tuple[datetime, float] | None = None
+
+    def begin(self) -> None:
+        self.run_id = self.store.begin_run(
+            self._command, self._text, plan_hash(self.plan), len(self.plan.requests)
+        )
+        now = self.plan.statements[0].query.now if self.plan.statements else None
+        if now is not None:
+            self._clock = (now, time.monotonic())
+
+    def fetched_at(self) -> datetime:
+        """The query's clock, gone on as the run goes (so ``--now`` moves it too)."""
+        assert self._clock is not None
+        start, started = self._clock
+        moment = start + timedelta(seconds=time.monotonic() - started)
+        return moment.replace(microsecond=0)
+
+    def write_batch(self, batch: Batch) -> None:
+        assert self.run_id is not None
+        number = batch.plan.query.index
+        self._batched.add(number)
+        self.store.replace_answer(
+            self.run_id,
+            self._keys[number],
+            batch.plan.query,
+            batch.answer,
+            batch.tweets,
+            self.fetched_at(),
+        )
+
+    def finish(self, result: Result, exit: Exit) -> None:
+        assert self.run_id is not None
+        for number, statement in enumerate(result.statements):
+            key = self._keys[number]
+            if number not in self._batched:
+                query, answer = statement.plan.query, statement.answer
+                self.store.replace_answer(self.run_id, key, query, answer, None, self.fetched_at())
+            self.store.record_missing(self.run_id, number, statement.missing)
+            if not result.stats.cancelled:
+                self.store.drop_other_runs(key, self.run_id)
+        outcome = CANCELLED if result.stats.cancelled else OUTCOMES.get(exit, "partial")
+        self.store.end_run(self.run_id, outcome, result.stats.sent)
+
+    def abort(self, outcome: str) -> None:
+        if self.run_id is not None:
+            self.store.end_run(self.run_id, outcome, None)
