@@ -15,9 +15,10 @@ import argparse
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, NoReturn
 
 from engql import facts
@@ -104,10 +105,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="requests per minute for the time estimate",
     )
+    explain.add_argument(
+        "--store",
+        metavar="URL",
+        help="say what a collection into this store already holds and what it would send",
+    )
     run = commands.add_parser("run", help="run a query file and print the merged answer")
     run.add_argument("file", metavar="FILE", help="a query file; - for stdin")
     query_options(run)
     _run_arguments(run)
+    collect = commands.add_parser(
+        "collect",
+        help="bring a store up to date for a query file, sending only what it lacks, "
+        "and print the answer",
+    )
+    collect.add_argument("file", metavar="FILE", help="a query file; - for stdin")
+    query_options(collect)
+    collect.add_argument(
+        "--store",
+        metavar="URL",
+        required=True,
+        help="the collection's database: sqlite:///FILE.db, duckdb:///FILE.duckdb or "
+        "postgresql://USER@HOST:PORT/DB (docs/storage.md)",
+    )
+    collect.add_argument(
+        "--settle",
+        type=_duration,
+        default=None,
+        metavar="DURATION",
+        help="hours newer than this when fetched are fetched again (default 24h; e.g. 6h, 2d, 0)",
+    )
+    _run_arguments(collect, collecting=True)
 
     configure = commands.add_parser(
         "configure", help="write a credentials profile (prompts; secrets are not echoed)"
@@ -182,20 +210,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_arguments(run: argparse.ArgumentParser) -> None:
-    """The options of ``engql run`` (its code loads only when it runs)."""
+def _duration(text: str) -> timedelta:
+    """``--settle``: a number of hours or days (``6h``, ``2d``), or 0."""
+    match = re.fullmatch(r"\s*(\d{1,6})\s*([hd]?)\s*", text.lower())
+    if match is None or (not match[2] and match[1] != "0"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 6h, 2d or 0")
+    amount = int(match[1])
+    return timedelta(days=amount) if match[2] == "d" else timedelta(hours=amount)
+
+
+def _run_arguments(run: argparse.ArgumentParser, collecting: bool = False) -> None:
+    """The options of ``engql run`` and ``engql collect`` (their code loads only when
+    they run); a collection's store is its journal, so it has no --resume, --into or
+    --dry-run (``engql explain --store`` says what it would send)."""
     run.add_argument(
         "--format",
         choices=format_names(),
         help="default: table on a terminal, json otherwise",
     )
     run.add_argument("-o", "--output", metavar="PATH", help="write the data here")
-    run.add_argument(
-        "--into",
-        metavar="URL",
-        help="store the answer in a database: sqlite:///FILE.db, duckdb:///FILE.duckdb or "
-        "postgresql://USER@HOST:PORT/DB (docs/storage.md)",
-    )
+    if not collecting:
+        run.add_argument(
+            "--into",
+            metavar="URL",
+            help="store the answer in a database: sqlite:///FILE.db, duckdb:///FILE.duckdb "
+            "or postgresql://USER@HOST:PORT/DB (docs/storage.md)",
+        )
     run.add_argument(
         "--sandbox", action="store_true", help="run against a local emulator started for this run"
     )
@@ -216,10 +256,11 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="the longest wait for a rate limit; past it a request gives up (exit 6)",
     )
-    run.add_argument(
-        "--resume", metavar="DIR", help="keep a run directory; a rerun sends only what is left"
-    )
-    run.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
+    if not collecting:
+        run.add_argument(
+            "--resume", metavar="DIR", help="keep a run directory; a rerun sends only what is left"
+        )
+        run.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
     run.add_argument("--verbose", action="store_true")
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--long", action="store_true", help="one row per metric value")
@@ -245,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "fmt": run_fmt,
             "sandbox": run_sandbox,
             "run": run_run,
+            "collect": run_run,
             "configure": run_configure,
             "profiles": run_profiles,
             "explain": run_explain,
@@ -365,6 +407,10 @@ def run_explain(args: argparse.Namespace) -> int:
     from engql.plan.explain import explain_plan
 
     print(explain_plan(plan, args.rate_limit))
+    if args.store:
+        from engql.store.explain import explain_store
+
+        return explain_store(plan, args.store, args.rate_limit, sys.stdout, sys.stderr)
     return Exit.OK
 
 

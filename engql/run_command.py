@@ -53,7 +53,8 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     if args.sandbox:
         from engql.sandbox.server import Sandbox
 
-        with Sandbox() as sandbox:
+        clock = plan.statements[0].query.now if args.now and plan.statements else None
+        with Sandbox(now=clock) as sandbox:
             return _run(args, plan, sandbox_settings(sandbox), fmt, err)
     try:
         settings, warnings = load_settings(_flags(args), os.environ)
@@ -71,10 +72,11 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 
 def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err: IO[str]) -> int:
     credentials = Credentials.from_settings(settings)
-    if args.dry_run:
+    collecting = args.command == "collect"
+    if not collecting and args.dry_run:
         _dry_run(plan, credentials, settings, err)
         return Exit.OK
-    needed = missing_credentials(plan, credentials)
+    needed = [] if collecting else missing_credentials(plan, credentials)
     if needed:
         print(
             f"engql: credentials missing for this query: set {', '.join(needed)} "
@@ -86,13 +88,15 @@ def _run(args: argparse.Namespace, plan: Plan, settings: Settings, fmt: str, err
         for line in settings.describe():
             print(f"engql: {line}", file=err)
     store = None
-    if args.into:
+    target = args.store if collecting else args.into
+    if target:
         from engql.store import Store, StoreError
 
         try:
-            store = Store.open(args.into)
+            store = Store.open(target)
         except StoreError as error:
-            print(f"engql: --into: {error.message}", file=err)
+            flag = "--store" if collecting else "--into"
+            print(f"engql: {flag}: {error.message}", file=err)
             return error.exit
     with contextlib.closing(store) if store is not None else contextlib.nullcontext():
         return _write(args, plan, credentials, settings, fmt, err, store)
@@ -161,13 +165,19 @@ def _execute(
             print(f"engql: rate limited, resuming at {resume_time(until)}", file=err)
 
     journal = None
-    if args.resume:
+    if args.command == "run" and args.resume:
         try:
             journal = Journal(args.resume, plan)
         except (UnusableRunDirectory, OSError) as error:
             print(f"engql: --resume: {error}", file=err)
             return Exit.USAGE
-    progress = _progress_bar(len(plan.requests), err, args.no_progress)
+    fetch = None
+    if args.command == "collect":
+        from engql.store.collect import planned
+
+        fetch = planned(plan, store)
+    sent = fetch.plan if fetch is not None else plan
+    progress = _progress_bar(len(sent.requests), err, args.no_progress)
     options = RunOptions(
         concurrency=args.concurrency,
         rate_limit=args.rate_limit or settings.rate_limit,
@@ -181,18 +191,36 @@ def _execute(
         on_done=(lambda request: progress.update(1)) if progress is not None else None,
     )
     try:
-        report = run_plan(
-            plan,
-            credentials,
-            settings.base_url,
-            options,
-            output=_output(args, fmt, out, store),
-            journal=journal,
-            hooks=hooks,
-            sink=_sink(store, plan),
-        )
+        if fetch is not None:
+            from engql.store.collect import DEFAULT_SETTLE, collect
+
+            report = collect(
+                plan,
+                fetch,
+                store,
+                credentials,
+                settings.base_url,
+                options,
+                output=Output(fmt, out, args.grouping, args.long),
+                hooks=hooks,
+                settle=DEFAULT_SETTLE if args.settle is None else args.settle,
+            )
+        else:
+            report = run_plan(
+                plan,
+                credentials,
+                settings.base_url,
+                options,
+                output=_output(args, fmt, out, store),
+                journal=journal,
+                hooks=hooks,
+                sink=_sink(store, plan),
+            )
     except KeyboardInterrupt:
-        kept = f"; rerun with --resume {args.resume} to finish" if args.resume else ""
+        resume = getattr(args, "resume", None)
+        kept = f"; rerun with --resume {resume} to finish" if resume else ""
+        if fetch is not None:
+            kept = "; collect again to finish (what was stored is kept)"
         print(f"engql: interrupted{kept}", file=err)
         return Exit.INTERRUPTED
     finally:
@@ -243,6 +271,13 @@ def _progress_bar(total: int, err: IO[str], hidden: bool) -> Any:
 
 
 def _report(report: RunReport, err: IO[str]) -> None:
+    if report.credentials_missing:
+        print(
+            f"engql: credentials missing for this query: set "
+            f"{', '.join(report.credentials_missing)} (or use a profile: engql configure)",
+            file=err,
+        )
+        return
     if report.failure is not None:
         refused = "refused: " if report.exit == Exit.REFUSED else ""
         print(f"engql: {refused}{report.failure}", file=err)

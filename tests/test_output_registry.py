@@ -277,7 +277,7 @@ def test_rows_written_batch_by_batch_are_those_of_the_whole_result(
     streamed = io.StringIO()
     stream = RowStream(fmt, streamed, 1, grouping, long)
     for answer in answers:
-        stream.write_batch(Batch(STREAMED, [], answer))
+        stream.write_batch(Batch(STREAMED, 0, [], answer))
     merged = {name: {k: v for a in answers for k, v in a[name].items()} for name in answers[0]}
     whole = io.StringIO()
     write_result(

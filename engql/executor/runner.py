@@ -91,7 +91,10 @@ ResponseHook = Callable[[Request, dict[str, Any], Reply], None]
 
 
 @attrs.define(repr=False)
-class _Outcome(Record):
+class Outcome(Record):
+    """What came of one request: its answer (None when every Tweet is missing) and its
+    missing Tweets with why."""
+
     answer: dict[str, Any] | None = None
     missing: dict[str, Missing] = attrs.field(factory=dict)
     failed: bool = False
@@ -160,7 +163,7 @@ class Executor:
             check_url(url, self.options.insecure)
         counters = _Counters()
         done = journal.finished() if journal is not None else {}
-        outcomes = {i: _Outcome(e["answer"], e["missing"]) for i, e in done.items()}
+        outcomes = {i: Outcome(e["answer"], e["missing"]) for i, e in done.items()}
         todo = [
             (request, statement.query.groupings)
             for statement in plan.statements
@@ -173,7 +176,7 @@ class Executor:
             for index in list(outcomes):
                 streams.arrived(index, outcomes)
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
-            futures: dict[Future[_Outcome], int] = {
+            futures: dict[Future[Outcome], int] = {
                 pool.submit(self._one, request, groupings, counters, journal): request.index
                 for request, groupings in todo
             }
@@ -215,10 +218,10 @@ class Executor:
 
     def _one(
         self, request: Request, groupings: Groupings, counters: _Counters, journal: Journal | None
-    ) -> _Outcome:
+    ) -> Outcome:
         outcome = self._attempts(request, groupings, list(request.tweet_ids), counters)
         if outcome is None:  # the run stopped before this request was answered
-            return _Outcome(missing=dict.fromkeys(request.tweet_ids, _CANCELLED), failed=True)
+            return Outcome(missing=dict.fromkeys(request.tweet_ids, _CANCELLED), failed=True)
         if journal is not None and not outcome.failed:
             journal.record(request.index, outcome.answer, outcome.missing)
         if self._on_done is not None:
@@ -227,13 +230,13 @@ class Executor:
 
     def _attempts(
         self, request: Request, groupings: Groupings, tweets: list[str], counters: _Counters
-    ) -> _Outcome | None:
+    ) -> Outcome | None:
         """Send ``request`` for ``tweets`` until it is answered, refused or given up;
         None when the run stops first. Failed outcomes are not journalled, so a resumed
         run tries them again. ``groupings`` are its statement's, to merge halves by."""
         body = {**request.body, facts.TWEET_IDS_FIELD: tweets}
         url = request.url_at(self.base_url)
-        outcome = _Outcome()
+        outcome = Outcome()
         gate = self._gate(request.auth)
         failures = limited = 0
         options = self.options
@@ -309,9 +312,9 @@ class Executor:
         request: Request,
         groupings: Groupings,
         tweets: list[str],
-        outcome: _Outcome,
+        outcome: Outcome,
         counters: _Counters,
-    ) -> _Outcome | None:
+    ) -> Outcome | None:
         """The API refuses a whole request for one protected Tweet without naming it:
         halve the Tweets until each protected one stands alone, and keep the rest."""
         if len(tweets) == 1:
@@ -346,6 +349,8 @@ class Batch(Record):
     """A streamed statement's merged answer for one batch of Tweets (all its windows)."""
 
     plan: StatementPlan
+    batch: int
+    """Its number among the statement's batches (``Request.batch``)."""
     tweets: list[str]
     answer: dict[str, Any]
 
@@ -360,10 +365,11 @@ _NOT_OWNED = Missing(MissingKind.NOT_OWNED)
 _PROTECTED = Missing(MissingKind.PROTECTED)
 
 
-def _merged(
-    plan: StatementPlan, outcomes: list[_Outcome], tweets: list[str] | None
+def merge_outcomes(
+    plan: StatementPlan, outcomes: list[Outcome], tweets: list[str] | None
 ) -> tuple[dict[str, Any], dict[str, Missing]]:
-    """The merged answer of some requests of a statement, and their missing Tweets."""
+    """The merged answer of some requests of a statement, and their missing Tweets;
+    ``tweets`` (default: the statement's) are the ones the answers should hold."""
     merger = Merger(plan.query.groupings)
     missing: dict[str, Missing] = {}
     for outcome in outcomes:
@@ -378,7 +384,7 @@ def _merged(
 
 
 def _assemble(
-    plan: Plan, outcomes: dict[int, _Outcome], streams: _Streams | None
+    plan: Plan, outcomes: dict[int, Outcome], streams: _Streams | None
 ) -> list[StatementResult]:
     results = []
     streamed = streams.missing if streams is not None else {}
@@ -389,7 +395,7 @@ def _assemble(
             kept = streams.kept(number) if streams is not None else None
         else:
             done = [outcomes[request.index] for request in statement.requests]
-            answer, missing = _merged(statement, done, None)
+            answer, missing = merge_outcomes(statement, done, None)
             kept = None
         ordered = {t: missing[t] for t in statement.query.tweet_ids if t in missing}
         if kept is not None:
@@ -438,7 +444,7 @@ class _Streams:
         merger = self._mergers.get(number)
         return merger.result() if merger is not None else None
 
-    def arrived(self, index: int, outcomes: dict[int, _Outcome]) -> None:
+    def arrived(self, index: int, outcomes: dict[int, Outcome]) -> None:
         where = self._where.get(index)
         if where is None:
             return
@@ -447,9 +453,9 @@ class _Streams:
             return
         statement = self._plans[where[0]]
         tweets = self._tweets.pop(where)
-        answer, missing = _merged(statement, [outcomes.pop(i) for i in members], tweets)
+        answer, missing = merge_outcomes(statement, [outcomes.pop(i) for i in members], tweets)
         self.missing[where[0]].update(missing)
-        self._ready[where] = Batch(statement, tweets, answer)
+        self._ready[where] = Batch(statement, where[1], tweets, answer)
         number = where[0]
         while (number, self._next[number]) in self._ready:
             batch = self._ready.pop((number, self._next[number]))
@@ -477,7 +483,7 @@ def _error_texts(body: Any) -> list[object]:
     return errors if isinstance(errors, list) else []
 
 
-def _failed(outcome: _Outcome, body: dict[str, Any], reason: Missing) -> _Outcome:
+def _failed(outcome: Outcome, body: dict[str, Any], reason: Missing) -> Outcome:
     """The request's Tweets missing for ``reason``, scrubbed: it may quote the server."""
     reason = Missing(reason.kind, scrub(reason.detail))
     for tweet in body[facts.TWEET_IDS_FIELD]:

@@ -52,10 +52,13 @@ def fact_rows(
     stamp: Callable[[datetime], Any],
     fixed: tuple[Any, ...],
     tail: tuple[Any, ...],
+    metrics: tuple[str, ...] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The rows of every grouping of ``answer``: ``fixed`` + (grouping, endpoint,
     tweet_id, metric, grain, bucket_start, value) + ``tail``; times made by ``stamp``
-    (the database's form of a UTC time)."""
+    (the database's form of a UTC time). ``metrics`` are the ones the answer's request
+    asked (default: the query's)."""
+    metrics = query.metrics if metrics is None else metrics
     rows: list[tuple[Any, ...]] = []
     for name, keys in query.groupings:
         grouping = answer.get(name, {})
@@ -64,7 +67,7 @@ def fact_rows(
         grain = grain_of(keys)
         bucket = _buckets(grain, stamp)
         head = (*fixed, name, query.endpoint)
-        for values in row_values(grouping, keys, query.metrics, long=True):
+        for values in row_values(grouping, keys, metrics, long=True):
             at = 0
             tweet = None
             if by_tweet:

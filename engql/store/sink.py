@@ -11,7 +11,7 @@ recorded, and its row of ``runs`` says how it went. A run that stops before its 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from engql.executor.journal import plan_hash
 from engql.executor.result import Result
@@ -28,35 +28,47 @@ not reach), one that never ended stays ``running``."""
 REFUSED, INTERRUPTED, CANCELLED = "refused", "interrupted", "cancelled"
 
 
+class RunClock:
+    """The query's clock (``--now`` or the real time when it was checked), going on as
+    the run goes: what ``fetched_at`` says, and what a collection settles hours by."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start, self._started = start, time.monotonic()
+
+    def now(self) -> datetime:
+        moment = self._start + timedelta(seconds=time.monotonic() - self._started)
+        return moment.replace(microsecond=0)
+
+
+def query_text(plan: Plan) -> str:
+    """The text of the file the plan was compiled from, as ``runs.query_text`` keeps it."""
+    return plan.statements[0].query.statement.span.source.text if plan.statements else ""
+
+
+def plan_clock(plan: Plan) -> RunClock:
+    return RunClock(plan.statements[0].query.now if plan.statements else datetime.now(UTC))
+
+
 class StoreSink:
     """Writes one run of ``plan`` into ``store``; ``begin`` first, then the batches,
     then ``finish`` or ``abort``."""
 
-    def __init__(self, store: Store, plan: Plan, command: str = "run") -> None:
+    def __init__(self, store: Store, plan: Plan) -> None:
         self.store = store
         self.plan = plan
         self._keys = [query_id(s.query) for s in plan.statements]
-        self._text = plan.statements[0].query.statement.span.source.text if plan.statements else ""
-        self._command = command
         self.run_id: int | None = None
         self._batched: set[int] = set()
         """Statements written batch by batch."""
-        self._clock: tuple[datetime, float] | None = None
+        self._clock = plan_clock(plan)
 
     def begin(self) -> None:
         self.run_id = self.store.begin_run(
-            self._command, self._text, plan_hash(self.plan), len(self.plan.requests)
+            "run", query_text(self.plan), plan_hash(self.plan), len(self.plan.requests)
         )
-        now = self.plan.statements[0].query.now if self.plan.statements else None
-        if now is not None:
-            self._clock = (now, time.monotonic())
 
     def fetched_at(self) -> datetime:
-        """The query's clock, gone on as the run goes (so ``--now`` moves it too)."""
-        assert self._clock is not None
-        start, started = self._clock
-        moment = start + timedelta(seconds=time.monotonic() - started)
-        return moment.replace(microsecond=0)
+        return self._clock.now()
 
     def write_batch(self, batch: Batch) -> None:
         assert self.run_id is not None

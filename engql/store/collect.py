@@ -1,0 +1,325 @@
+"""``engql collect``: a collection kept up to date in a store with the fewest requests.
+
+A collection runs in three steps. It reads which hours the store holds for good
+(``coverage``) and plans the requests for the rest (``fetch_plan``); it sends them on the
+one run path, storing each answer as it comes (``CollectSink``: hourly facts, and a
+snapshot of each /totals statement); then it answers the user's own plan from the
+store, request by request, through the same merge as a run (``StoreReader``), so the
+answer is what ``engql run`` would print for the same query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from engql import facts
+from engql.credentials import Credentials
+from engql.executor.journal import plan_hash
+from engql.executor.merge import Merger
+from engql.executor.missing import Missing, MissingKind
+from engql.executor.result import Result, StatementResult
+from engql.executor.runner import Batch, Outcome, RunOptions, merge_outcomes
+from engql.output import RowStream, write_result
+from engql.plan.planner import Plan, Request, StatementPlan
+from engql.running import MAX_MISSING_SHOWN, Output, RunHooks, RunReport, exit_for, run_plan
+from engql.store import coverage
+from engql.store.database import placeholders
+from engql.store.fact_rows import HOUR, fact_rows, query_id
+from engql.store.fetch_plan import (
+    HOURS_GROUPING,
+    TIME_SERIES,
+    FetchPlan,
+    fetched_window,
+    plan_fetch,
+    query_window,
+)
+from engql.store.hours import Run, epoch_hour, hour_start
+from engql.store.sink import OUTCOMES, RunClock, plan_clock, query_text
+from engql.store.store import FACT_COLUMNS, Store
+
+DEFAULT_SETTLE = timedelta(hours=24)
+"""Hours newer than this when fetched are fetched again by the next collection: the
+API's counts of a recent hour can still change (late events, undone likes)."""
+HOURS_QUERY = "collection"
+"""``facts.query_id`` of a collection's hourly facts, shared by every query."""
+SNAPSHOT_PREFIX = "snapshot-"
+"""``facts.query_id`` of a /totals snapshot: this and the statement's query_id."""
+_NOT_STORED = Missing(MissingKind.NOT_IN_ANSWER)
+
+
+def collect(
+    plan: Plan,
+    fetch: FetchPlan,
+    store: Store,
+    credentials: Credentials,
+    base_url: str,
+    options: RunOptions | None = None,
+    *,
+    output: Output | None = None,
+    hooks: RunHooks | None = None,
+    settle: timedelta = DEFAULT_SETTLE,
+) -> RunReport:
+    """Bring the store up to date for ``plan`` by sending ``fetch`` (``planned``), and
+    answer ``plan`` from there."""
+    clock = plan_clock(plan)
+    sink = CollectSink(store, plan, fetch, settle, clock)
+    report = run_plan(fetch.plan, credentials, base_url, options, hooks=hooks, sink=sink)
+    if report.result is None:
+        return report
+    assert sink.run_id is not None
+    fetched = report.result
+    reasons: dict[str, Missing] = {}
+    for made in fetched.statements:
+        for tweet, reason in made.missing.items():
+            reasons.setdefault(tweet, reason)
+    reader = StoreReader(store, reasons)
+    stream = _row_stream(output, len(plan.statements))
+    statements: list[StatementResult] = []
+    for number, asked in enumerate(plan.statements):
+        if number in fetch.totals_of:
+            made = fetched.statements[fetch.totals_of[number]]
+            answer = sink.totals.get(fetch.totals_of[number]) or made.answer
+            statements.append(_totals_result(asked, answer, made.missing, stream))
+        else:
+            statements.append(reader.statement(asked, stream))
+    result = Result(tuple(statements), fetched.stats)
+    code = exit_for(result)
+    for number, done in enumerate(result.statements):
+        store.record_missing(sink.run_id, number, done.missing)
+    store.end_run(sink.run_id, OUTCOMES.get(code, "partial"), fetched.stats.sent)
+    if output is not None:
+        write_result(result, output.fmt, output.out, output.grouping, output.long)
+    final = RunReport(
+        code,
+        result,
+        warnings=tuple(result.warnings(MAX_MISSING_SHOWN)),
+        missing_count=sum(len(s.missing) for s in result.statements),
+    )
+    return final
+
+
+def planned(plan: Plan, store: Store) -> FetchPlan:
+    """The requests a collection of ``plan`` into ``store`` would send now."""
+    tweets = sorted(
+        {
+            int(t)
+            for s in plan.statements
+            if s.query.endpoint in TIME_SERIES
+            for t in s.query.tweet_ids
+        }
+    )
+    return plan_fetch(plan, coverage.read(store.db, tweets))
+
+
+class CollectSink:
+    """Stores a collection's answers as they come: a fetch of hours replaces those
+    hours of its Tweets and marks the settled ones covered, in one transaction; a /totals
+    answer is appended as a snapshot. The run's row of ``runs`` is ended by ``collect``
+    once the answer is read back."""
+
+    def __init__(
+        self, store: Store, user: Plan, fetch: FetchPlan, settle: timedelta, clock: RunClock
+    ) -> None:
+        self.store, self.user, self.fetch = store, user, fetch
+        self._settle, self._clock = settle, clock
+        self.run_id: int | None = None
+        self.totals: dict[int, dict[str, Any]] = {}
+        """Fetch statement number → its /totals answer merged from its batches."""
+        self._mergers: dict[int, Merger] = {}
+
+    def begin(self) -> None:
+        self.run_id = self.store.begin_run(
+            "collect", query_text(self.user), plan_hash(self.user), len(self.fetch.plan.requests)
+        )
+
+    def write_batch(self, batch: Batch) -> None:
+        number = batch.plan.query.index
+        if number in self.fetch.hours_of:
+            self._hours(batch)
+            return
+        self._snapshot(batch.plan, batch.answer)
+        merger = self._mergers.setdefault(number, Merger(batch.plan.query.groupings))
+        merger.add(batch.answer)
+        self.totals[number] = merger.result()
+
+    def finish(self, result: Result, exit: Any) -> None:
+        for number, statement in enumerate(result.statements):
+            if number not in self.fetch.hours_of and not statement.streamed:
+                self._snapshot(statement.plan, statement.answer)
+
+    def abort(self, outcome: str) -> None:
+        if self.run_id is not None:
+            self.store.end_run(self.run_id, outcome, None)
+
+    def _hours(self, batch: Batch) -> None:
+        assert self.run_id is not None
+        request = batch.plan.requests[batch.batch]
+        window = fetched_window(request, batch.answer)
+        grouping = batch.answer.get(HOURS_GROUPING, {})
+        present = [t for t in batch.tweets if t in grouping]
+        if window is None or not present:
+            return
+        metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
+        db = self.store.db
+        fetched_at = self._clock.now()
+        rows = fact_rows(
+            batch.plan.query,
+            {HOURS_GROUPING: grouping},
+            db.stamp,
+            (HOURS_QUERY,),
+            (db.stamp(fetched_at), self.run_id),
+            metrics,
+        )
+        ids = [int(t) for t in present]
+        settled = (window[0], min(window[1], coverage.settled_until(fetched_at, self._settle)))
+        with db.transaction():
+            db.execute(
+                "DELETE FROM facts WHERE query_id = ? "
+                f"AND tweet_id IN ({placeholders(len(ids))}) "
+                f"AND metric IN ({placeholders(len(metrics))}) "
+                "AND bucket_start >= ? AND bucket_start < ?",
+                (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
+            )
+            if rows:
+                db.insert("facts", FACT_COLUMNS, rows)
+            coverage.add(db, ids, metrics, settled)
+
+    def _snapshot(self, plan: StatementPlan, answer: dict[str, Any]) -> None:
+        assert self.run_id is not None
+        db = self.store.db
+        key = SNAPSHOT_PREFIX + query_id(plan.query)
+        rows = fact_rows(
+            plan.query, answer, db.stamp, (key,), (db.stamp(self._clock.now()), self.run_id)
+        )
+        if rows:
+            with db.transaction():
+                db.insert("facts", FACT_COLUMNS, rows)
+
+
+class StoreReader:
+    """Answers a user's /historical and /28hr requests from a store's hourly facts.
+
+    A Tweet whose hours in a request's window are not all stored for every metric is
+    missing from that answer, with the reason its fetch gave (``reasons``); the others
+    get the answer the API gives for those hours."""
+
+    def __init__(self, store: Store, reasons: dict[str, Missing]) -> None:
+        self._db = store.db
+        self._reasons = reasons
+        self._hours: dict[Any, int] = {}
+
+    def statement(self, plan: StatementPlan, stream: RowStream | None) -> StatementResult:
+        """The statement's result, batch by batch; written to ``stream`` when it can be."""
+        streams = stream is not None and all(
+            keys and keys[0] == facts.TWEET_ID for _, keys in plan.query.groupings
+        )
+        merger = Merger(plan.query.groupings)
+        missing: dict[str, Missing] = {}
+        by_batch: dict[int, list[Request]] = {}
+        for request in plan.requests:
+            by_batch.setdefault(request.batch, []).append(request)
+        for number, requests in by_batch.items():
+            tweets = requests[0].tweet_ids
+            outcomes = [self.outcome(plan, request) for request in requests]
+            answer, lacking = merge_outcomes(plan, outcomes, tweets)
+            missing.update(lacking)
+            if streams and stream is not None:
+                stream.write_batch(Batch(plan, number, tweets, answer))
+            else:
+                merger.add(answer)
+        ordered = {t: missing[t] for t in plan.query.tweet_ids if t in missing}
+        if streams:
+            return StatementResult(plan, {}, ordered, streamed=True)
+        return StatementResult(plan, merger.result(), ordered)
+
+    def outcome(self, plan: StatementPlan, request: Request) -> Outcome:
+        query = plan.query
+        window = fetched_window(request, {}) or query_window(query)
+        tweets = request.tweet_ids
+        metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
+        series, complete = self._series(tweets, metrics, window)
+        present = [t for t in tweets if t in complete]
+        missing = {t: self._reasons.get(t, _NOT_STORED) for t in tweets if t not in complete}
+        from engql.store.answers import window_answer
+
+        answer: dict[str, Any] = {
+            facts.START_FIELD: _iso(window[0]),
+            facts.END_FIELD: _iso(window[1]),
+        }
+        unavailable = [
+            t for t in tweets if missing.get(t, _NOT_STORED).kind is MissingKind.UNAVAILABLE
+        ]
+        if unavailable:
+            answer[facts.ERRORS_KEY] = [facts.UNAVAILABLE_NOTE.format(count=len(unavailable))]
+            answer[facts.UNAVAILABLE_IDS] = unavailable
+        if "video_views" in metrics:
+            cutoff = query.now - facts.VIDEO_VIEWS_MAX_AGE
+            old = [t for t in present if _created_before(int(t), cutoff)]
+            if old:
+                answer[facts.UNSUPPORTED_VIDEO_VIEWS_IDS] = old
+        answer.update(window_answer(query.groupings, present, metrics, window, series))
+        return Outcome(answer, missing)
+
+    def _series(
+        self, tweets: Sequence[str], metrics: Sequence[str], window: Run
+    ) -> tuple[dict[tuple[str, str], list[int]], set[str]]:
+        """Each (Tweet, metric)'s hourly counts over ``window``, and the Tweets that have
+        every hour of every metric."""
+        db = self._db
+        ids = [int(t) for t in tweets]
+        rows = db.query(
+            "SELECT tweet_id, metric, bucket_start, value FROM facts WHERE query_id = ? "
+            f"AND tweet_id IN ({placeholders(len(ids))}) "
+            f"AND metric IN ({placeholders(len(metrics))}) "
+            "AND bucket_start >= ? AND bucket_start < ?",
+            (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
+        )
+        length = window[1] - window[0]
+        series = {(t, m): [0] * length for t in tweets for m in metrics}
+        filled = {key: 0 for key in series}
+        names = {int(t): t for t in tweets}
+        hours = self._hours
+        for tweet, metric, bucket, value in rows:
+            at = hours.get(bucket)
+            if at is None:
+                at = hours[bucket] = epoch_hour(db.timestamp(bucket))
+            key = (names[tweet], metric)
+            series[key][at - window[0]] = value
+            filled[key] += 1
+        complete = {t for t in tweets if all(filled[t, m] == length for m in metrics)}
+        return series, complete
+
+
+def _totals_result(
+    plan: StatementPlan,
+    answer: dict[str, Any],
+    missing: dict[str, Missing],
+    stream: RowStream | None,
+) -> StatementResult:
+    streams = stream is not None and all(
+        keys and keys[0] == facts.TWEET_ID for _, keys in plan.query.groupings
+    )
+    if streams and stream is not None:
+        stream.write_batch(Batch(plan, 0, plan.query.tweet_ids, answer))
+        return StatementResult(plan, {}, missing, streamed=True)
+    return StatementResult(plan, answer, missing)
+
+
+def _row_stream(output: Output | None, statements: int) -> RowStream | None:
+    if output is None or not output.stream or not RowStream.can_stream(output.fmt, statements):
+        return None
+    return RowStream(output.fmt, output.out, statements, output.grouping, output.long)
+
+
+def _iso(hour: int) -> str:
+    return hour_start(hour).strftime(facts.WIRE_TIME_FORMAT)
+
+
+def _created_before(tweet: int, cutoff: Any) -> bool:
+    created = facts.tweet_created_at(tweet)
+    return created is None or created < cutoff
+
+
+__all__ = ["DEFAULT_SETTLE", "HOUR", "CollectSink", "StoreReader", "collect", "planned"]
