@@ -25,12 +25,14 @@ from engql.output import RowStream, write_result
 from engql.plan.planner import Plan, Request, StatementPlan
 from engql.running import MAX_MISSING_SHOWN, Output, RunHooks, RunReport, exit_for, run_plan
 from engql.store import coverage
+from engql.store.answers import window_answer
 from engql.store.database import placeholders
 from engql.store.fact_rows import HOUR, fact_rows, query_id
 from engql.store.fetch_plan import (
     HOURS_GROUPING,
     TIME_SERIES,
     FetchPlan,
+    answered,
     fetched_window,
     plan_fetch,
     query_window,
@@ -74,7 +76,7 @@ def collect(
     for made in fetched.statements:
         for tweet, reason in made.missing.items():
             reasons.setdefault(tweet, reason)
-    reader = StoreReader(store, reasons)
+    reader = StoreReader(store, reasons, sink.live)
     stream = _row_stream(output, len(plan.statements))
     statements: list[StatementResult] = []
     for number, asked in enumerate(plan.statements):
@@ -127,6 +129,8 @@ class CollectSink:
         self.run_id: int | None = None
         self.totals: dict[int, dict[str, Any]] = {}
         """Fetch statement number → its /totals answer merged from its batches."""
+        self.live: Run | None = None
+        """The hours a /28hr fetch was answered for: the server's clock says which."""
         self._mergers: dict[int, Merger] = {}
 
     def begin(self) -> None:
@@ -161,30 +165,45 @@ class CollectSink:
         present = [t for t in batch.tweets if t in grouping]
         if window is None or not present:
             return
-        metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
+        if request.endpoint == "28hr":
+            self.live = window
+        spans: dict[Run, list[str]] = {}
+        for metric in request.body[facts.ENGAGEMENT_TYPES_FIELD]:
+            for run in answered(request.endpoint, metric, [window]):
+                spans.setdefault(run, []).append(metric)
         db = self.store.db
         fetched_at = self._clock.now()
-        rows = fact_rows(
-            batch.plan.query,
-            {HOURS_GROUPING: grouping},
-            db.stamp,
-            (HOURS_QUERY,),
-            (db.stamp(fetched_at), self.run_id),
-            metrics,
-        )
-        ids = [int(t) for t in present]
-        settled = (window[0], min(window[1], coverage.settled_until(fetched_at, self._settle)))
-        with db.transaction():
-            db.execute(
-                "DELETE FROM facts WHERE query_id = ? "
-                f"AND tweet_id IN ({placeholders(len(ids))}) "
-                f"AND metric IN ({placeholders(len(metrics))}) "
-                "AND bucket_start >= ? AND bucket_start < ?",
-                (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
+        tail = (db.stamp(fetched_at), self.run_id)
+        query = batch.plan.query
+        made = [
+            (
+                span,
+                metrics,
+                fact_rows(
+                    query,
+                    {HOURS_GROUPING: grouping if span == window else _within(grouping, span)},
+                    db.stamp,
+                    (HOURS_QUERY,),
+                    tail,
+                    tuple(metrics),
+                ),
             )
-            if rows:
-                db.insert("facts", FACT_COLUMNS, rows)
-            coverage.add(db, ids, metrics, settled)
+            for span, metrics in spans.items()
+        ]
+        ids = [int(t) for t in present]
+        settled = coverage.settled_until(fetched_at, self._settle)
+        with db.transaction():
+            for (start, end), metrics, rows in made:
+                db.execute(
+                    "DELETE FROM facts WHERE query_id = ? "
+                    f"AND tweet_id IN ({placeholders(len(ids))}) "
+                    f"AND metric IN ({placeholders(len(metrics))}) "
+                    "AND bucket_start >= ? AND bucket_start < ?",
+                    (HOURS_QUERY, *ids, *metrics, hour_start(start), hour_start(end)),
+                )
+                if rows:
+                    db.insert("facts", FACT_COLUMNS, rows)
+                coverage.add(db, ids, metrics, (start, min(end, settled)))
 
     def _snapshot(self, plan: StatementPlan, answer: dict[str, Any]) -> None:
         assert self.run_id is not None
@@ -205,9 +224,12 @@ class StoreReader:
     missing from that answer, with the reason its fetch gave (``reasons``); the others
     get the answer the API gives for those hours."""
 
-    def __init__(self, store: Store, reasons: dict[str, Missing]) -> None:
+    def __init__(self, store: Store, reasons: dict[str, Missing], live: Run | None = None) -> None:
         self._db = store.db
         self._reasons = reasons
+        self._live = live
+        """The hours the /28hr fetch was answered for, if one was sent: what a /28hr
+        request answers now (``query_window`` otherwise)."""
         self._hours: dict[Any, int] = {}
 
     def statement(self, plan: StatementPlan, stream: RowStream | None) -> StatementResult:
@@ -236,14 +258,15 @@ class StoreReader:
 
     def outcome(self, plan: StatementPlan, request: Request) -> Outcome:
         query = plan.query
-        window = fetched_window(request, {}) or query_window(query)
+        window = fetched_window(request, {})
+        if window is None:
+            live = self._live if query.endpoint == "28hr" else None
+            window = live or query_window(query)
         tweets = request.tweet_ids
         metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
-        series, complete = self._series(tweets, metrics, window)
+        series, complete = self._series(query.endpoint, tweets, metrics, window)
         present = [t for t in tweets if t in complete]
         missing = {t: self._reasons.get(t, _NOT_STORED) for t in tweets if t not in complete}
-        from engql.store.answers import window_answer
-
         answer: dict[str, Any] = {
             facts.START_FIELD: _iso(window[0]),
             facts.END_FIELD: _iso(window[1]),
@@ -259,14 +282,17 @@ class StoreReader:
             old = [t for t in present if _created_before(int(t), cutoff)]
             if old:
                 answer[facts.UNSUPPORTED_VIDEO_VIEWS_IDS] = old
+            for tweet in old:  # the API has none for them now, whatever it said before
+                series[tweet, "video_views"] = [0] * (window[1] - window[0])
         answer.update(window_answer(query.groupings, present, metrics, window, series))
         return Outcome(answer, missing)
 
     def _series(
-        self, tweets: Sequence[str], metrics: Sequence[str], window: Run
+        self, endpoint: str, tweets: Sequence[str], metrics: Sequence[str], window: Run
     ) -> tuple[dict[tuple[str, str], list[int]], set[str]]:
-        """Each (Tweet, metric)'s hourly counts over ``window``, and the Tweets that have
-        every hour of every metric."""
+        """Each (Tweet, metric)'s hourly counts over ``window`` on ``endpoint``, and the
+        Tweets that have every hour of every metric that the endpoint reads (``answered``:
+        the others are zero)."""
         db = self._db
         ids = [int(t) for t in tweets]
         rows = db.query(
@@ -277,6 +303,10 @@ class StoreReader:
             (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
         )
         length = window[1] - window[0]
+        first = {}
+        for metric in metrics:
+            read = answered(endpoint, metric, [window])
+            first[metric] = read[0][0] if read else window[1]
         series = {(t, m): [0] * length for t in tweets for m in metrics}
         filled = {key: 0 for key in series}
         names = {int(t): t for t in tweets}
@@ -285,10 +315,12 @@ class StoreReader:
             at = hours.get(bucket)
             if at is None:
                 at = hours[bucket] = epoch_hour(db.timestamp(bucket))
+            if at < first[metric]:
+                continue
             key = (names[tweet], metric)
             series[key][at - window[0]] = value
             filled[key] += 1
-        complete = {t for t in tweets if all(filled[t, m] == length for m in metrics)}
+        complete = {t for t in tweets if all(filled[t, m] == window[1] - first[m] for m in metrics)}
         return series, complete
 
 
@@ -305,6 +337,26 @@ def _totals_result(
         stream.write_batch(Batch(plan, 0, plan.query.tweet_ids, answer))
         return StatementResult(plan, {}, missing, streamed=True)
     return StatementResult(plan, answer, missing)
+
+
+def _within(grouping: dict[str, Any], span: Run) -> dict[str, Any]:
+    """An hourly grouping (Tweet, metric, day, hour) with only the hours of ``span``."""
+    first, end = _label(span[0]), _label(span[1])
+    kept: dict[str, Any] = {}
+    for tweet, by_metric in grouping.items():
+        kept[tweet] = {}
+        for metric, days in by_metric.items():
+            inside = {
+                day: {h: v for h, v in hours.items() if first <= f"{day}T{h}" < end}
+                for day, hours in days.items()
+            }
+            kept[tweet][metric] = {day: hours for day, hours in inside.items() if hours}
+    return kept
+
+
+def _label(hour: int) -> str:
+    """How an hourly answer labels ``hour`` (day, then hour): text that sorts as time."""
+    return f"{hour_start(hour):%Y-%m-%dT%H}"
 
 
 def _row_stream(output: Output | None, statements: int) -> RowStream | None:

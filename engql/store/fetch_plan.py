@@ -28,6 +28,7 @@ from engql.record import Record
 from engql.store.hours import Hours, Run, epoch_hour, hour_start, intersection, minus, union
 from engql.times import ceil_hour, floor_hour, iso
 
+PUBLIC_COUNTS_HOUR = epoch_hour(facts.PUBLIC_COUNTS_START)
 HOURS_GROUPING = "hours"
 """The name of a fetch request's one grouping."""
 HOURLY_KEYS = facts.FOUR_KEY_ORDERS[0]
@@ -45,6 +46,16 @@ def query_window(query: Query) -> Run:
         return epoch_hour(floor_hour(start)), epoch_hour(ceil_hour(end))
     end = ceil_hour(query.now)
     return epoch_hour(end - facts.HISTORICAL_MAX_WINDOW), epoch_hour(end)
+
+
+def answered(endpoint: str, metric: str, hours: Hours) -> Hours:
+    """The hours of ``hours`` whose counts of ``metric`` the endpoint reads from the data.
+    /historical reads favorites, replies and retweets before 2015-09-15 as zero (Part A
+    §5) while /28hr has their counts: those hours of /historical are not fetched, stored
+    or covered, and read as zero."""
+    if endpoint == "historical" and metric in facts.PUBLIC_COUNTS_METRICS:
+        return minus(hours, [(0, PUBLIC_COUNTS_HOUR)])
+    return hours
 
 
 Covered = Mapping[tuple[int, str], Hours]
@@ -100,7 +111,8 @@ def plan_fetch(plan: Plan, covered: Covered) -> FetchPlan:
         lacking = needs[query.endpoint]
         for tweet in query.tweet_ids:
             for metric in query.metrics:
-                gap = minus(window, covered.get((int(tweet), metric), []))
+                asked = answered(query.endpoint, metric, window)
+                gap = minus(asked, covered.get((int(tweet), metric), []))
                 if gap:
                     need = lacking.setdefault(tweet, Need())
                     need.hours = union(need.hours, gap)
@@ -222,7 +234,10 @@ def _coverage(statement: StatementPlan, covered: Covered) -> StatementCoverage:
     for tweet in query.tweet_ids:
         for window in windows:
             if all(
-                not minus([window], covered.get((int(tweet), metric), []))
+                not minus(
+                    answered(query.endpoint, metric, [window]),
+                    covered.get((int(tweet), metric), []),
+                )
                 for metric in query.metrics
             ):
                 stored += 1
