@@ -84,8 +84,9 @@ class Engql:
         return [e for e in self.api.log.entries() if e.number > since]
 
     def last_number(self) -> int:
-        entries = self.api.log.entries()
-        return entries[-1].number if entries else 0
+        """The highest request number logged (requests are numbered as they arrive and
+        logged as they are answered, so the last one logged may not be the highest)."""
+        return max((e.number for e in self.api.log.entries()), default=0)
 
 
 def collection(
