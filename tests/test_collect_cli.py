@@ -119,8 +119,7 @@ def test_explain_says_what_is_stored_and_what_is_left(engql: Engql, tmp_path: Pa
     )
     historical = query_file(HISTORICAL)
     assert described(engql, historical, url).endswith(
-        "  statement 1: 2 Tweets × 42 days: 4 of 4 Tweet-windows stored\n"
-        "  0 requests to send\n"
+        "  statement 1: 2 Tweets × 42 days: 4 of 4 Tweet-windows stored\n  0 requests to send\n"
     )
     before = engql.last_number()
     assert engql.collect(historical, url, *JSON).code == Exit.OK
