@@ -1,0 +1,206 @@
+"""Collections that stop half-way and collections at the same time, as real processes
+(engql/store/collect.py): ``engql collect`` killed with SIGKILL at random moments or
+stopped with Ctrl-C, a request that keeps failing, and two collections writing one store
+at once. After each, the next collection finishes, the store holds no hour twice, what
+it says is settled is stored, and the answer is what a run prints."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from collect_harness import (
+    Engql,
+    collection,
+    hour_rows_are_unique,
+    query_file,
+    quoted,
+    same_answer,
+    statement,
+    store_url,
+    utc,
+    windows,
+)
+from run_helpers import credential_env, shortened_backoff, tweets
+
+from engql import facts
+from engql.exits import Exit
+from engql.sandbox.faults import Fault, FaultPlan
+from engql.store.store import Store
+from engql.times import ceil_hour, floor_hour, iso
+
+T0 = utc(2024, 7, 1, 12, 17)
+IDS = tweets(60, T0 - 70 * 60 * timedelta(minutes=1) * 24, timedelta(hours=11))
+"""60 Tweets of the last 70 days: three batches."""
+TWEET_TYPE_DAY = (facts.TWEET_ID, facts.ENGAGEMENT_TYPE, facts.ENGAGEMENT_DAY)
+SCRIPT = statement(
+    "historical",
+    ["impressions", "favorites"],
+    IDS,
+    [TWEET_TYPE_DAY, (facts.ENGAGEMENT_TYPE, facts.ENGAGEMENT_HOUR)],
+    (quoted(T0 - timedelta(days=70, minutes=20)), "now"),
+) + statement("28hr", ["impressions"], IDS[:30], [TWEET_TYPE_DAY])
+"""Three 28-day cells of three batches, and two batches of /28hr: 11 requests."""
+REQUESTS = 11
+JSON = ["--format", "json"]
+LATENCY_MS = 60
+
+
+@pytest.fixture
+def engql(
+    no_machine_credentials: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Engql]:
+    yield from collection(monkeypatch, capsys, T0, latency_ms=LATENCY_MS)
+
+
+class Collecting:
+    """``engql collect`` in a process of its own against the test's sandbox, its output
+    going to files (a pipe nobody reads would stop it writing, holding the store)."""
+
+    def __init__(self, engql: Engql, query: str, url: str, *args: str) -> None:
+        env = {name: value for name, value in os.environ.items() if not name.startswith("ENGQL_")}
+        env.update(credential_env(engql.api), ENGQL_BASE_URL=engql.api.base_url)
+        command = [sys.executable, "-m", "engql", "collect", query, "--store", url]
+        command += [*engql.clock.flag, "--no-progress", *JSON, *args]
+        self._out, self._err = Path(f"{query}.{id(self)}.out"), Path(f"{query}.{id(self)}.err")
+        with self._out.open("w") as out, self._err.open("w") as err:
+            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+
+    def finished(self, timeout: float = 120) -> tuple[int, str, str]:
+        """The exit code, stdout and stderr, once it has exited."""
+        code = self.process.wait(timeout=timeout)
+        return code, self._out.read_text(), self._err.read_text()
+
+
+def wait_for_requests(engql: Engql, count: int, collecting: Collecting) -> None:
+    deadline = time.monotonic() + 30
+    while engql.last_number() < count and collecting.process.poll() is None:
+        assert time.monotonic() < deadline, "the collection sent nothing"
+        time.sleep(0.005)
+
+
+def consistent(url: str) -> None:
+    """No hour is stored twice, and every hour the coverage calls settled is stored,
+    once, for each of its (Tweet, metric)."""
+    hour_rows_are_unique(url)
+    with Store.open(url) as store:
+        db = store.db
+        covered = store.query("SELECT tweet_id, metric, settled_from, settled_until FROM coverage")
+        keys = [(tweet, metric) for tweet, metric, _, _ in covered]
+        assert len(keys) == len(set(keys))  # the runs of a key are joined as they grow
+        for tweet, metric, start, end in covered:
+            hours = (db.timestamp(end) - db.timestamp(start)) // timedelta(hours=1)
+            stored = store.query(
+                "SELECT count(*) FROM facts WHERE query_id = 'collection' AND tweet_id = ? "
+                "AND metric = ? AND bucket_start >= ? AND bucket_start < ?",
+                (tweet, metric, db.timestamp(start), db.timestamp(end)),
+            )
+            assert stored == [(hours,)]
+
+
+def finishes(engql: Engql, query: str, url: str) -> None:
+    """The next collection exits 0 with what a run prints, and leaves the store whole."""
+    collected = engql.collect(query, url, *JSON)
+    same_answer(collected, engql.run(query, *JSON), "json")
+    assert collected.code == Exit.OK
+    consistent(url)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_collection_killed_at_any_moment_is_finished_by_the_next(
+    engql: Engql, tmp_path: Path, seed: int
+) -> None:
+    draw = random.Random(seed)
+    url = store_url(draw.choice(["sqlite", "duckdb"]), tmp_path)
+    query = query_file(SCRIPT)
+    collecting = Collecting(engql, query, url)
+    wait_for_requests(engql, draw.randint(1, REQUESTS), collecting)
+    time.sleep(draw.uniform(0, 2 * LATENCY_MS / 1000))
+    collecting.process.kill()
+    assert collecting.finished()[0] in (-signal.SIGKILL, Exit.OK)
+    finishes(engql, query, url)
+
+
+def test_ctrl_c_stops_a_collection_that_the_next_finishes(engql: Engql, tmp_path: Path) -> None:
+    url = store_url("sqlite", tmp_path)
+    query = query_file(SCRIPT)
+    collecting = Collecting(engql, query, url, "--concurrency", "1")
+    wait_for_requests(engql, 3, collecting)
+    collecting.process.send_signal(signal.SIGINT)
+    code, out, err = collecting.finished()
+    assert code == Exit.INTERRUPTED
+    assert "engql: interrupted; collect again to finish (what was stored is kept)" in err
+    assert out == ""
+    with Store.open(url) as store:
+        assert store.query("SELECT command, outcome FROM runs") == [("collect", "interrupted")]
+    finishes(engql, query, url)
+
+
+def test_a_request_that_keeps_failing_is_sent_again_next_time(
+    no_machine_credentials: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Requests 2 to 6 get a 503: the second request of the collection fails its five
+    attempts, and its Tweets are missing (exit 6); the next collection sends only that
+    request again."""
+    shortened_backoff(monkeypatch)
+    failing = FaultPlan(dict.fromkeys(range(2, 7), Fault.UNAVAILABLE))
+    settled = statement(
+        "historical",
+        ["impressions"],
+        IDS,
+        [TWEET_TYPE_DAY],
+        (quoted(T0 - timedelta(days=20)), quoted(T0 - timedelta(days=3))),
+    )
+    for engql in collection(monkeypatch, capsys, T0, faults=failing):
+        url = store_url("sqlite", tmp_path)
+        query = query_file(settled)
+        first = engql.collect(query, url, *JSON, "--concurrency", "1")
+        assert first.code == Exit.GAVE_UP
+        lost = engql.sent()[1].body["tweet_ids"]
+        assert [e.status for e in engql.sent()] == [200, *[503] * 5, 200]
+        reason = "failed after 5 attempts (HTTP 503)"
+        assert f"Tweet {lost[0]} is missing: {reason}" in first.err
+        assert first.out.count(reason) == len(lost) == 25
+        before = engql.last_number()
+        finishes(engql, query, url)
+        again = windows(engql.sent(before))
+        start = iso(floor_hour(T0 - timedelta(days=20)))
+        assert again[0] == (start, iso(ceil_hour(T0 - timedelta(days=3))), 25)
+        assert engql.sent(before)[0].body["tweet_ids"] == lost
+        assert len(again) == 1 + 3  # the collection's, then the run's three batches
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_two_collections_at_once_share_a_store(engql: Engql, tmp_path: Path, kind: str) -> None:
+    """The same query twice and an overlapping one, all at once: each exits 0 with the
+    answer a run gives, the store is whole, and a third collection sends nothing."""
+    url = store_url(kind, tmp_path)
+    past = (quoted(T0 - timedelta(days=50, minutes=7)), quoted(T0 - timedelta(days=2)))
+    same = query_file(statement("historical", ["impressions"], IDS, [TWEET_TYPE_DAY], past))
+    overlapping = query_file(
+        statement("historical", ["impressions", "favorites"], IDS[20:50], [TWEET_TYPE_DAY], past)
+    )
+    queries = (same, same, overlapping)
+    done = [c.finished() for c in [Collecting(engql, name, url) for name in queries]]
+    assert [code for code, _, _ in done] == [Exit.OK] * 3, done
+    for (_, out, _), name in zip(done, queries, strict=True):
+        assert out == engql.run(name, *JSON).out
+    consistent(url)
+    before = engql.last_number()
+    for name in (same, overlapping):
+        third = engql.collect(name, url, *JSON)
+        assert third.code == Exit.OK
+    assert engql.last_number() == before
