@@ -422,7 +422,8 @@ LEGITIMATELY_MISSING = (
     "no impressions or engagements: older than 90 days",
     "no video_views: older than 1800 days",
 )
-"""What the sandbox, on the real clock, says of the examples' 2024 Tweets."""
+"""What the sandbox, on the examples' clock, says of their older Tweets (the quickstart's
+are from 2017 and 2020)."""
 
 
 def example_params(text: str) -> list[str]:
@@ -439,7 +440,7 @@ def example_params(text: str) -> list[str]:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.engql")), ids=lambda p: p.name)
 def test_every_example_runs_against_the_sandbox(path: Path, engql_run: Callable[..., Ran]) -> None:
-    """With the examples' clock (--now) for the query; the sandbox keeps the real one."""
+    """With the examples' clock (--now), for the query and the sandbox alike."""
     text = path.read_text(encoding="utf-8")
     ran = engql_run(
         str(path), "--sandbox", "--now", NOW_TEXT, "--format", "json", *example_params(text)

@@ -18,7 +18,8 @@ class MetaCommand(Record):
 
     ``argument`` names the kind of value that follows, for completion and checks:
     "" (none), "endpoint", "statement", "format", "on_off", "param" (a set parameter),
-    "param_value" (a parameter name, then its value), "profile", "file".
+    "param_value" (a parameter name, then its value), "profile", "file", "store" (a
+    store URL).
     """
 
     name: str
@@ -55,6 +56,14 @@ COMMANDS: tuple[MetaCommand, ...] = (
     MetaCommand("params", "\\params", "the parameters that are set"),
     MetaCommand("profile", "\\profile NAME", "use another credentials profile", "profile"),
     MetaCommand("sandbox", "\\sandbox on|off", "run against a local emulator of the API", "on_off"),
+    MetaCommand(
+        "store",
+        "\\store [URL]",
+        "collect into the store at URL: answers come from it, only what it lacks is sent; "
+        "no URL: straight to the API",
+        "store",
+        optional=True,
+    ),
     MetaCommand(
         "o",
         "\\o [FILE]",

@@ -21,6 +21,7 @@ from engql.facts import ENDPOINTS, GROUP_KEYS, METRICS, Endpoint
 from engql.params import IdsFileParam
 from engql.record import Record
 from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS, MetaCommand
+from engql.store.url import DUCKDB, POSTGRESQL, SQLITE
 from engql.syntax.generated_parser import UnexpectedInput
 from engql.syntax.keywords import keyword_terminals, reserved_words
 from engql.syntax.parser import lark_parser
@@ -58,6 +59,9 @@ def complete(text: str, cursor: int, params: Mapping[str, object] = _NO_PARAMS) 
     return _complete_statement(text, 0, len(text), cursor, params)
 
 
+STORE_URL_STARTS = {SQLITE: "sqlite:///", DUCKDB: "duckdb:///", POSTGRESQL: "postgresql://"}
+
+
 def _complete_command(
     text: str, line: re.Match[str], line_end: int, cursor: int, params: Mapping[str, object]
 ) -> list[Suggestion]:
@@ -90,6 +94,8 @@ def _argument_values(command: MetaCommand, params: Mapping[str, object]) -> list
             return [("on", f"turn on: {command.help}"), ("off", "turn off")]
         case "param":
             return [(name, _preview(value)) for name, value in params.items()]
+        case "store":
+            return [(start, f"a {name} store") for name, start in STORE_URL_STARTS.items()]
     return []  # a file, a profile or a new parameter's value: nothing to offer
 
 

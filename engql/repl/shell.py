@@ -55,6 +55,8 @@ class Shell:
         self.timing = False
         self.output_path: str | None = None
         self.profile = profile
+        self.store: Any = None
+        """The store queries collect into (``\\store URL``), or None."""
         self._sandbox: Any = None
         self._handlers: dict[str, Callable[[str], bool]] = {
             "help": self._help,
@@ -68,6 +70,7 @@ class Shell:
             "params": self._params,
             "profile": self._profile,
             "sandbox": self._sandbox_switch,
+            "store": self._store,
             "o": self._output,
             "i": self._include,
             "timing": self._timing,
@@ -81,10 +84,13 @@ class Shell:
         return self._sandbox is not None
 
     def close(self) -> None:
-        """Stop the sandbox, if one runs."""
+        """Stop the sandbox, if one runs, and close the store."""
         if self._sandbox is not None:
             self._sandbox.stop()
             self._sandbox = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
     def handle(self, text: str) -> bool:
         """Run one input: a backslash command or statements. False: leave the shell."""
@@ -123,14 +129,28 @@ class Shell:
         if plan is None:
             return
         buffer = io.StringIO()
-        report = run_plan(
-            plan,
-            Credentials.from_settings(settings),
-            settings.base_url,
-            RunOptions(rate_limit=settings.rate_limit),
-            output=Output(self.format, buffer, stream=False),
-            hooks=RunHooks(on_interrupt=self._cancelling),
-        )
+        credentials = Credentials.from_settings(settings)
+        options = RunOptions(rate_limit=settings.rate_limit)
+        output = Output(self.format, buffer, stream=False)
+        hooks = RunHooks(on_interrupt=self._cancelling)
+        if self.store is not None:
+            from engql.store.collect import collect, planned
+
+            fetch = planned(plan, self.store)
+            report = collect(
+                plan,
+                fetch,
+                self.store,
+                credentials,
+                settings.base_url,
+                options,
+                output=output,
+                hooks=hooks,
+            )
+        else:
+            report = run_plan(
+                plan, credentials, settings.base_url, options, output=output, hooks=hooks
+            )
         if not self._show(report, buffer.getvalue()):
             return
         if self.timing:
@@ -301,6 +321,27 @@ class Shell:
             self._say(SANDBOX_ON, prefix="")
         elif state == "off":
             self.close()
+        return True
+
+    def _store(self, url: str) -> bool:
+        from engql.store import Store, StoreError
+
+        if not url:
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            self._say("no store: queries run straight against the API")
+            return True
+        try:
+            opened = Store.open(url)
+        except StoreError as error:
+            self._say(f"\\store: {error.message}")
+            return True
+        if self.store is not None:
+            self.store.close()
+        self.store = opened
+        shown = opened.url.shown
+        self._say(f"store {shown}: queries are answered from it; only what it lacks is sent")
         return True
 
     def _output(self, path: str) -> bool:

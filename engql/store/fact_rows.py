@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 from engql import facts
 from engql.check import Query
+from engql.executor.merge import all_counts
 from engql.executor.rows import row_values
 from engql.syntax import ast
 
@@ -62,40 +64,123 @@ def fact_rows(
     rows: list[tuple[Any, ...]] = []
     for name, keys in query.groupings:
         grouping = answer.get(name, {})
-        by_tweet = facts.TWEET_ID in keys
-        by_metric = facts.ENGAGEMENT_TYPE in keys
-        grain = grain_of(keys)
-        bucket = _buckets(grain, stamp)
         head = (*fixed, name, query.endpoint)
-        for values in row_values(grouping, keys, metrics, long=True):
-            at = 0
-            tweet = None
-            if by_tweet:
-                tweet, at = int(values[0]), 1
-            labels = values[at : at + _LABELS[grain]]
-            at += _LABELS[grain]
-            metric = values[at] if by_metric else None
-            rows.append((*head, tweet, metric, grain, bucket(labels), values[-1], *tail))
+        if keys == HOURLY_KEYS:
+            hourly = _hourly_rows(grouping, metrics, stamp, head, tail)
+            if hourly is not None:
+                rows.extend(hourly)
+                continue
+        values = row_values(grouping, keys, metrics, long=True)
+        if values:
+            rows.extend(_grouping_rows(keys, values, stamp, head, tail))
     return rows
+
+
+HOURLY_KEYS = facts.FOUR_KEY_ORDERS[0]
+"""Tweet, metric, day, hour: the grouping a collection fetches, millions of rows a run."""
+
+
+def _hourly_rows(
+    grouping: Any,
+    metrics: tuple[str, ...],
+    stamp: Callable[[datetime], Any],
+    head: tuple[Any, ...],
+    tail: tuple[Any, ...],
+) -> list[tuple[Any, ...]] | None:
+    """The rows of a Tweet-metric-day-hour grouping, a day's hours at a time; None when
+    the grouping is not of the plain shape the API answers (the metrics asked, and only
+    those, under every Tweet, each with the same days and hours; counts as decimal
+    text), which the general path then reads, zero-filling, or reports."""
+    if not isinstance(grouping, dict):
+        return None
+    rows: list[tuple[Any, ...]] = []
+    days: dict[str, dict[str, Any]] = {}
+    fixed = [repeat(value) for value in head]
+    after = [repeat(value) for value in tail]
+    grain = repeat(HOUR)
+    asked = set(metrics)
+    for tweet, by_metric in grouping.items():
+        if not isinstance(by_metric, dict) or not tweet.isdigit() or by_metric.keys() != asked:
+            return None
+        number = repeat(int(tweet))
+        first: dict[str, Any] | None = None
+        for metric in metrics:
+            by_day = by_metric.get(metric)
+            if not isinstance(by_day, dict) or not _same_buckets(by_day, first):
+                return None
+            first = first or by_day
+            named = repeat(metric)
+            for day, hours in by_day.items():
+                if not isinstance(hours, dict):
+                    return None
+                counts = list(hours.values())
+                if not all_counts(counts) or not all(type(c) is str for c in counts):
+                    return None
+                stamps = days.get(day)
+                if stamps is None:
+                    stamps = days[day] = {}
+                try:
+                    buckets = [stamps[hour] for hour in hours]
+                except KeyError:
+                    for hour in hours:
+                        if hour not in stamps:
+                            stamps[hour] = stamp(bucket_time(HOUR, (day, hour)))
+                    buckets = [stamps[hour] for hour in hours]
+                values = map(int, counts)
+                found = zip(*fixed, number, named, grain, buckets, values, *after, strict=False)
+                rows.extend(found)
+    return rows
+
+
+def _same_buckets(by_day: dict[str, Any], first: dict[str, Any] | None) -> bool:
+    """Whether a metric's days and hours are those of the Tweet's first metric."""
+    if first is None:
+        return True
+    if by_day.keys() != first.keys():
+        return False
+    for day, hours in by_day.items():
+        theirs = first[day]
+        if not isinstance(hours, dict) or not isinstance(theirs, dict):
+            return False
+        if hours.keys() != theirs.keys():
+            return False
+    return True
+
+
+def _grouping_rows(
+    keys: tuple[str, ...],
+    values: list[tuple[Any, ...]],
+    stamp: Callable[[datetime], Any],
+    head: tuple[Any, ...],
+    tail: tuple[Any, ...],
+) -> Iterator[tuple[Any, ...]]:
+    """The fact rows of one grouping's long rows, built a column at a time (a run
+    stores millions): each Tweet ID is read and each bucket's time made once."""
+    grain = grain_of(keys)
+    columns = list(zip(*values, strict=True))
+    at = 0
+    nothing = repeat(None, len(values))
+    tweets: Iterable[Any] = nothing
+    if facts.TWEET_ID in keys:
+        numbers = {text: int(text) for text in set(columns[0])}
+        tweets, at = map(numbers.__getitem__, columns[0]), 1
+    labels = columns[at : at + _LABELS[grain]]
+    at += _LABELS[grain]
+    buckets: Iterable[Any] = repeat(None, len(values))
+    if labels:
+        keyed = list(zip(*labels, strict=True))
+        made = {key: stamp(bucket_time(grain, key)) for key in set(keyed)}
+        buckets = map(made.__getitem__, keyed)
+    metrics = columns[at] if facts.ENGAGEMENT_TYPE in keys else repeat(None, len(values))
+    fixed = [repeat(value) for value in head]
+    after = [repeat(value) for value in tail]
+    return zip(  # repeat() has no end
+        *fixed, tweets, metrics, repeat(grain), buckets, columns[-1], *after, strict=False
+    )
 
 
 _LABELS = {HOUR: 2, DAY: 1, HOUR_OF_DAY: 1, TOTAL: 0}
 """The time labels (day, hour) a row of each grain has."""
-
-
-def _buckets(grain: str, stamp: Callable[[datetime], Any]) -> Callable[[tuple[str, ...]], Any]:
-    """Time labels → the stored bucket_start, each made once."""
-    made: dict[tuple[str, ...], Any] = {}
-
-    def bucket(labels: tuple[str, ...]) -> Any:
-        if grain == TOTAL:
-            return None
-        found = made.get(labels)
-        if found is None:
-            found = made[labels] = stamp(bucket_time(grain, labels))
-        return found
-
-    return bucket
 
 
 def bucket_time(grain: str, labels: tuple[str, ...]) -> datetime:
