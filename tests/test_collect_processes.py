@@ -38,18 +38,18 @@ from engql.store.store import Store
 from engql.times import ceil_hour, floor_hour, iso
 
 T0 = utc(2024, 7, 1, 12, 17)
-IDS = tweets(60, T0 - 70 * 60 * timedelta(minutes=1) * 24, timedelta(hours=11))
-"""60 Tweets of the last 70 days: three batches."""
+IDS = tweets(30, T0 - timedelta(days=60), timedelta(hours=17))
+"""30 Tweets of the last 60 days: two batches."""
 TWEET_TYPE_DAY = (facts.TWEET_ID, facts.ENGAGEMENT_TYPE, facts.ENGAGEMENT_DAY)
 SCRIPT = statement(
     "historical",
-    ["impressions", "favorites"],
+    ["impressions"],
     IDS,
     [TWEET_TYPE_DAY, (facts.ENGAGEMENT_TYPE, facts.ENGAGEMENT_HOUR)],
-    (quoted(T0 - timedelta(days=70, minutes=20)), "now"),
-) + statement("28hr", ["impressions"], IDS[:30], [TWEET_TYPE_DAY])
-"""Three 28-day cells of three batches, and two batches of /28hr: 11 requests."""
-REQUESTS = 11
+    (quoted(T0 - timedelta(days=57, minutes=20)), "now"),
+) + statement("28hr", ["impressions", "favorites"], IDS, [TWEET_TYPE_DAY])
+"""Three 28-day cells of two batches, and two batches of /28hr: 8 requests."""
+REQUESTS = 8
 JSON = ["--format", "json"]
 LATENCY_MS = 60
 
@@ -170,17 +170,17 @@ def test_a_request_that_keeps_failing_is_sent_again_next_time(
         first = engql.collect(query, url, *JSON, "--concurrency", "1")
         assert first.code == Exit.GAVE_UP
         lost = engql.sent()[1].body["tweet_ids"]
-        assert [e.status for e in engql.sent()] == [200, *[503] * 5, 200]
+        assert [e.status for e in engql.sent()] == [200, *[503] * 5]
         reason = "failed after 5 attempts (HTTP 503)"
         assert f"Tweet {lost[0]} is missing: {reason}" in first.err
-        assert first.out.count(reason) == len(lost) == 25
+        assert first.out.count(reason) == len(lost) == 5
         before = engql.last_number()
         finishes(engql, query, url)
         again = windows(engql.sent(before))
         start = iso(floor_hour(T0 - timedelta(days=20)))
-        assert again[0] == (start, iso(ceil_hour(T0 - timedelta(days=3))), 25)
+        assert again[0] == (start, iso(ceil_hour(T0 - timedelta(days=3))), 5)
         assert engql.sent(before)[0].body["tweet_ids"] == lost
-        assert len(again) == 1 + 3  # the collection's, then the run's three batches
+        assert len(again) == 1 + 2  # the collection's, then the run's two batches
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
@@ -188,10 +188,10 @@ def test_two_collections_at_once_share_a_store(engql: Engql, tmp_path: Path, kin
     """The same query twice and an overlapping one, all at once: each exits 0 with the
     answer a run gives, the store is whole, and a third collection sends nothing."""
     url = store_url(kind, tmp_path)
-    past = (quoted(T0 - timedelta(days=50, minutes=7)), quoted(T0 - timedelta(days=2)))
+    past = (quoted(T0 - timedelta(days=31, minutes=7)), quoted(T0 - timedelta(days=2)))
     same = query_file(statement("historical", ["impressions"], IDS, [TWEET_TYPE_DAY], past))
     overlapping = query_file(
-        statement("historical", ["impressions", "favorites"], IDS[20:50], [TWEET_TYPE_DAY], past)
+        statement("historical", ["impressions", "favorites"], IDS[10:], [TWEET_TYPE_DAY], past)
     )
     queries = (same, same, overlapping)
     done = [c.finished() for c in [Collecting(engql, name, url) for name in queries]]
