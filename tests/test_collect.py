@@ -36,6 +36,8 @@ from hypothesis import strategies as st
 from run_helpers import tweet_at
 
 from engql import facts
+from engql.exits import Exit
+from engql.times import iso
 
 ERAS = (utc(2024, 7, 1, 12, 17), utc(2015, 9, 15, 20, 41))
 """Where a schedule starts: today-like, and beside 2015-09-15, before which /historical
@@ -230,3 +232,93 @@ def test_video_views_stored_while_a_tweet_was_young_read_as_none_once_it_is_too_
     assert ran.code == 5 and json.loads(ran.out)["missing"] == {
         tweet: "no video_views: older than 1800 days"
     }
+
+
+def test_28hr_is_answered_for_the_hours_the_api_answered(engql: Engql, tmp_path: Path) -> None:
+    """The API's clock decides which 28 hours /28hr covers: when it has passed an hour
+    boundary that the query's clock had not, the collection answers the API's hours,
+    as a run does."""
+    engql.clock.now = ERAS[0].replace(minute=0, second=30)
+    script = statement(
+        "28hr",
+        ["impressions", "favorites"],
+        POOLS[ERAS[0]][:2],
+        [(facts.ENGAGEMENT_TYPE, facts.ENGAGEMENT_HOUR), (facts.TWEET_ID, facts.ENGAGEMENT_DAY)],
+    )
+    query = query_file(script)
+    url = store_url("sqlite", tmp_path)
+    behind = ["--now", iso(engql.clock.now - timedelta(minutes=1))]
+    sending = ["--base-url", engql.api.base_url, *behind, *FORMATS["json"]]
+    collected = engql.main("collect", query, "--store", url, *sending)
+    ran = engql.main("run", query, *sending)
+    same_answer(collected, ran, "json")
+    api_hours = engql.clock.now.replace(second=0) - facts.TWENTY_EIGHT_HOURS
+    assert json.loads(ran.out)["start"] == iso(api_hours)
+
+
+@pytest.mark.parametrize("on_unowned", ["fail", "drop"])
+def test_unowned_and_protected_tweets_are_missing_as_in_a_run(
+    no_machine_credentials: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    on_unowned: str,
+) -> None:
+    now = ERAS[0]
+    pool = POOLS[now]
+    unowned, protected = pool[1], pool[2]
+    script = statement(
+        "historical",
+        ["impressions"],
+        pool[:4],
+        [(facts.TWEET_ID, facts.ENGAGEMENT_TYPE)],
+        (quoted(now - timedelta(days=40)), "now"),
+    ) + statement("28hr", ["impressions"], pool[:4], [(facts.ENGAGEMENT_TYPE,)])
+    for engql in collection(monkeypatch, capsys, now, unowned=[unowned], protected=[protected]):
+        url = store_url("sqlite", tmp_path)
+        query = query_file(script)
+        for _ in range(2):
+            for fmt in sorted(FORMATS):
+                args = [*FORMATS[fmt], "--on-unowned", on_unowned]
+                collected = engql.collect(query, url, *args)
+                same_answer(collected, engql.run(query, *args), fmt)
+        assert collected.code == (Exit.REFUSED if on_unowned == "fail" else Exit.PARTIAL)
+        hour_rows_are_unique(url)
+
+
+def test_short_windows_and_partly_stored_tweets(engql: Engql, tmp_path: Path) -> None:
+    """Hour-of-day buckets over windows shorter than a day, groupings without Tweets or
+    without metrics, over Tweets of which the store has some hours: every output
+    format prints what a run prints, and only the hours lacking are sent."""
+    now = engql.clock.now
+    tweets = POOLS[now][:4]
+    url = store_url("duckdb", tmp_path)
+    stored = statement(
+        "historical",
+        ["impressions", "engagements"],
+        tweets[:2],
+        [(facts.TWEET_ID, facts.ENGAGEMENT_TYPE)],
+        (quoted(now - timedelta(days=3, hours=2)), quoted(now - timedelta(days=2, minutes=40))),
+    )
+    _same_both_ways(engql, url, stored)
+    shapes = [
+        (facts.ENGAGEMENT_TYPE, facts.ENGAGEMENT_HOUR),
+        (facts.ENGAGEMENT_HOUR, facts.TWEET_ID),
+        (facts.ENGAGEMENT_DAY,),
+    ]
+    for start, end in [(3 * 24 + 1, 3 * 24 - 4), (3 * 24 + 5, 2 * 24 + 2), (80, 26)]:
+        script = statement(
+            "historical",
+            ["engagements", "impressions"],
+            tweets[:3],
+            shapes,
+            (quoted(now - timedelta(hours=start, minutes=11)), quoted(now - timedelta(hours=end))),
+        )
+        _same_both_ways(engql, url, script)
+        for fmt in ("csv", "table"):
+            query = query_file(script)
+            args = ["--format", fmt, "--grouping", "g1"]
+            assert engql.collect(query, url, *args).out == engql.run(query, *args).out
+    before = engql.last_number()
+    _same_both_ways(engql, url, script)
+    assert [e for e in engql.sent(before) if "hours" in e.body["groupings"]] == []
