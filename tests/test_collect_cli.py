@@ -4,6 +4,7 @@ credentials (engql/store/collect.py, engql/store/explain.py, engql/run_command.p
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -205,3 +206,19 @@ def test_collect_with_the_builtin_sandbox_at_a_fixed_time(engql: Engql, tmp_path
         collected = engql.main("collect", query, "--store", url, *now)
         same_answer(collected, ran, "json")
     assert "1 requests, 1 sent" in collected.err
+
+
+def test_raw_shows_what_the_collection_sent(engql: Engql, tmp_path: Path) -> None:
+    """A collection's answer comes from the store; ``--format raw``, the attempts as
+    they went over the wire, shows the ones it sent (none when nothing was lacking)."""
+    url = store_url("sqlite", tmp_path)
+    query = query_file(HISTORICAL)
+    first = engql.collect(query, url, "--format", "raw")
+    assert first.code == Exit.OK
+    lines = [json.loads(line) for line in first.out.splitlines()]
+    bodies = sorted(json.dumps(line["request"]["body"]) for line in lines)
+    assert bodies == sorted(json.dumps(e.body) for e in engql.sent())
+    assert {line["status"] for line in lines} == {200}
+    assert all(set(line["request"]["body"]["groupings"]) == {"hours"} for line in lines)
+    again = engql.collect(query, url, "--format", "raw")
+    assert (again.code, again.out) == (Exit.OK, "")

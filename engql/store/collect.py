@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import attrs
+
 from engql import facts
 from engql.credentials import Credentials
 from engql.executor.journal import plan_hash
@@ -21,7 +23,8 @@ from engql.executor.merge import Merger
 from engql.executor.missing import Missing, MissingKind
 from engql.executor.result import Result, StatementResult
 from engql.executor.runner import Batch, Outcome, RunOptions, merge_outcomes
-from engql.output import RowStream, write_result
+from engql.executor.transport import Reply
+from engql.output import RowStream, output_format, write_result
 from engql.plan.planner import Plan, Request, StatementPlan
 from engql.running import MAX_MISSING_SHOWN, Output, RunHooks, RunReport, exit_for, run_plan
 from engql.store import coverage
@@ -67,6 +70,7 @@ def collect(
     answer ``plan`` from there."""
     clock = plan_clock(plan)
     sink = CollectSink(store, plan, fetch, settle, clock)
+    hooks = _showing_attempts(hooks, output, base_url)
     report = run_plan(fetch.plan, credentials, base_url, options, hooks=hooks, sink=sink)
     if report.result is None:
         return report
@@ -357,6 +361,26 @@ def _within(grouping: dict[str, Any], span: Run) -> dict[str, Any]:
 def _label(hour: int) -> str:
     """How an hourly answer labels ``hour`` (day, then hour): text that sorts as time."""
     return f"{hour_start(hour):%Y-%m-%dT%H}"
+
+
+def _showing_attempts(
+    hooks: RunHooks | None, output: Output | None, base_url: str
+) -> RunHooks | None:
+    """The fetch's hooks, and the output's writer of each attempt when its format shows
+    what was sent (raw): what a collection sent, since its answer comes from the store."""
+    opener = output_format(output.fmt).open_responses if output is not None else None
+    if opener is None or output is None:
+        return hooks
+    write = opener(output.out, base_url)
+    hooks = hooks or RunHooks()
+    theirs = hooks.on_response
+
+    def both(request: Request, body: dict[str, Any], reply: Reply) -> None:
+        write(request, body, reply)
+        if theirs is not None:
+            theirs(request, body, reply)
+
+    return attrs.evolve(hooks, on_response=both)
 
 
 def _row_stream(output: Output | None, statements: int) -> RowStream | None:
