@@ -9,6 +9,7 @@ SQLite or DuckDB file in tmp_path.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -101,6 +102,10 @@ def collection(
     with Sandbox(now=clock, rate_limit=100_000, **options) as api:
         use_credentials(monkeypatch, api)
         yield Engql(api, clock, capsys)
+
+
+sandboxed = contextlib.contextmanager(collection)
+"""``collection`` as a ``with`` block, for a test that needs a sandbox of its own."""
 
 
 def query_file(text: str) -> str:

@@ -26,6 +26,7 @@ from collect_harness import (
     query_file,
     quoted,
     same_answer,
+    sandboxed,
     statement,
     store_url,
     tweets_before,
@@ -274,7 +275,7 @@ def test_unowned_and_protected_tweets_are_missing_as_in_a_run(
         [(facts.TWEET_ID, facts.ENGAGEMENT_TYPE)],
         (quoted(now - timedelta(days=40)), "now"),
     ) + statement("28hr", ["impressions"], pool[:4], [(facts.ENGAGEMENT_TYPE,)])
-    for engql in collection(monkeypatch, capsys, now, unowned=[unowned], protected=[protected]):
+    with sandboxed(monkeypatch, capsys, now, unowned=[unowned], protected=[protected]) as engql:
         url = store_url("sqlite", tmp_path)
         query = query_file(script)
         for _ in range(2):

@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,16 +25,21 @@ from collect_harness import (
     query_file,
     quoted,
     same_answer,
+    sandboxed,
     statement,
     store_url,
     utc,
     windows,
 )
-from run_helpers import credential_env, shortened_backoff, tweets
+from run_helpers import credential_env, credentials_of, shortened_backoff, tweets
 
+from engql import compile as engql_compile
 from engql import facts
+from engql.executor.runner import RunOptions
 from engql.exits import Exit
+from engql.running import RunHooks
 from engql.sandbox.faults import Fault, FaultPlan
+from engql.store.collect import collect, planned
 from engql.store.store import Store
 from engql.times import ceil_hour, floor_hour, iso
 
@@ -164,7 +170,7 @@ def test_a_request_that_keeps_failing_is_sent_again_next_time(
         [TWEET_TYPE_DAY],
         (quoted(T0 - timedelta(days=20)), quoted(T0 - timedelta(days=3))),
     )
-    for engql in collection(monkeypatch, capsys, T0, faults=failing):
+    with sandboxed(monkeypatch, capsys, T0, faults=failing) as engql:
         url = store_url("sqlite", tmp_path)
         query = query_file(settled)
         first = engql.collect(query, url, *JSON, "--concurrency", "1")
@@ -204,3 +210,44 @@ def test_two_collections_at_once_share_a_store(engql: Engql, tmp_path: Path, kin
         third = engql.collect(name, url, *JSON)
         assert third.code == Exit.OK
     assert engql.last_number() == before
+
+
+def test_a_collection_the_shell_cancels_keeps_what_came_and_says_cancelled(
+    no_machine_credentials: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C in the shell cancels a collection (``RunHooks.on_interrupt``): requests in
+    flight finish, the Tweets never answered are missing as cancelled, ``runs`` says
+    cancelled, and the next collection sends only what is left."""
+    with sandboxed(monkeypatch, capsys, T0, latency_ms=300) as engql:
+        url = store_url("sqlite", tmp_path)
+        plan = engql_compile(SCRIPT, now=T0)
+        said: list[str] = []
+        hooks = RunHooks(on_interrupt=lambda: said.append("cancelling"))
+        interrupt = threading.Timer(0.45, os.kill, (os.getpid(), signal.SIGINT))
+        with Store.open(url) as store:
+            interrupt.start()
+            try:
+                report = collect(
+                    plan,
+                    planned(plan, store),
+                    store,
+                    credentials_of(engql.api),
+                    engql.api.base_url,
+                    RunOptions(concurrency=2),
+                    hooks=hooks,
+                )
+            finally:
+                interrupt.cancel()
+            assert said == ["cancelling"]
+            assert report.result is not None and report.result.stats.cancelled
+            reasons = {r.text for s in report.result.statements for r in s.missing.values()}
+            assert reasons == {"cancelled before it was answered"}
+            assert store.query("SELECT outcome FROM runs") == [("cancelled",)]
+            left = len(planned(plan, store).plan.requests)
+        assert 0 < left < REQUESTS
+        before = engql.last_number()
+        finishes(engql, query_file(SCRIPT), url)
+        assert len(engql.sent(before)) == left + REQUESTS  # the rest, then the run's own

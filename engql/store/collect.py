@@ -41,7 +41,7 @@ from engql.store.fetch_plan import (
     query_window,
 )
 from engql.store.hours import Run, epoch_hour, hour_start
-from engql.store.sink import OUTCOMES, RunClock, plan_clock, query_text
+from engql.store.sink import CANCELLED, OUTCOMES, RunClock, plan_clock, query_text
 from engql.store.store import FACT_COLUMNS, Store
 
 DEFAULT_SETTLE = timedelta(hours=24)
@@ -94,7 +94,8 @@ def collect(
     code = exit_for(result)
     for number, done in enumerate(result.statements):
         store.record_missing(sink.run_id, number, done.missing)
-    store.end_run(sink.run_id, OUTCOMES.get(code, "partial"), fetched.stats.sent)
+    outcome = CANCELLED if fetched.stats.cancelled else OUTCOMES.get(code, "partial")
+    store.end_run(sink.run_id, outcome, fetched.stats.sent)
     if output is not None:
         write_result(result, output.fmt, output.out, output.grouping, output.long)
     final = RunReport(
