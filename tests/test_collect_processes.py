@@ -6,6 +6,7 @@ it says is settled is stored, and the answer is what a run prints."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -31,7 +32,7 @@ from collect_harness import (
     utc,
     windows,
 )
-from run_helpers import credential_env, credentials_of, shortened_backoff, tweets
+from run_helpers import credential_env, credentials_of, shortened_backoff, tweet_at, tweets
 
 from engql import compile as engql_compile
 from engql import facts
@@ -251,3 +252,35 @@ def test_a_collection_the_shell_cancels_keeps_what_came_and_says_cancelled(
         before = engql.last_number()
         finishes(engql, query_file(SCRIPT), url)
         assert len(engql.sent(before)) == left + REQUESTS  # the rest, then the run's own
+
+
+@pytest.mark.parametrize("failing", ["the latest window", "the one before"])
+def test_a_tweet_whose_hours_failed_is_missing_for_the_failure(
+    failing: str,
+    no_machine_credentials: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A Tweet too old for video_views is listed so by the request that answers it, and
+    still has its hours; when another of its requests fails, the failure is why it is
+    missing (exit 6), whichever request came back last."""
+    shortened_backoff(monkeypatch)
+    old = tweet_at(utc(2019, 7, 1, 10))
+    script = statement(
+        "historical",
+        ["impressions", "video_views"],
+        [old],
+        [TWEET_TYPE_DAY],
+        ("'2019-06-20'", "'2019-08-10'"),
+    )
+    first = 1 if failing == "the latest window" else 2
+    faults = FaultPlan(dict.fromkeys(range(first, first + 5), Fault.UNAVAILABLE))
+    with sandboxed(monkeypatch, capsys, T0, faults=faults) as engql:
+        collected = engql.collect(
+            query_file(script), store_url("sqlite", tmp_path), *JSON, "--concurrency", "1"
+        )
+        statuses = [e.status for e in engql.sent()]
+        assert statuses == ([*[503] * 5, 200] if first == 1 else [200, *[503] * 5])
+        assert collected.code == Exit.GAVE_UP, collected.err
+        assert json.loads(collected.out)["missing"] == {old: "failed after 5 attempts (HTTP 503)"}

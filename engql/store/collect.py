@@ -52,6 +52,9 @@ HOURS_QUERY = "collection"
 SNAPSHOT_PREFIX = "snapshot-"
 """``facts.query_id`` of a /totals snapshot: this and the statement's query_id."""
 _NOT_STORED = Missing(MissingKind.NOT_IN_ANSWER)
+_ANSWERED = frozenset({MissingKind.TOO_OLD_FOR_IMPRESSIONS, MissingKind.TOO_OLD_FOR_VIDEO_VIEWS})
+"""Reasons of Tweets an answer lists and still holds: never why their hours are not
+stored (the answer read from the store lists them again)."""
 
 
 def collect(
@@ -77,9 +80,10 @@ def collect(
     assert sink.run_id is not None
     fetched = report.result
     reasons: dict[str, Missing] = {}
-    for made in fetched.statements:
-        for tweet, reason in made.missing.items():
-            reasons.setdefault(tweet, reason)
+    for number in fetch.hours_of:
+        for tweet, reason in fetched.statements[number].missing.items():
+            if reason.kind not in _ANSWERED:
+                reasons.setdefault(tweet, reason)
     reader = StoreReader(store, reasons, sink.live)
     stream = _row_stream(output, len(plan.statements))
     statements: list[StatementResult] = []

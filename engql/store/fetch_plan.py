@@ -11,7 +11,9 @@ hour needed, so the new hours of a daily collection fall in one cell. Each cell 
 one window, from the first to the last hour any Tweet needs in it, and the Tweets that
 need it share batches of 25: requests are what a contract limits, so a Tweet may be sent
 a few stored hours again to share a batch with the others. /28hr takes no window: a Tweet
-that needs any of its hours is in a batch.
+that needs any of its hours is in a batch. Each cell is a fetch statement of its own, so
+a Tweet is in one batch of each, and why it is missing from one cell's answer (a request
+given up) is not mixed up with what another cell's answer says of it.
 """
 
 from __future__ import annotations
@@ -121,10 +123,15 @@ def plan_fetch(plan: Plan, covered: Covered) -> FetchPlan:
     statements: list[StatementPlan] = []
     hours_of: dict[int, str] = {}
     for endpoint in TIME_SERIES:
-        if needs[endpoint]:
-            fetch = _fetch_statement(endpoint, needs[endpoint], firsts[endpoint], len(statements))
+        lacking = needs[endpoint]
+        if not lacking:
+            continue
+        parts = _cells(lacking) if endpoint == "historical" else [(list(lacking), None)]
+        for tweets, cell in parts:
+            number = len(statements)
+            fetch = _fetch_statement(endpoint, lacking, tweets, cell, firsts[endpoint], number)
             fetch = attrs.evolve(fetch, requests=_renumbered(fetch.requests, _first(statements)))
-            hours_of[len(statements)] = endpoint
+            hours_of[number] = endpoint
             statements.append(fetch)
     totals_of: dict[int, int] = {}
     for number, statement in enumerate(plan.statements):
@@ -144,46 +151,35 @@ def _renumbered(requests: Sequence[Request], first: int) -> tuple[Request, ...]:
 
 
 def _fetch_statement(
-    endpoint: str, needs: dict[str, Need], first: Query, number: int
+    endpoint: str,
+    needs: dict[str, Need],
+    tweets: list[str],
+    cell: Run | None,
+    first: Query,
+    number: int,
 ) -> StatementPlan:
-    """The requests for the hours ``needs`` lists, packed as the module says."""
+    """The requests for ``tweets`` over ``cell`` (none on /28hr), 25 a batch, each
+    asking the metrics its Tweets lack."""
     api = facts.ENDPOINTS[endpoint]
     order = {metric: at for at, metric in enumerate(api.metrics)}
-    tweets = list(needs)
-    jobs: list[tuple[list[str], Run | None]] = []
-    if endpoint == "28hr":
-        jobs.extend((batch, None) for batch in batches(tweets, api.max_tweet_ids))
-    else:
-        for cell_tweets, window in _cells(needs):
-            jobs.extend((batch, window) for batch in batches(cell_tweets, api.max_tweet_ids))
     requests = []
-    windows: dict[Run, int] = {}
-    for batch_number, (batch, cell) in enumerate(jobs):
+    for batch_number, batch in enumerate(batches(tweets, api.max_tweet_ids)):
         metrics = sorted({m for t in batch for m in needs[t].metrics}, key=order.__getitem__)
         body: dict[str, object] = {
             facts.TWEET_IDS_FIELD: batch,
             facts.ENGAGEMENT_TYPES_FIELD: metrics,
             facts.GROUPINGS_FIELD: {HOURS_GROUPING: {facts.GROUP_BY_FIELD: list(HOURLY_KEYS)}},
         }
-        window_number = None
         if cell is not None:
             body[facts.START_FIELD] = iso(hour_start(cell[0]))
             body[facts.END_FIELD] = iso(hour_start(cell[1]))
-            window_number = windows.setdefault(cell, len(windows))
+        auth = facts.auth_for(endpoint, metrics)
+        window = None if cell is None else 0
         requests.append(
-            Request(
-                number,
-                endpoint,
-                api.path,
-                facts.auth_for(endpoint, metrics),
-                body,
-                batch_number,
-                window_number,
-                batch_number,
-            )
+            Request(number, endpoint, api.path, auth, body, batch_number, window, batch_number)
         )
     all_metrics = tuple(
-        sorted({m for n in needs.values() for m in n.metrics}, key=order.__getitem__)
+        sorted({m for t in tweets for m in needs[t].metrics}, key=order.__getitem__)
     )
     query = attrs.evolve(
         first,
@@ -198,8 +194,8 @@ def _fetch_statement(
         query,
         facts.auth_for(endpoint, all_metrics),
         api.max_tweet_ids,
-        len(jobs),
-        tuple(Window(hour_start(a), hour_start(b)) for a, b in windows),
+        len(requests),
+        () if cell is None else (Window(hour_start(cell[0]), hour_start(cell[1])),),
         tuple(requests),
     )
 
