@@ -5,13 +5,14 @@ are closed-form: collect, move the clock, collect again (maybe another query ove
 same Tweets: other groupings, fewer metrics, a shorter range), and at every step the
 collection prints exactly what a run of the same query at the same clock prints: the
 rows of ``--format jsonl --long``, the JSON of ``--format json``, the missing Tweets with
-their reasons, the exit code. Then the cases the law's examples reach only by luck, each
-pinned down.
+their reasons, the exit code; and ``engql explain --store`` foretold how many requests
+it would send. Then the cases the law's examples reach only by luck, each pinned down.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import permutations
@@ -165,7 +166,11 @@ def test_a_collection_prints_what_a_run_prints_at_every_step(
                 script = data.draw(scripts(tweets, engql.clock.now), "script")
         query = query_file(script)
         fmt = data.draw(st.sampled_from(sorted(FORMATS)), "format")
+        foreseen = re.search(r"([0-9,]+) requests? to send", engql.explain(query, url).out)
+        before = engql.last_number()
         collected = engql.collect(query, url, "--settle", settle, *FORMATS[fmt])
+        assert foreseen is not None
+        assert len(engql.sent(before)) == int(foreseen[1].replace(",", ""))
         ran = engql.run(query, *FORMATS[fmt])
         assert ran.code in (0, 5), ran.err
         same_answer(collected, ran, fmt)
