@@ -23,6 +23,7 @@ from run_helpers import Ran, tweet_at, use_credentials
 
 from engql.cli import main
 from engql.sandbox.server import LoggedRequest, Sandbox
+from engql.store.hours import Run, epoch_hour, normal
 from engql.store.store import Store
 from engql.times import iso
 
@@ -172,6 +173,28 @@ def hour_rows_are_unique(url: str) -> None:
             "HAVING count(*) > 1"
         )
     assert rows == []
+
+
+def consistent(url: str) -> None:
+    """No hour is stored twice, every hour the coverage calls settled is stored, once,
+    for each of its (Tweet, metric), and a key's settled runs neither overlap nor touch."""
+    hour_rows_are_unique(url)
+    with Store.open(url) as store:
+        db = store.db
+        covered = store.query("SELECT tweet_id, metric, settled_from, settled_until FROM coverage")
+        runs: dict[tuple[int, str], list[Run]] = {}
+        for tweet, metric, start, end in covered:
+            run = (epoch_hour(db.timestamp(start)), epoch_hour(db.timestamp(end)))
+            runs.setdefault((tweet, metric), []).append(run)
+            hours = run[1] - run[0]
+            stored = store.query(
+                "SELECT count(*) FROM facts WHERE query_id = 'collection' AND tweet_id = ? "
+                "AND metric = ? AND bucket_start >= ? AND bucket_start < ?",
+                (tweet, metric, db.timestamp(start), db.timestamp(end)),
+            )
+            assert stored == [(hours,)]
+    for found in runs.values():  # the runs of a key are joined as they grow
+        assert normal(found) == sorted(found)
 
 
 def windows(entries: Sequence[LoggedRequest]) -> list[tuple[str | None, str | None, int]]:

@@ -23,6 +23,7 @@ from collect_harness import (
     STORE_KINDS,
     Engql,
     collection,
+    consistent,
     hour_rows_are_unique,
     query_file,
     quoted,
@@ -174,7 +175,7 @@ def test_a_collection_prints_what_a_run_prints_at_every_step(
         ran = engql.run(query, *FORMATS[fmt])
         assert ran.code in (0, 5), ran.err
         same_answer(collected, ran, fmt)
-        hour_rows_are_unique(url)
+        consistent(url)
 
 
 # The cases the law reaches only by luck -------------------------------------------------

@@ -22,7 +22,7 @@ import pytest
 from collect_harness import (
     Engql,
     collection,
-    hour_rows_are_unique,
+    consistent,
     query_file,
     quoted,
     same_answer,
@@ -94,25 +94,6 @@ def wait_for_requests(engql: Engql, count: int, collecting: Collecting) -> None:
     while engql.last_number() < count and collecting.process.poll() is None:
         assert time.monotonic() < deadline, "the collection sent nothing"
         time.sleep(0.005)
-
-
-def consistent(url: str) -> None:
-    """No hour is stored twice, and every hour the coverage calls settled is stored,
-    once, for each of its (Tweet, metric)."""
-    hour_rows_are_unique(url)
-    with Store.open(url) as store:
-        db = store.db
-        covered = store.query("SELECT tweet_id, metric, settled_from, settled_until FROM coverage")
-        keys = [(tweet, metric) for tweet, metric, _, _ in covered]
-        assert len(keys) == len(set(keys))  # the runs of a key are joined as they grow
-        for tweet, metric, start, end in covered:
-            hours = (db.timestamp(end) - db.timestamp(start)) // timedelta(hours=1)
-            stored = store.query(
-                "SELECT count(*) FROM facts WHERE query_id = 'collection' AND tweet_id = ? "
-                "AND metric = ? AND bucket_start >= ? AND bucket_start < ?",
-                (tweet, metric, db.timestamp(start), db.timestamp(end)),
-            )
-            assert stored == [(hours,)]
 
 
 def finishes(engql: Engql, query: str, url: str) -> None:
