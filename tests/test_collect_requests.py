@@ -46,23 +46,25 @@ def engql(
     yield from collection(monkeypatch, capsys, T0)
 
 
-def collected(engql: Engql, script: str, url: str, *args: str) -> list[tuple[str | None, ...]]:
+def collected(
+    engql: Engql, script: str, url: str, settle: str = "24h"
+) -> list[tuple[str | None, ...]]:
     """Collect ``script`` into ``url``: it exits 0 and prints what a run prints; the
     windows of the requests it sent (start, end, number of Tweets), sorted (they are
     sent four at a time)."""
     query = query_file(script)
     before = engql.last_number()
-    done = engql.collect(query, url, "--settle", "24h", *JSON, *args)
+    done = engql.collect(query, url, "--settle", settle, *JSON)
     sent = sorted(windows(engql.sent(before)))
     same_answer(done, engql.run(query, *JSON), "json")
     assert done.code == 0, done.err
     return sent  # type: ignore[return-value]
 
 
-def settled_until(fetched: datetime) -> str:
+def settled_until(fetched: datetime, settle: timedelta = SETTLE) -> str:
     """The end of the hours settled by a fetch at ``fetched`` (a whole minute: the run
     takes less than the rest of it)."""
-    return iso(floor_hour(fetched - SETTLE))
+    return iso(floor_hour(fetched - settle))
 
 
 def test_another_question_over_settled_hours_sends_nothing(engql: Engql, tmp_path: Path) -> None:
@@ -96,21 +98,26 @@ def test_another_question_over_settled_hours_sends_nothing(engql: Engql, tmp_pat
         assert collected(engql, narrower, url) == []
 
 
+@pytest.mark.parametrize(
+    ("settle", "period"), [("24h", SETTLE), ("0", timedelta(0)), ("3d", 3 * DAY)]
+)
 def test_hours_newer_than_the_settle_period_are_fetched_again_and_no_others(
-    engql: Engql, tmp_path: Path
+    engql: Engql, tmp_path: Path, settle: str, period: timedelta
 ) -> None:
+    """Each collection sends the hours from the first that had not settled when they
+    were fetched (the current hour never has) to the end of the current hour."""
     ids = tweets(3, T0 - 9 * DAY, timedelta(hours=5))
     url = store_url("sqlite", tmp_path)
     script = statement(
         "historical", ["impressions"], ids, [TWEET_TYPE], (quoted(T0 - 10 * DAY), "now")
     )
-    first = collected(engql, script, url)
+    first = collected(engql, script, url, settle)
     assert first == [(iso(floor_hour(T0 - 10 * DAY)), iso(ceil_hour(T0)), 3)]
-    again = collected(engql, script, url)
-    assert again == [(settled_until(T0), iso(ceil_hour(T0)), 3)]
+    again = collected(engql, script, url, settle)
+    assert again == [(settled_until(T0, period), iso(ceil_hour(T0)), 3)]
     engql.clock.advance(timedelta(hours=5, minutes=10))
-    later = collected(engql, script, url)
-    assert later == [(settled_until(T0), iso(ceil_hour(engql.clock.now)), 3)]
+    later = collected(engql, script, url, settle)
+    assert later == [(settled_until(T0, period), iso(ceil_hour(engql.clock.now)), 3)]
 
 
 def test_a_daily_collection_over_a_growing_range_sends_one_request_per_25_tweets(
