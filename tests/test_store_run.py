@@ -27,7 +27,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from run_helpers import (
-    IDS_30,
     NOW,
     NOW_TEXT,
     Ran,
@@ -45,7 +44,9 @@ from engql.sandbox.server import Sandbox
 
 pytestmark = pytest.mark.usefixtures("no_machine_credentials")
 
-UNAVAILABLE = IDS_30[7]
+RECENT = tweets(30, NOW - timedelta(days=29), timedelta(hours=23))
+"""Tweets created over the four weeks before NOW: engagement in every window drawn."""
+UNAVAILABLE = RECENT[7]
 """The one Tweet the module's sandbox says is deleted."""
 MANY = tweets(150, datetime(2024, 3, 1, tzinfo=UTC), timedelta(hours=6))
 """Six batches of QUERY (25 Tweets a request, one window each)."""
@@ -108,7 +109,7 @@ def statements(draw: st.DrawFn, number: int) -> str:
     endpoint = draw(st.sampled_from(sorted(facts.ENDPOINTS)))
     api = facts.ENDPOINTS[endpoint]
     metrics = draw(st.lists(st.sampled_from(api.metrics), min_size=1, max_size=3, unique=True))
-    ids = draw(st.lists(st.sampled_from(IDS_30), min_size=1, max_size=30, unique=True))
+    ids = draw(st.lists(st.sampled_from(RECENT), min_size=1, max_size=30, unique=True))
     orders = draw(st.lists(st.sampled_from(key_orders(endpoint)), min_size=1, max_size=3))
     if len(api.group_keys) == 4 and draw(st.booleans()):
         orders[-1] = draw(st.sampled_from(facts.FOUR_KEY_ORDERS))
@@ -188,32 +189,32 @@ def fact_count(url: str) -> int:
 
 
 def test_running_a_query_again_replaces_its_rows(run_into: RunInto, store_url: str) -> None:
-    assert run_into(store_url, QUERY, IDS_30[:30]).code == 5
+    assert run_into(store_url, QUERY, RECENT[:30]).code == 5
     stored = (30 - 1) * ROWS_PER_TWEET  # the deleted Tweet has no rows
     assert fact_count(store_url) == stored
-    assert run_into(store_url, QUERY, IDS_30[:30]).code == 5
+    assert run_into(store_url, QUERY, RECENT[:30]).code == 5
     assert fact_count(store_url) == stored
     assert sql(store_url, "SELECT DISTINCT run_id FROM facts") == [(2,)]
-    assert run_into(store_url, QUERY, IDS_30[20:23]).code == 0
+    assert run_into(store_url, QUERY, RECENT[20:23]).code == 0
     assert fact_count(store_url) == 3 * ROWS_PER_TWEET
     held = sql(store_url, "SELECT DISTINCT tweet_id FROM facts ORDER BY tweet_id")
-    assert held == [(int(t),) for t in sorted(IDS_30[20:23], key=int)]
+    assert held == [(int(t),) for t in sorted(RECENT[20:23], key=int)]
 
 
 def test_a_statement_written_whole_is_replaced_whole(run_into: RunInto, store_url: str) -> None:
     text = QUERY.replace("AS hourly;", "AS hourly\nGROUP BY engagement.type AS total;")
     for _ in range(2):
-        assert run_into(store_url, text, IDS_30[:3]).code == 0
+        assert run_into(store_url, text, RECENT[:3]).code == 0
         assert fact_count(store_url) == 3 * ROWS_PER_TWEET + 2
-    assert run_into(store_url, text, IDS_30[:1]).code == 0
+    assert run_into(store_url, text, RECENT[:1]).code == 0
     assert fact_count(store_url) == ROWS_PER_TWEET + 2
 
 
 def test_other_queries_keep_their_rows(run_into: RunInto, store_url: str) -> None:
     other = QUERY.replace("impressions, favorites", "retweets")
-    assert run_into(store_url, QUERY, IDS_30[:2]).code == 0
-    assert run_into(store_url, other, IDS_30[:2]).code == 0
-    assert run_into(store_url, QUERY, IDS_30[:1]).code == 0
+    assert run_into(store_url, QUERY, RECENT[:2]).code == 0
+    assert run_into(store_url, other, RECENT[:2]).code == 0
+    assert run_into(store_url, QUERY, RECENT[:1]).code == 0
     assert fact_count(store_url) == ROWS_PER_TWEET + 2 * 48  # retweets: 48 hours a Tweet
 
 
@@ -223,7 +224,7 @@ def test_other_queries_keep_their_rows(run_into: RunInto, store_url: str) -> Non
 def test_a_run_is_recorded_with_its_missing_tweets(
     api: Sandbox, run_into: RunInto, store_url: str
 ) -> None:
-    ids = [*IDS_30[:3], UNAVAILABLE]
+    ids = [*RECENT[:3], UNAVAILABLE]
     before = datetime.now(UTC).replace(microsecond=0)
     ran = run_into(store_url, QUERY, ids)
     after = datetime.now(UTC)
@@ -241,7 +242,7 @@ def test_a_run_is_recorded_with_its_missing_tweets(
     assert sql(store_url, "SELECT run_id, statement, tweet_id, kind, detail FROM missing") == [
         (run_id, 0, int(UNAVAILABLE), "unavailable", "unavailable (deleted or not public)")
     ]
-    assert run_into(store_url, QUERY, IDS_30[:3]).code == 0
+    assert run_into(store_url, QUERY, RECENT[:3]).code == 0
     outcomes = sql(store_url, "SELECT run_id, outcome FROM runs ORDER BY run_id")
     assert outcomes == [(run_id, "partial"), (run_id + 1, "ok")]
     assert sql(store_url, "SELECT count(*) FROM missing WHERE run_id = ?", (run_id + 1,)) == [(0,)]
@@ -251,7 +252,7 @@ def test_a_refused_run_keeps_nothing_new_and_says_so(
     run_into: RunInto, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENGQL_ACCESS_TOKEN", "0-not-a-token-the-sandbox-knows")
-    ran = run_into(store_url, QUERY, IDS_30[:3])
+    ran = run_into(store_url, QUERY, RECENT[:3])
     assert ran.code == 4, ran.err
     assert sql(store_url, "SELECT outcome, ended_at IS NOT NULL FROM runs") == [("refused", True)]
     assert fact_count(store_url) == 0
