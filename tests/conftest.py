@@ -107,13 +107,13 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A new, empty database of the session's server as a URL that names no password:
+    """A new, empty store of the session's server as a URL that names no password:
     PGPASSWORD holds it, and no other PG* variable of the machine is seen."""
     for name in list(os.environ):
         if name.startswith("PG"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PGPASSWORD", postgres_server.password)
-    return postgres_server.url(postgres_server.create_database())
+    return postgres_server.create_store()
 
 
 STORE_DATABASES = ("sqlite", "duckdb", "postgresql")

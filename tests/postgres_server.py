@@ -11,7 +11,10 @@ only the child processes change user (``subprocess``'s ``user=``), never the tes
 
 Local (socket) connections are trusted, for the fixtures' own administration; TCP
 connections need a password (SCRAM), so the tests' URLs exercise the password paths:
-in the URL, in ``PGPASSWORD``, in ``~/.pgpass``.
+in the URL, in ``PGPASSWORD``, in ``~/.pgpass``. Each test's store is a role of its own
+in one database, ``DATABASE``: PostgreSQL's default ``search_path`` starts with the
+schema named after the user, so the role's new schema is where engql makes its tables,
+a thousand times faster than a CREATE DATABASE per test.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ INSTALL_HINT = (
 )
 ADMIN = "engql_admin"
 """The cluster's superuser; it connects over the unix socket, trusted."""
-ROLE = "engql_test"
-"""The role the tests' store URLs name; it connects over TCP with PASSWORD."""
+DATABASE = "engql"
+"""The database every test's store is a schema of."""
 START_SECONDS = 60.0
 
 
@@ -82,21 +85,22 @@ def _free_port() -> int:
 
 @dataclass
 class PostgresServer:
-    """A running server: ``url`` makes the tests' URLs, ``create_database`` their stores."""
+    """A running server: ``create_store`` makes the tests' stores, ``url`` other URLs."""
 
     bin_dir: Path
     root: Path
     port: int
     password: str = field(repr=False)
+    """Every store role's password."""
     process: subprocess.Popen[bytes] | None = None
-    databases: int = 0
+    stores: int = 0
 
     @property
     def socket_dir(self) -> Path:
         return self.root / "socket"
 
-    def url(self, database: str, *, password: str | None = None, user: str = ROLE) -> str:
-        """A TCP URL of ``database``; without ``password`` libpq finds one elsewhere."""
+    def url(self, user: str, *, password: str | None = None, database: str = DATABASE) -> str:
+        """A TCP URL for ``user``; without ``password`` libpq finds one elsewhere."""
         secret = f":{password}" if password is not None else ""
         return f"postgresql://{user}{secret}@127.0.0.1:{self.port}/{database}"
 
@@ -112,13 +116,15 @@ class PostgresServer:
             autocommit=True,
         )
 
-    def create_database(self) -> str:
-        """A new empty database owned by ROLE; its name."""
-        self.databases += 1
-        name = f"store_{self.databases}"
-        with self.admin() as connection:
-            connection.execute(f"CREATE DATABASE {name} OWNER {ROLE}")
-        return name
+    def create_store(self) -> str:
+        """A new, empty store: a role with the password and a schema of its own in
+        DATABASE; its URL, which names no password."""
+        self.stores += 1
+        user = f"store_{self.stores}"
+        with self.admin(DATABASE) as connection:
+            connection.execute(f"CREATE ROLE {user} LOGIN PASSWORD {_literal(self.password)}")
+            connection.execute(f"CREATE SCHEMA {user} AUTHORIZATION {user}")
+        return self.url(user)
 
     def stop(self) -> None:
         process = self.process
@@ -145,7 +151,7 @@ def _environment() -> dict[str, str]:
 
 
 def start_server() -> PostgresServer:
-    """A new cluster, started and ready, with ROLE and its password; raises
+    """A new cluster, started and ready, with DATABASE; raises
     ServerUnavailable when there are no binaries or no psycopg to reach it with."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
@@ -169,7 +175,7 @@ def start_server() -> PostgresServer:
         _initdb(server, data, user)
         _start(server, data, user)
         with server.admin() as connection:
-            connection.execute(f"CREATE ROLE {ROLE} LOGIN PASSWORD {_literal(server.password)}")
+            connection.execute(f"CREATE DATABASE {DATABASE}")
     except BaseException:
         server.stop()
         raise

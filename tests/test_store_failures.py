@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from postgres_server import ROLE, PostgresServer
+from postgres_server import PostgresServer
 from run_helpers import NOW, NOW_TEXT, Ran, ids_param, tweets, use_credentials
 from store_helpers import QUERY, ROWS_PER_TWEET, connected, sql
 
@@ -111,7 +112,7 @@ def test_a_server_that_ends_the_connection_stops_the_run(
         with postgres_server.admin() as admin:
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
-                (ROLE,),
+                (urlsplit(postgres_url).username,),
             )
 
     ender = threading.Thread(target=end_the_connection)

@@ -16,9 +16,10 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from postgres_server import ROLE, PostgresServer
+from postgres_server import PostgresServer
 from run_helpers import IDS_30, NOW_TEXT, Ran, ids_param, use_credentials
 from store_helpers import QUERY, ROWS_PER_TWEET, sql
 
@@ -133,13 +134,16 @@ def test_a_file_of_the_other_embedded_database_is_named_for_what_it_is(
 
 
 @pytest.mark.parametrize("scheme", ["sqlite", "duckdb"])
-def test_a_folder_or_a_missing_folder_is_refused(
+def test_a_folder_a_missing_folder_or_a_pipe_is_refused(
     refused: Refused, tmp_path: Path, scheme: str
 ) -> None:
     assert refused(file_url(scheme, tmp_path), 2).endswith("is a folder, not a database file")
     missing = tmp_path / "no" / "such" / "x.db"
     assert "there is no folder" in refused(file_url(scheme, missing), 2)
     assert not (tmp_path / "no").exists()
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert refused(file_url(scheme, pipe), 2).endswith(f"{pipe} is not a file")
 
 
 def test_a_database_with_tables_of_its_own_is_not_written_to(
@@ -186,11 +190,15 @@ def test_a_table_changed_by_hand_is_refused(refused: Refused, store_url: str) ->
     assert "the store's facts table has other columns than engql's" in refused(store_url, 2)
 
 
+def test_a_url_in_capitals_names_the_same_server(run_into: RunInto, postgres_url: str) -> None:
+    assert run_into(postgres_url.replace("postgresql://", "POSTGRES://")).code == 0
+
+
 def test_an_unreachable_server_is_exit_3(refused: Refused) -> None:
     with socket.socket() as probe:  # a loopback port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-        message = refused(f"postgresql://{ROLE}@127.0.0.1:{port}/store", 3)
+        message = refused(f"postgresql://someone@127.0.0.1:{port}/store", 3)
     assert message.startswith(f"postgresql://<redacted>@127.0.0.1:{port}/store: cannot connect")
     assert "Connection refused" in message
 
@@ -199,18 +207,17 @@ def test_a_database_the_server_does_not_have_is_exit_3(
     refused: Refused, postgres_server: PostgresServer, postgres_url: str
 ) -> None:
     assert 'database "nothing_here" does not exist' in refused(
-        postgres_server.url("nothing_here"), 3
+        postgres_server.url(user_of(postgres_url), database="nothing_here"), 3
     )
 
 
 def test_a_wrong_password_is_exit_3_and_never_shown(
     refused: Refused, postgres_server: PostgresServer, postgres_url: str
 ) -> None:
-    name = postgres_url.rsplit("/", 1)[1]
     wrong = "not-the-password-1234"
     for url in (
-        postgres_server.url(name, password=wrong),
-        f"postgresql://{ROLE}@127.0.0.1:{postgres_server.port}/{name}?password={wrong}",
+        postgres_server.url(user_of(postgres_url), password=wrong),
+        f"{postgres_url}?password={wrong}",
     ):
         message = refused(url, 3)
         assert "password authentication failed for user" in message
@@ -237,7 +244,7 @@ def test_a_url_without_a_password_takes_it_from_pgpass(
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     pgpass = home / ".pgpass"
-    pgpass.write_text(f"127.0.0.1:{postgres_server.port}:*:{ROLE}:{postgres_server.password}\n")
+    pgpass.write_text(f"127.0.0.1:{postgres_server.port}:*:*:{postgres_server.password}\n")
     pgpass.chmod(0o600)
     ran = run_into(postgres_url)
     assert ran.code == 0, ran.err
@@ -254,7 +261,7 @@ def test_a_password_in_the_url_is_never_shown_or_stored(
 ) -> None:
     monkeypatch.delenv("PGPASSWORD")
     secret = postgres_server.password
-    url = postgres_url.replace(f"{ROLE}@", f"{ROLE}:{secret}@")
+    url = postgres_server.url(user_of(postgres_url), password=secret)
     for flags in ((), ("--verbose",), ("--format", "jsonl"), ("--format", "raw")):
         ran = run_into(url, *flags)
         assert ran.code == 0, ran.err
@@ -263,6 +270,12 @@ def test_a_password_in_the_url_is_never_shown_or_stored(
     for row in sql(postgres_url, "SELECT * FROM runs"):
         assert not any(secret in str(value) for value in row)
     assert len(api.log.entries()) == 4
+
+
+def user_of(url: str) -> str:
+    user = urlsplit(url).username
+    assert user is not None
+    return user
 
 
 def tables(url: str) -> set[str]:

@@ -111,11 +111,14 @@ URL_SCHEMES = {"SQLite": "sqlite", "DuckDB": "duckdb"}
 
 def check_file(url: StoreURL, database: str) -> str:
     """The file of a sqlite or duckdb URL, refused (StoreError, exit 2) when it is a
-    folder, is in a folder that does not exist, or is the other database's file: no
-    driver is given a file it would fail on, or read with an extension of its own."""
+    folder or no file at all (a device, a pipe), is in a folder that does not exist, or
+    is the other database's file: no driver is given a file it would fail on, or read
+    with an extension of its own."""
     path = url.path or ""
     if os.path.isdir(path):
         raise StoreError(f"{url.shown}: {path} is a folder, not a database file")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise StoreError(f"{url.shown}: {path} is not a file")
     folder = os.path.dirname(path)
     if folder and not os.path.isdir(folder):
         raise StoreError(f"{url.shown}: there is no folder {folder} to keep {path} in")

@@ -44,8 +44,10 @@ class PostgresDatabase:
     @classmethod
     def open(cls, url: StoreURL) -> PostgresDatabase:
         psycopg = require("psycopg", "postgres", cls.name)
+        scheme, _, rest = url.text.partition("://")
+        dsn = f"{scheme.lower()}://{rest}"  # libpq knows the schemes in lower case only
         try:
-            connection = psycopg.connect(url.text, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+            connection = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.Error as error:
             raise StoreError(
                 f"{url.shown}: cannot connect ({_without_prefix(reason(error))})", Exit.CONFIG
