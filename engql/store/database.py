@@ -46,9 +46,8 @@ class Database(Protocol):
 
     @property
     def indexed(self) -> bool:
-        """Whether the schema's indexes are made: DuckDB scans a column's zone maps about
-        as fast as an index finds the rows, while an index makes replacing rows several
-        times slower and the file many times larger."""
+        """Whether the schema's indexes are made (not in DuckDB, which finds rows about
+        as fast without them: engql/store/duckdb.py says what was measured)."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """The rows of one statement."""

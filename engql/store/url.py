@@ -51,7 +51,8 @@ class StoreURL(Record):
 
     @property
     def shown(self) -> str:
-        """The URL as messages show it: any user name and password as ``<redacted>``."""
+        """The URL as messages show it: any user name and password (before the ``@`` or
+        as the ``password`` option) as ``<redacted>``."""
         return shown_store_url(self.text)
 
 
