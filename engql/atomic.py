@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from typing import IO
@@ -24,7 +25,14 @@ def atomic_file(
     umask's). With one it has exactly ``mode``, and never anything wider: the temporary
     file is created readable and writable by its owner only and given ``mode`` before
     anything is written to it, so a file of secrets (``0o600``) is never open to others.
+
+    A ``path`` that is a device or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is
+    written to as it is: replacing it would put a regular file in its place.
     """
+    if _is_stream(path):
+        with open(path, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+        return
     folder, name = os.path.split(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
@@ -43,6 +51,15 @@ def atomic_file(
             os.unlink(tmp)
         raise
     sync_folder(folder)
+
+
+def _is_stream(path: str) -> bool:
+    """Whether ``path`` is an existing file that is not a regular one (and no folder)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def sync_folder(folder: str) -> None:

@@ -34,8 +34,9 @@ from engql.running import (
     run_plan,
     sandbox_settings,
 )
+from engql.store.url import StoreError
 
-NOTHING_TO_KEEP = frozenset({Exit.USAGE, Exit.REFUSED, Exit.INTERRUPTED})
+NOTHING_TO_KEEP = frozenset({Exit.USAGE, Exit.CONFIG, Exit.REFUSED, Exit.INTERRUPTED})
 """Exit codes of runs without an answer: an -o file is left as it was."""
 
 
@@ -233,7 +234,7 @@ def _execute(
             "and the requests they held were sent again",
             file=err,
         )
-    _report(report, err)
+    _report(report, err, "--store" if args.command == "collect" else "--into")
     return report.exit
 
 
@@ -270,7 +271,7 @@ def _progress_bar(total: int, err: IO[str], hidden: bool) -> Any:
     return tqdm(total=total, unit="request", file=err, leave=False)
 
 
-def _report(report: RunReport, err: IO[str]) -> None:
+def _report(report: RunReport, err: IO[str], store_flag: str) -> None:
     if report.credentials_missing:
         print(
             f"engql: credentials missing for this query: set "
@@ -279,8 +280,10 @@ def _report(report: RunReport, err: IO[str]) -> None:
         )
         return
     if report.failure is not None:
-        refused = "refused: " if report.exit == Exit.REFUSED else ""
-        print(f"engql: {refused}{report.failure}", file=err)
+        prefix = "refused: " if report.exit == Exit.REFUSED else ""
+        if isinstance(report.failure, StoreError):
+            prefix = f"{store_flag}: "
+        print(f"engql: {prefix}{report.failure}", file=err)
         return
     for warning in report.warnings:
         print(warning.render(), file=err)

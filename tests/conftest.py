@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from postgres_server import PostgresServer, ServerUnavailable, start_server
 from run_helpers import IDS_600, NOW, TOTALS_QUERY, Ran, ids_param, query_file, use_credentials
 
 from engql.cli import main
@@ -80,3 +81,54 @@ def totals_run(
         return engql_run(query, *ids_param(IDS_600[:30]), "--base-url", api.base_url, *options)
 
     return run
+
+
+def unavailable(reason: str) -> None:
+    """What a test does without something it needs: fail in CI (the CI variable is set),
+    where everything must be there, else skip saying how to get it."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's own PostgreSQL server (tests/postgres_server.py), started when the
+    first test needs it and stopped at the end."""
+    try:
+        server = start_server()
+    except ServerUnavailable as why:
+        unavailable(str(why))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty store of the session's server as a URL that names no password:
+    PGPASSWORD holds it, and no other PG* variable of the machine is seen."""
+    for name in list(os.environ):
+        if name.startswith("PG"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
+    return postgres_server.create_store()
+
+
+STORE_DATABASES = ("sqlite", "duckdb", "postgresql")
+
+
+@pytest.fixture(params=STORE_DATABASES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a new, empty store in each database: a file in tmp_path (SQLite,
+    DuckDB) or a new database of the session's PostgreSQL server."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    if request.param == "duckdb":
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            unavailable("the DuckDB tests need duckdb: pip install -e '.[test]'")
+    return f"{request.param}:///{tmp_path / 'store'}.{request.param}"

@@ -8,8 +8,10 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -503,3 +505,21 @@ def test_running_doc_lists_the_exit_codes_engql_run_returns() -> None:
     assert {int(row[0]) for row in doc_table("exit-codes")} == codes
     gave_up = next(meaning for code, meaning in doc_table("exit-codes") if code == "6")
     assert all(f'"{Missing(kind).words}"' in gave_up for kind in GIVEN_UP)
+
+
+def test_o_into_a_pipe_writes_into_it_and_leaves_it_a_pipe(
+    totals_run: Callable[..., Ran], tmp_path: Path
+) -> None:
+    """``-o /dev/null`` or a FIFO is a stream to write to: replacing it, as a regular
+    file is replaced, would put a file where the device was (tested on a FIFO, not on
+    the machine's /dev/null)."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    ran = totals_run("--format", "jsonl", "-o", str(pipe))
+    reader.join(timeout=30)
+    assert ran.code == 0, ran.err
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert len(received[0].decode().splitlines()) == 30

@@ -1,9 +1,10 @@
 """A store in PostgreSQL (psycopg 3, the ``engql[postgres]`` extra).
 
 The URL is libpq's, so a password the URL does not name comes from the ``PG*``
-variables or ``~/.pgpass`` as for psql; libpq never puts it in a message. Writers take
-turns through a transaction-level advisory lock, so two collections never interleave
-the delete and insert of the same rows. Rows go in with ``COPY``.
+variables or ``~/.pgpass`` as for psql; libpq never puts it in a message, and a
+password in the URL is scrubbed from any. Writers take turns through a
+transaction-level advisory lock, so two runs never interleave the delete and insert of
+the same rows. Rows go in with ``COPY``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from engql.exits import Exit
-from engql.redact import scrub
-from engql.store.database import Row, require
+from engql.store.database import Row, failures, reason, require
 from engql.store.url import StoreError, StoreURL
 from engql.times import as_utc
 
@@ -34,33 +34,47 @@ class PostgresDatabase:
         "timestamp": "TIMESTAMPTZ",
     }
     setup = ()
+    indexed = True
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, errors: type[BaseException], where: str) -> None:
         self._connection = connection
+        self._errors = errors
+        self._where = where
 
     @classmethod
     def open(cls, url: StoreURL) -> PostgresDatabase:
-        psycopg = require("psycopg", "postgres", "PostgreSQL")
+        psycopg = require("psycopg", "postgres", cls.name)
+        scheme, _, rest = url.text.partition("://")
+        dsn = f"{scheme.lower()}://{rest}"  # libpq knows the schemes in lower case only
         try:
-            connection = psycopg.connect(url.text, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+            connection = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.Error as error:
-            reason = scrub(str(error).strip().splitlines()[0] if str(error).strip() else "")
-            raise StoreError(f"{url.shown}: cannot connect ({reason})", Exit.CONFIG) from None
+            raise StoreError(
+                f"{url.shown}: cannot connect ({_without_prefix(reason(error))})", Exit.CONFIG
+            ) from None
         except ValueError as error:  # libpq could not read the URL's options
-            raise StoreError(f"{url.shown}: {scrub(str(error))}") from None
-        connection.execute("SET TIME ZONE 'UTC'")
-        return cls(connection)
+            raise StoreError(f"{url.shown}: {reason(error)}") from None
+        db = cls(connection, psycopg.Error, url.shown)
+        try:
+            db.execute("SET TIME ZONE 'UTC'")
+        except StoreError:
+            db.close()
+            raise
+        return db
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self._connection.execute(_pyformat(sql), tuple(params))
-        rows: list[Row] = cursor.fetchall() if cursor.description else []
-        return rows
+        with failures(self._errors, self._where):
+            cursor = self._connection.execute(_pyformat(sql), tuple(params))
+            rows: list[Row] = cursor.fetchall() if cursor.description else []
+            return rows
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._connection.execute(_pyformat(sql), tuple(params))
+        with failures(self._errors, self._where):
+            self._connection.execute(_pyformat(sql), tuple(params))
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         with (
+            failures(self._errors, self._where),
             self._connection.cursor() as cursor,
             cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
@@ -69,7 +83,7 @@ class PostgresDatabase:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        with self._connection.transaction():
+        with failures(self._errors, self._where), self._connection.transaction():
             self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield
 
@@ -87,9 +101,15 @@ class PostgresDatabase:
         return {name for (name,) in rows}
 
     def close(self) -> None:
-        self._connection.close()
+        with contextlib.suppress(self._errors):
+            self._connection.close()
 
 
 def _pyformat(sql: str) -> str:
     """engql's ``?`` placeholders as psycopg's ``%s`` (engql's SQL has no other ? or %)."""
     return sql.replace("?", "%s")
+
+
+def _without_prefix(text: str) -> str:
+    """libpq's message without psycopg's ``connection failed: `` before it."""
+    return text.removeprefix("connection failed: ")

@@ -70,19 +70,18 @@ UPGRADES: dict[int, Upgrade] = {}
 
 
 def ensure_schema(db: Database) -> None:
-    """Make ``db`` a store of this version: create, upgrade or refuse (StoreError)."""
+    """Make ``db`` a store of this version: create, upgrade or refuse (StoreError). The
+    tables are made and upgraded in a write transaction that looks again first, since
+    another process may be opening the same new store at once."""
     tables = db.tables()
-    ours = set(COLUMNS) & tables
     if VERSION_TABLE not in tables:
-        if ours:
-            names = ", ".join(sorted(ours))
-            raise StoreError(
-                f"the database already has tables engql did not make ({names}); "
-                "use another database or file"
-            )
+        _refuse_foreign(tables)
         with db.transaction():
-            _create(db)
-        return
+            tables = db.tables()
+            if VERSION_TABLE not in tables:
+                _refuse_foreign(tables)
+                _create(db)
+                return
     version = _version(db)
     if version > VERSION:
         raise StoreError(
@@ -91,10 +90,20 @@ def ensure_schema(db: Database) -> None:
         )
     if version < VERSION:
         with db.transaction():
-            for step in range(version, VERSION):
+            for step in range(_version(db), VERSION):
                 UPGRADES[step](db)
             db.execute(f"UPDATE {VERSION_TABLE} SET version = ?", (VERSION,))
     _check_columns(db)
+
+
+def _refuse_foreign(tables: set[str]) -> None:
+    ours = set(COLUMNS) & tables
+    if ours:
+        names = ", ".join(sorted(ours))
+        raise StoreError(
+            f"the database already has tables engql did not make ({names}); "
+            "use another database or file"
+        )
 
 
 def _create(db: Database) -> None:
@@ -107,14 +116,17 @@ def _create(db: Database) -> None:
             for name, kind in columns
         )
         db.execute(f"CREATE TABLE {table} ({defined})")
-    for name, table, keys in INDEXES:
+    for name, table, keys in INDEXES if db.indexed else ():
         db.execute(f"CREATE INDEX {name} ON {table} ({', '.join(keys)})")
     db.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
     db.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (?)", (VERSION,))
 
 
 def _version(db: Database) -> int:
-    rows = db.query(f"SELECT version FROM {VERSION_TABLE}")
+    try:
+        rows = db.query(f"SELECT version FROM {VERSION_TABLE}")
+    except StoreError:
+        rows = []
     if len(rows) != 1 or type(rows[0][0]) is not int:
         raise StoreError(f"the store's {VERSION_TABLE} table is damaged: it must hold one version")
     version: int = rows[0][0]
@@ -131,7 +143,7 @@ def _check_columns(db: Database) -> None:
         names = ", ".join(name for name, _ in columns)
         try:
             db.query(f"SELECT {names} FROM {table} WHERE 1 = 0")
-        except Exception:
+        except StoreError:
             raise StoreError(
                 f"the store's {table} table has other columns than engql's "
                 f"({names}); it was changed by hand"

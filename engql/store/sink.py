@@ -5,12 +5,16 @@ batch in one transaction that replaces its Tweets' rows of that query; any other
 written whole once the run is over. When the run ends, the query's rows of Tweets this
 run did not write (the query no longer names them) are dropped, its missing Tweets are
 recorded, and its row of ``runs`` says how it went. A run that stops before its end
-(refused, interrupted) keeps the batches it wrote, whole, and says so in ``runs``.
+(refused, interrupted) keeps the batches it wrote, whole, and says so in ``runs``; so
+does one whose store failed (a full disk, a server gone), when the store still takes
+that last write.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from engql.executor.journal import plan_hash
@@ -20,12 +24,13 @@ from engql.exits import Exit
 from engql.plan.planner import Plan
 from engql.store.fact_rows import query_id
 from engql.store.store import Store
+from engql.store.url import StoreError
 
 OUTCOMES = {Exit.OK: "ok", Exit.PARTIAL: "partial", Exit.GAVE_UP: "gave_up"}
 """A finished run's outcome by its exit code; a run that stops early is ``refused`` or
 ``interrupted``, one the shell cancelled ``cancelled`` (it keeps the rows of Tweets it did
-not reach), one that never ended stays ``running``."""
-REFUSED, INTERRUPTED, CANCELLED = "refused", "interrupted", "cancelled"
+not reach), one whose store failed ``failed``, one that never ended stays ``running``."""
+REFUSED, INTERRUPTED, CANCELLED, FAILED = "refused", "interrupted", "cancelled", "failed"
 
 
 class RunClock:
@@ -74,28 +79,43 @@ class StoreSink:
         assert self.run_id is not None
         number = batch.plan.query.index
         self._batched.add(number)
-        self.store.replace_answer(
-            self.run_id,
-            self._keys[number],
-            batch.plan.query,
-            batch.answer,
-            batch.tweets,
-            self.fetched_at(),
-        )
+        with self._failing():
+            self.store.replace_answer(
+                self.run_id,
+                self._keys[number],
+                batch.plan.query,
+                batch.answer,
+                batch.tweets,
+                self.fetched_at(),
+            )
 
     def finish(self, result: Result, exit: Exit) -> None:
         assert self.run_id is not None
-        for number, statement in enumerate(result.statements):
-            key = self._keys[number]
-            if number not in self._batched:
-                query, answer = statement.plan.query, statement.answer
-                self.store.replace_answer(self.run_id, key, query, answer, None, self.fetched_at())
-            self.store.record_missing(self.run_id, number, statement.missing)
-            if not result.stats.cancelled:
-                self.store.drop_other_runs(key, self.run_id)
-        outcome = CANCELLED if result.stats.cancelled else OUTCOMES.get(exit, "partial")
-        self.store.end_run(self.run_id, outcome, result.stats.sent)
+        with self._failing():
+            for number, statement in enumerate(result.statements):
+                key, query = self._keys[number], statement.plan.query
+                if number not in self._batched:
+                    self.store.replace_answer(
+                        self.run_id, key, query, statement.answer, None, self.fetched_at()
+                    )
+                self.store.record_missing(self.run_id, number, statement.missing)
+                if not result.stats.cancelled:
+                    self.store.drop_other_runs(key, self.run_id, query.tweet_ids)
+            outcome = CANCELLED if result.stats.cancelled else OUTCOMES.get(exit, "partial")
+            self.store.end_run(self.run_id, outcome, result.stats.sent)
 
     def abort(self, outcome: str) -> None:
         if self.run_id is not None:
             self.store.end_run(self.run_id, outcome, None)
+
+    @contextlib.contextmanager
+    def _failing(self) -> Iterator[None]:
+        """A store error stops the run (run_plan reports it); ``runs`` says ``failed``
+        if the store still takes the write."""
+        try:
+            yield
+        except StoreError:
+            if self.run_id is not None:
+                with contextlib.suppress(StoreError):
+                    self.store.end_run(self.run_id, FAILED, None)
+            raise

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from engql.exits import Exit
-from engql.store.database import Row, placeholders
+from engql.store.database import Row, check_file, failures, placeholders, reason
 from engql.store.url import StoreError, StoreURL
 
 BUSY_TIMEOUT_MS = 60_000
@@ -29,49 +28,57 @@ class SqliteDatabase:
         "timestamp": "TIMESTAMP",
     }
     setup = ()
+    indexed = True
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, where: str) -> None:
         self._connection = connection
+        self._where = where
 
     @classmethod
-    def open(cls, url: StoreURL, create: bool = True) -> SqliteDatabase:
-        path = url.path or ""
-        if os.path.isdir(path):
-            raise StoreError(f"{url.shown}: {path} is a folder, not a database file")
-        if not create and not os.path.exists(path):
-            raise StoreError(f"{url.shown}: there is no file {path}")
+    def open(cls, url: StoreURL) -> SqliteDatabase:
+        path = check_file(url, cls.name)
         try:
             connection = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
+        except sqlite3.Error as error:
+            raise StoreError(f"{url.shown}: cannot open {path} ({reason(error)})") from None
+        try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA journal_mode = WAL").fetchall()
             connection.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{url.shown}: {path} is not a SQLite database ({error})") from None
         except sqlite3.Error as error:
-            raise StoreError(f"{url.shown}: cannot open {path} ({error})", Exit.CONFIG) from None
-        return cls(connection)
+            connection.close()
+            if _not_a_database(error):
+                raise StoreError(f"{url.shown}: {path} is not a SQLite database") from None
+            raise StoreError(
+                f"{url.shown}: cannot open {path} ({reason(error)})", Exit.CONFIG
+            ) from None
+        return cls(connection, url.shown)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self._connection.execute(sql, _values(params)).fetchall()
+        with failures(sqlite3.Error, self._where):
+            return self._connection.execute(sql, _values(params)).fetchall()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._connection.execute(sql, _values(params))
+        with failures(sqlite3.Error, self._where):
+            self._connection.execute(sql, _values(params))
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))})"
-        self._connection.executemany(sql, rows)
+        with failures(sqlite3.Error, self._where):
+            self._connection.executemany(sql, rows)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        self._connection.execute("BEGIN IMMEDIATE")
+        self.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self._connection.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back itself
+                self._connection.execute("ROLLBACK")
             raise
-        self._connection.execute("COMMIT")
+        self.execute("COMMIT")
 
     def stamp(self, moment: datetime) -> Any:
         return text_time(moment)
@@ -86,12 +93,18 @@ class SqliteDatabase:
         return {name for (name,) in rows}
 
     def close(self) -> None:
-        self._connection.close()
+        with contextlib.suppress(sqlite3.Error):
+            self._connection.close()
 
 
 def text_time(moment: datetime) -> str:
     """A UTC time as SQLite's ``datetime()`` writes it, so text comparisons order it."""
     return moment.astimezone(UTC).strftime(_TEXT_TIME)
+
+
+def _not_a_database(error: sqlite3.Error) -> bool:
+    """SQLite's words for a file that is not one of its databases (or is damaged)."""
+    return getattr(error, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 
 
 def _values(params: Sequence[Any]) -> Sequence[Any]:

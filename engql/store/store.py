@@ -13,13 +13,15 @@ from typing import Any
 
 from engql.check import Query
 from engql.executor.missing import Missing
-from engql.store.database import Database, placeholders
+from engql.store.database import Database, chunks, placeholders
 from engql.store.fact_rows import fact_rows
 from engql.store.schema import COLUMNS, ensure_schema
 from engql.store.url import DUCKDB, POSTGRESQL, SQLITE, StoreError, StoreURL, parse_store_url
 
 FACT_COLUMNS = tuple(name for name, _ in COLUMNS["facts"])
 MISSING_COLUMNS = tuple(name for name, _ in COLUMNS["missing"])
+DELETE_CHUNK = 500
+"""Tweet IDs one DELETE names at once."""
 RUNNING = "running"
 """A run's outcome until it ends; a run that crashed keeps it."""
 
@@ -95,11 +97,24 @@ class Store:
             if rows:
                 db.insert("facts", FACT_COLUMNS, rows)
 
-    def drop_other_runs(self, key: str, run_id: int) -> None:
-        """Rows of query ``key`` that an earlier run stored and this one did not replace:
-        Tweets the query no longer names."""
+    def drop_other_runs(self, key: str, run_id: int, named: Sequence[str]) -> None:
+        """Rows of query ``key`` that other runs stored for Tweets not in ``named``: Tweets
+        the query no longer names. Rows of the Tweets it names are left to the batches
+        that replace them, so two runs of one query at once never drop each other's."""
+        keep = {int(tweet) for tweet in named}
         with self.db.transaction():
-            self.db.execute("DELETE FROM facts WHERE query_id = ? AND run_id <> ?", (key, run_id))
+            stored = self.db.query(
+                "SELECT DISTINCT tweet_id FROM facts WHERE query_id = ? AND run_id <> ?",
+                (key, run_id),
+            )
+            gone = [(tweet,) for (tweet,) in stored if tweet is not None and tweet not in keep]
+            for part in chunks(gone, DELETE_CHUNK):
+                ids = [tweet for (tweet,) in part]
+                self.db.execute(
+                    f"DELETE FROM facts WHERE query_id = ? AND run_id <> ? "
+                    f"AND tweet_id IN ({placeholders(len(ids))})",
+                    (key, run_id, *ids),
+                )
 
     def record_missing(self, run_id: int, statement: int, missing: Mapping[str, Missing]) -> None:
         rows = [
