@@ -13,12 +13,13 @@ import contextlib
 import itertools
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from postgres_server import PostgresServer
 from run_helpers import Ran, tweet_at, use_credentials
 
 from engql.cli import main
@@ -28,6 +29,7 @@ from engql.store.store import Store
 from engql.times import iso
 
 STORE_KINDS = ("sqlite", "duckdb")
+DATABASES = (*STORE_KINDS, "postgresql")
 SUMMARY = re.compile(r"engql: [0-9,]+ requests, [0-9,]+ sent, .*\n")
 """The closing line of a run: how many requests it sent, which is what a collection saves."""
 _names = itertools.count()
@@ -54,6 +56,16 @@ def store_url(kind: str, folder: Path) -> str:
     """A new store file's URL (each call another file)."""
     suffix = "db" if kind == "sqlite" else "duckdb"
     return f"{kind}:///{folder / f'store-{next(_names)}.{suffix}'}"
+
+
+def new_stores(kind: str, request: pytest.FixtureRequest, folder: Path) -> Callable[[], str]:
+    """A maker of new, empty stores in ``kind``'s database: files in ``folder``, or
+    stores (roles with schemas of their own) of the session's PostgreSQL server."""
+    if kind != "postgresql":
+        return lambda: store_url(kind, folder)
+    request.getfixturevalue("postgres_url")  # the server, and PGPASSWORD for its stores
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_store
 
 
 class Engql:

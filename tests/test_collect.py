@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 from collect_harness import (
-    STORE_KINDS,
+    DATABASES,
     Engql,
     collection,
     consistent,
     hour_rows_are_unique,
+    new_stores,
     query_file,
     quoted,
     same_answer,
@@ -145,19 +146,20 @@ advances = st.one_of(
 )
 
 
-@pytest.mark.parametrize("kind", STORE_KINDS)
+@pytest.mark.parametrize("kind", DATABASES)
 @SLOW
 @given(data=st.data())
 def test_a_collection_prints_what_a_run_prints_at_every_step(
-    engql: Engql, kind: str, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+    engql: Engql, kind: str, request: pytest.FixtureRequest, tmp_path: Path, data: st.DataObject
 ) -> None:
     era = data.draw(st.sampled_from(ERAS), "era")
     engql.clock.now = era
+    stores = new_stores(kind, request, tmp_path)
     pool = [*POOLS[era], GONE[era]]
     tweets = data.draw(
         st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True), "tweets"
     )
-    url = store_url(kind, tmp_path_factory.mktemp("store"))
+    url = stores()
     settle = data.draw(st.sampled_from(["24h", "0", "2h", "3d"]), "settle")
     script = data.draw(scripts(tweets, engql.clock.now), "script")
     for step in range(data.draw(st.integers(1, 3), "steps")):

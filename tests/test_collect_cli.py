@@ -22,6 +22,7 @@ from collect_harness import (
     tweets_before,
     utc,
 )
+from store_helpers import sql
 
 from engql import facts
 from engql.exits import Exit
@@ -222,3 +223,30 @@ def test_raw_shows_what_the_collection_sent(engql: Engql, tmp_path: Path) -> Non
     assert all(set(line["request"]["body"]["groupings"]) == {"hours"} for line in lines)
     again = engql.collect(query, url, "--format", "raw")
     assert (again.code, again.out) == (Exit.OK, "")
+
+
+# a store that fails during a collection -----------------------------------------------
+
+REFUSING = "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+"""A trigger's body that refuses a write as a full disk does."""
+
+
+@pytest.mark.parametrize(
+    ("table", "query"),
+    [("facts", HISTORICAL), ("coverage", HISTORICAL), ("missing", HISTORICAL + TOTALS)],
+)
+def test_a_store_that_fails_during_a_collection_stops_it_in_one_line(
+    engql: Engql, tmp_path: Path, table: str, query: str
+) -> None:
+    """A write refused while the hours are stored, or after them (the missing Tweets of
+    the answer): exit 3, one line naming the store, no data, ``runs`` says failed."""
+    url = store_url("sqlite", tmp_path)
+    Store.open(url).close()
+    sql(url, f"CREATE TRIGGER refuse BEFORE INSERT ON {table} {REFUSING}")
+    old = tweets_before(T0, [timedelta(days=200)])[0]  # too old for /totals' impressions
+    done = engql.collect(query_file(query.replace(IDS[1], old)), url, *JSON)
+    assert done.code == Exit.CONFIG, done.err
+    assert done.out == ""
+    assert done.err.endswith(f"engql: --store: {url}: database or disk is full\n")
+    assert "Traceback" not in done.err and "internal error" not in done.err
+    assert sql(url, "SELECT command, outcome FROM runs") == [("collect", "failed")]

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 from collect_harness import (
+    DATABASES,
     Engql,
     collection,
     consistent,
+    new_stores,
     query_file,
     quoted,
     same_answer,
@@ -104,12 +106,14 @@ def finishes(engql: Engql, query: str, url: str) -> None:
     consistent(url)
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(
+    ("seed", "kind"), [(0, "sqlite"), (1, "duckdb"), (2, "postgresql"), (3, "sqlite")]
+)
 def test_a_collection_killed_at_any_moment_is_finished_by_the_next(
-    engql: Engql, tmp_path: Path, seed: int
+    engql: Engql, tmp_path: Path, request: pytest.FixtureRequest, seed: int, kind: str
 ) -> None:
     draw = random.Random(seed)
-    url = store_url(draw.choice(["sqlite", "duckdb"]), tmp_path)
+    url = new_stores(kind, request, tmp_path)()
     query = query_file(SCRIPT)
     collecting = Collecting(engql, query, url)
     wait_for_requests(engql, draw.randint(1, REQUESTS), collecting)
@@ -171,11 +175,14 @@ def test_a_request_that_keeps_failing_is_sent_again_next_time(
         assert len(again) == 1 + 2  # the collection's, then the run's two batches
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
-def test_two_collections_at_once_share_a_store(engql: Engql, tmp_path: Path, kind: str) -> None:
-    """The same query twice and an overlapping one, all at once: each exits 0 with the
-    answer a run gives, the store is whole, and a third collection sends nothing."""
-    url = store_url(kind, tmp_path)
+@pytest.mark.parametrize("kind", DATABASES)
+def test_two_collections_at_once_share_a_store(
+    engql: Engql, tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    """The same query twice and an overlapping one, all at once, into a new store: each
+    exits 0 with the answer a run gives, the store is whole, and a third collection
+    sends nothing."""
+    url = new_stores(kind, request, tmp_path)()
     past = (quoted(T0 - timedelta(days=31, minutes=7)), quoted(T0 - timedelta(days=2)))
     same = query_file(statement("historical", ["impressions"], IDS, [TWEET_TYPE_DAY], past))
     overlapping = query_file(

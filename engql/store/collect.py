@@ -10,7 +10,8 @@ answer is what ``engql run`` would print for the same query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -41,8 +42,9 @@ from engql.store.fetch_plan import (
     query_window,
 )
 from engql.store.hours import Run, epoch_hour, hour_start
-from engql.store.sink import CANCELLED, OUTCOMES, RunClock, plan_clock, query_text
+from engql.store.sink import CANCELLED, FAILED, OUTCOMES, RunClock, plan_clock, query_text
 from engql.store.store import FACT_COLUMNS, Store
+from engql.store.url import StoreError
 
 DEFAULT_SETTLE = timedelta(hours=24)
 """Hours newer than this when fetched are fetched again by the next collection: the
@@ -77,8 +79,24 @@ def collect(
     report = run_plan(fetch.plan, credentials, base_url, options, hooks=hooks, sink=sink)
     if report.result is None:
         return report
+    try:
+        with _failing(store, sink.run_id):
+            return _answered(plan, fetch, store, sink, report.result, output)
+    except StoreError as failed:
+        return RunReport(failed.exit, failure=failed)
+
+
+def _answered(
+    plan: Plan,
+    fetch: FetchPlan,
+    store: Store,
+    sink: CollectSink,
+    fetched: Result,
+    output: Output | None,
+) -> RunReport:
+    """The answer to ``plan`` read back from the store once ``fetch`` is in, written to
+    ``output``; the run's row of ``runs`` ended."""
     assert sink.run_id is not None
-    fetched = report.result
     reasons: dict[str, Missing] = {}
     for number in fetch.hours_of:
         for tweet, reason in fetched.statements[number].missing.items():
@@ -102,13 +120,25 @@ def collect(
     store.end_run(sink.run_id, outcome, fetched.stats.sent)
     if output is not None:
         write_result(result, output.fmt, output.out, output.grouping, output.long)
-    final = RunReport(
+    return RunReport(
         code,
         result,
         warnings=tuple(result.warnings(MAX_MISSING_SHOWN)),
         missing_count=sum(len(s.missing) for s in result.statements),
     )
-    return final
+
+
+@contextlib.contextmanager
+def _failing(store: Store, run_id: int | None) -> Iterator[None]:
+    """A store error goes on up (``run_plan`` reports it, and so does ``collect``), the
+    run's row of ``runs`` saying ``failed`` if the store still takes that write."""
+    try:
+        yield
+    except StoreError:
+        if run_id is not None:
+            with contextlib.suppress(StoreError):
+                store.end_run(run_id, FAILED, None)
+        raise
 
 
 def planned(plan: Plan, store: Store) -> FetchPlan:
@@ -149,18 +179,20 @@ class CollectSink:
 
     def write_batch(self, batch: Batch) -> None:
         number = batch.plan.query.index
-        if number in self.fetch.hours_of:
-            self._hours(batch)
-            return
-        self._snapshot(batch.plan, batch.answer)
+        with _failing(self.store, self.run_id):
+            if number in self.fetch.hours_of:
+                self._hours(batch)
+                return
+            self._snapshot(batch.plan, batch.answer)
         merger = self._mergers.setdefault(number, Merger(batch.plan.query.groupings))
         merger.add(batch.answer)
         self.totals[number] = merger.result()
 
     def finish(self, result: Result, exit: Any) -> None:
-        for number, statement in enumerate(result.statements):
-            if number not in self.fetch.hours_of and not statement.streamed:
-                self._snapshot(statement.plan, statement.answer)
+        with _failing(self.store, self.run_id):
+            for number, statement in enumerate(result.statements):
+                if number not in self.fetch.hours_of and not statement.streamed:
+                    self._snapshot(statement.plan, statement.answer)
 
     def abort(self, outcome: str) -> None:
         if self.run_id is not None:
