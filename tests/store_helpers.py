@@ -54,7 +54,8 @@ def sql(url: str, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]
     with connected(url) as connection:
         if parse_store_url(url).database == "postgresql":
             text = text.replace("?", "%s")
-        cursor = connection.execute(text, tuple(params))
+        # Without parameters the text goes as it is: psycopg reads a % as a placeholder.
+        cursor = connection.execute(text, tuple(params)) if params else connection.execute(text)
         found = cursor.fetchall() if cursor.description else []
         if parse_store_url(url).database == "sqlite":
             connection.commit()

@@ -16,6 +16,7 @@ import pytest
 from run_helpers import NOW, NOW_TEXT, Ran, ids_param, tweets, use_credentials
 from store_helpers import sql
 
+from engql.cli import main
 from engql.executor.missing import MissingKind
 from engql.sandbox.server import Sandbox
 from engql.store import sink
@@ -112,7 +113,11 @@ def filled_store(
 @pytest.mark.usefixtures("no_machine_credentials")
 def test_each_sql_example_runs_and_finds_rows(filled_store: str) -> None:
     database = filled_store.partition(":")[0]
-    examples = [text for names, text in SQL_EXAMPLES if database in names.split()]
+    examples = [
+        text
+        for names, text in SQL_EXAMPLES
+        if database in names.split() and "collection" not in names.split()
+    ]
     assert len(examples) == 4
     for text in examples:
         found = sql(filled_store, text)
@@ -122,3 +127,42 @@ def test_each_sql_example_runs_and_finds_rows(filled_store: str) -> None:
     assert sql(filled_store, latest) == [
         (int(DELETED), "unavailable", "unavailable (deleted or not public)")
     ]
+
+
+COLLECTION_QUERY = re.search(r"```engql collection\n(.*?)```", TEXT, re.S)
+
+
+@pytest.mark.usefixtures("no_machine_credentials")
+def test_each_collection_example_runs_and_finds_rows(
+    store_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The Collections examples, against a store the doc's collection kept for two days."""
+    assert COLLECTION_QUERY is not None
+    query = tmp_path / "campaign.engql"
+    query.write_text(COLLECTION_QUERY.group(1), encoding="utf-8")
+    clock = [NOW]
+    with Sandbox(now=lambda: clock[0], rate_limit=100_000) as api:
+        use_credentials(monkeypatch, api)
+        for day in range(2):
+            clock[0] = NOW + timedelta(days=day)
+            code = main(
+                ["collect", str(query), *ids_param(TWEETS), "--base-url", api.base_url,
+                 "--now", clock[0].isoformat(), "--store", store_url, "-o", str(tmp_path / "out")]
+            )  # fmt: skip
+            assert code == 0, capsys.readouterr().err
+    database = store_url.partition(":")[0]
+    examples = [
+        text
+        for names, text in SQL_EXAMPLES
+        if database in names.split() and "collection" in names.split()
+    ]
+    assert len(examples) == 2
+    daily, series = sorted(examples, key=lambda text: "snapshot" in text)
+    found = sql(store_url, daily)
+    assert {row[0] for row in found} == {int(t) for t in TWEETS}
+    assert sum(row[-1] for row in found) > 0
+    snapshots = sql(store_url, series)
+    assert len(snapshots) == 2 * len(TWEETS), "a snapshot of each Tweet each day"

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +43,9 @@ from engql.record import Record
 from engql.redact import scrub
 
 RETRYABLE = frozenset({500, 502, 503, 504})
+PENDING_PER_WORKER = 2
+"""Requests submitted and not yet handled, per worker: enough to keep every worker busy
+while the merging thread handles one."""
 MAX_RATE_LIMITED = 20
 """429s one request may meet before the run gives up on it."""
 
@@ -162,8 +165,8 @@ class Executor:
         for url in {request.url_at(self.base_url) for request in requests}:
             check_url(url, self.options.insecure)
         counters = _Counters()
-        done = journal.finished() if journal is not None else {}
-        outcomes = {i: Outcome(e["answer"], e["missing"]) for i, e in done.items()}
+        journalled = journal.finished() if journal is not None else {}
+        outcomes = {i: Outcome(e["answer"], e["missing"]) for i, e in journalled.items()}
         todo = [
             (request, statement.query.groupings)
             for statement in plan.statements
@@ -175,17 +178,33 @@ class Executor:
         if streams is not None:
             for index in list(outcomes):
                 streams.arrived(index, outcomes)
+        waiting = iter(todo)
         with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
-            futures: dict[Future[Outcome], int] = {
-                pool.submit(self._one, request, groupings, counters, journal): request.index
-                for request, groupings in todo
-            }
+            futures: dict[Future[Outcome], int] = {}
+
+            def submit_more() -> None:
+                """Keep at most PENDING_PER_WORKER requests a worker submitted and not yet
+                handled: answers that come faster than they are merged and written
+                wait as requests not sent, not as parsed answers in memory."""
+                while len(futures) < PENDING_PER_WORKER * self.options.concurrency:
+                    item = next(waiting, None)
+                    if item is None:
+                        return
+                    request, groupings = item
+                    futures[pool.submit(self._one, request, groupings, counters, journal)] = (
+                        request.index
+                    )
+
             try:
-                for future in as_completed(futures):
-                    index = futures.pop(future)  # a handled future keeps no answer alive
-                    outcomes[index] = future.result()
-                    if streams is not None:
-                        streams.arrived(index, outcomes)
+                submit_more()
+                while futures:
+                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for handled in finished:
+                        index = futures.pop(handled)  # a handled future keeps no answer alive
+                        outcomes[index] = handled.result()
+                        if streams is not None:
+                            streams.arrived(index, outcomes)
+                    submit_more()
             except BaseException:
                 self._stop.set()
                 for future in futures:

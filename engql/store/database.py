@@ -49,6 +49,10 @@ class Database(Protocol):
         """Whether the schema's indexes are made (not in DuckDB, which finds rows about
         as fast without them: engql/store/duckdb.py says what was measured)."""
 
+    def epoch_hour(self, column: str) -> str:
+        """SQL for the hours since 1970-01-01T00Z of a timestamp ``column`` (on the hour),
+        as an integer: what a reader of millions of hours asks for, not timestamps."""
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """The rows of one statement."""
 

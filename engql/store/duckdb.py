@@ -116,6 +116,9 @@ class DuckDatabase:
             raise
         self.execute("COMMIT")
 
+    def epoch_hour(self, column: str) -> str:
+        return f"(CAST(epoch({column}) AS BIGINT) // 3600)"
+
     def stamp(self, moment: datetime) -> Any:
         return int(moment.timestamp())
 

@@ -87,6 +87,9 @@ class PostgresDatabase:
             self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield
 
+    def epoch_hour(self, column: str) -> str:
+        return f"(CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT) / 3600)"
+
     def stamp(self, moment: datetime) -> Any:
         return moment
 

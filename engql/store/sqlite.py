@@ -80,6 +80,9 @@ class SqliteDatabase:
             raise
         self.execute("COMMIT")
 
+    def epoch_hour(self, column: str) -> str:
+        return f"(CAST(strftime('%s', {column}) AS INTEGER) / 3600)"
+
     def stamp(self, moment: datetime) -> Any:
         return text_time(moment)
 
