@@ -41,7 +41,7 @@ from engql.store.fetch_plan import (
     plan_fetch,
     query_window,
 )
-from engql.store.hours import Run, epoch_hour, hour_start
+from engql.store.hours import Run, hour_start
 from engql.store.sink import CANCELLED, FAILED, OUTCOMES, RunClock, plan_clock, query_text
 from engql.store.store import FACT_COLUMNS, Store
 from engql.store.url import StoreError
@@ -271,7 +271,6 @@ class StoreReader:
         self._live = live
         """The hours the /28hr fetch was answered for, if one was sent: what a /28hr
         request answers now (``query_window`` otherwise)."""
-        self._hours: dict[Any, int] = {}
 
     def statement(self, plan: StatementPlan, stream: RowStream | None) -> StatementResult:
         """The statement's result, batch by batch; written to ``stream`` when it can be."""
@@ -337,8 +336,8 @@ class StoreReader:
         db = self._db
         ids = [int(t) for t in tweets]
         rows = db.query(
-            "SELECT tweet_id, metric, bucket_start, value FROM facts WHERE query_id = ? "
-            f"AND tweet_id IN ({placeholders(len(ids))}) "
+            f"SELECT tweet_id, metric, {db.epoch_hour('bucket_start')}, value FROM facts "
+            f"WHERE query_id = ? AND tweet_id IN ({placeholders(len(ids))}) "
             f"AND metric IN ({placeholders(len(metrics))}) "
             "AND bucket_start >= ? AND bucket_start < ?",
             (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
@@ -351,11 +350,7 @@ class StoreReader:
         series = {(t, m): [0] * length for t in tweets for m in metrics}
         filled = {key: 0 for key in series}
         names = {int(t): t for t in tweets}
-        hours = self._hours
-        for tweet, metric, bucket, value in rows:
-            at = hours.get(bucket)
-            if at is None:
-                at = hours[bucket] = epoch_hour(db.timestamp(bucket))
+        for tweet, metric, at, value in rows:
             if at < first[metric]:
                 continue
             key = (names[tweet], metric)
