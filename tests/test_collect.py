@@ -331,3 +331,25 @@ def test_short_windows_and_partly_stored_tweets(engql: Engql, tmp_path: Path) ->
     before = engql.last_number()
     _same_both_ways(engql, url, script)
     assert [e for e in engql.sent(before) if "hours" in e.body["groupings"]] == []
+
+
+def test_a_tweet_asked_only_for_hours_historical_reads_as_zero_is_still_asked_about(
+    engql: Engql, tmp_path: Path
+) -> None:
+    """Favorites before 2015-09-15 on /historical are zero whatever the store holds, but
+    only the API knows whether it has the Tweet at all: one the store knows nothing of
+    is asked for, and an unavailable one is missing, as in a run."""
+    engql.clock.now = ERAS[1]
+    gone, there = GONE[ERAS[1]], POOLS[ERAS[1]][1]
+    script = statement(
+        "historical",
+        ["favorites"],
+        [there, gone],
+        [(facts.TWEET_ID, facts.ENGAGEMENT_TYPE)],
+        ("'2015-09-14T03:00:00Z'", "'2015-09-15'"),
+    )
+    url = store_url("sqlite", tmp_path)
+    _same_both_ways(engql, url, script)
+    ran = engql.run(query_file(script), *FORMATS["json"])
+    assert ran.code == Exit.PARTIAL
+    assert json.loads(ran.out)["missing"] == {gone: "unavailable (deleted or not public)"}

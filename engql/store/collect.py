@@ -57,6 +57,9 @@ _NOT_STORED = Missing(MissingKind.NOT_IN_ANSWER)
 _ANSWERED = frozenset({MissingKind.TOO_OLD_FOR_IMPRESSIONS, MissingKind.TOO_OLD_FOR_VIDEO_VIEWS})
 """Reasons of Tweets an answer lists and still holds: never why their hours are not
 stored (the answer read from the store lists them again)."""
+_GONE = frozenset({MissingKind.UNAVAILABLE, MissingKind.NOT_OWNED, MissingKind.PROTECTED})
+"""Reasons the API gives for a Tweet whatever is asked of it: a Tweet that this
+collection's requests got one for has no answer now, whatever the store holds."""
 
 
 def collect(
@@ -305,8 +308,12 @@ class StoreReader:
         tweets = request.tweet_ids
         metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
         series, complete = self._series(query.endpoint, tweets, metrics, window)
-        present = [t for t in tweets if t in complete]
-        missing = {t: self._reasons.get(t, _NOT_STORED) for t in tweets if t not in complete}
+        missing = {
+            t: self._reasons.get(t, _NOT_STORED)
+            for t in tweets
+            if t not in complete or self._reasons.get(t, _NOT_STORED).kind in _GONE
+        }
+        present = [t for t in tweets if t not in missing]
         answer: dict[str, Any] = {
             facts.START_FIELD: _iso(window[0]),
             facts.END_FIELD: _iso(window[1]),

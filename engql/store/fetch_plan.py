@@ -104,6 +104,7 @@ def plan_fetch(plan: Plan, covered: Covered) -> FetchPlan:
     needs: dict[str, dict[str, Need]] = {endpoint: {} for endpoint in TIME_SERIES}
     coverage: dict[int, StatementCoverage] = {}
     firsts: dict[str, Query] = {}
+    known = {tweet for tweet, _ in covered}
     for number, statement in enumerate(plan.statements):
         query = statement.query
         if query.endpoint not in TIME_SERIES:
@@ -113,13 +114,12 @@ def plan_fetch(plan: Plan, covered: Covered) -> FetchPlan:
         lacking = needs[query.endpoint]
         for tweet in query.tweet_ids:
             for metric in query.metrics:
-                asked = answered(query.endpoint, metric, window)
-                gap = minus(asked, covered.get((int(tweet), metric), []))
+                gap = _lacking(query.endpoint, metric, window, int(tweet), covered, known)
                 if gap:
                     need = lacking.setdefault(tweet, Need())
                     need.hours = union(need.hours, gap)
                     need.metrics.add(metric)
-        coverage[number] = _coverage(statement, covered)
+        coverage[number] = _coverage(statement, covered, known)
     statements: list[StatementPlan] = []
     hours_of: dict[int, str] = {}
     for endpoint in TIME_SERIES:
@@ -221,7 +221,20 @@ def _cells(needs: dict[str, Need]) -> list[tuple[list[str], Run]]:
     return cells
 
 
-def _coverage(statement: StatementPlan, covered: Covered) -> StatementCoverage:
+def _lacking(
+    endpoint: str, metric: str, window: Hours, tweet: int, covered: Covered, known: set[int]
+) -> Hours:
+    """The hours of ``window`` to fetch for one Tweet's metric: those the endpoint reads
+    that the store has not settled. Where it reads none (favorites before 2015-09-15 on
+    /historical), all of them for a Tweet the store has nothing of: only the API can say
+    whether it has that Tweet at all (it may be unavailable)."""
+    asked = answered(endpoint, metric, window)
+    if not asked and tweet not in known:
+        return window
+    return minus(asked, covered.get((tweet, metric), []))
+
+
+def _coverage(statement: StatementPlan, covered: Covered, known: set[int]) -> StatementCoverage:
     query = statement.query
     windows = [(epoch_hour(w.start), epoch_hour(w.end)) for w in statement.windows] or [
         query_window(query)
@@ -230,10 +243,7 @@ def _coverage(statement: StatementPlan, covered: Covered) -> StatementCoverage:
     for tweet in query.tweet_ids:
         for window in windows:
             if all(
-                not minus(
-                    answered(query.endpoint, metric, [window]),
-                    covered.get((int(tweet), metric), []),
-                )
+                not _lacking(query.endpoint, metric, [window], int(tweet), covered, known)
                 for metric in query.metrics
             ):
                 stored += 1
