@@ -10,9 +10,12 @@ answer is what ``engql run`` would print for the same query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
+
+import attrs
 
 from engql import facts
 from engql.credentials import Credentials
@@ -21,23 +24,27 @@ from engql.executor.merge import Merger
 from engql.executor.missing import Missing, MissingKind
 from engql.executor.result import Result, StatementResult
 from engql.executor.runner import Batch, Outcome, RunOptions, merge_outcomes
-from engql.output import RowStream, write_result
+from engql.executor.transport import Reply
+from engql.output import RowStream, output_format, write_result
 from engql.plan.planner import Plan, Request, StatementPlan
 from engql.running import MAX_MISSING_SHOWN, Output, RunHooks, RunReport, exit_for, run_plan
 from engql.store import coverage
+from engql.store.answers import window_answer
 from engql.store.database import placeholders
 from engql.store.fact_rows import HOUR, fact_rows, query_id
 from engql.store.fetch_plan import (
     HOURS_GROUPING,
     TIME_SERIES,
     FetchPlan,
+    answered,
     fetched_window,
     plan_fetch,
     query_window,
 )
-from engql.store.hours import Run, epoch_hour, hour_start
-from engql.store.sink import OUTCOMES, RunClock, plan_clock, query_text
+from engql.store.hours import Run, hour_start
+from engql.store.sink import CANCELLED, FAILED, OUTCOMES, RunClock, plan_clock, query_text
 from engql.store.store import FACT_COLUMNS, Store
+from engql.store.url import StoreError
 
 DEFAULT_SETTLE = timedelta(hours=24)
 """Hours newer than this when fetched are fetched again by the next collection: the
@@ -47,6 +54,12 @@ HOURS_QUERY = "collection"
 SNAPSHOT_PREFIX = "snapshot-"
 """``facts.query_id`` of a /totals snapshot: this and the statement's query_id."""
 _NOT_STORED = Missing(MissingKind.NOT_IN_ANSWER)
+_ANSWERED = frozenset({MissingKind.TOO_OLD_FOR_IMPRESSIONS, MissingKind.TOO_OLD_FOR_VIDEO_VIEWS})
+"""Reasons of Tweets an answer lists and still holds: never why their hours are not
+stored (the answer read from the store lists them again)."""
+_GONE = frozenset({MissingKind.UNAVAILABLE, MissingKind.NOT_OWNED, MissingKind.PROTECTED})
+"""Reasons the API gives for a Tweet whatever is asked of it: a Tweet that this
+collection's requests got one for has no answer now, whatever the store holds."""
 
 
 def collect(
@@ -65,16 +78,34 @@ def collect(
     answer ``plan`` from there."""
     clock = plan_clock(plan)
     sink = CollectSink(store, plan, fetch, settle, clock)
+    hooks = _showing_attempts(hooks, output, base_url)
     report = run_plan(fetch.plan, credentials, base_url, options, hooks=hooks, sink=sink)
     if report.result is None:
         return report
+    try:
+        with _failing(store, sink.run_id):
+            return _answered(plan, fetch, store, sink, report.result, output)
+    except StoreError as failed:
+        return RunReport(failed.exit, failure=failed)
+
+
+def _answered(
+    plan: Plan,
+    fetch: FetchPlan,
+    store: Store,
+    sink: CollectSink,
+    fetched: Result,
+    output: Output | None,
+) -> RunReport:
+    """The answer to ``plan`` read back from the store once ``fetch`` is in, written to
+    ``output``; the run's row of ``runs`` ended."""
     assert sink.run_id is not None
-    fetched = report.result
     reasons: dict[str, Missing] = {}
-    for made in fetched.statements:
-        for tweet, reason in made.missing.items():
-            reasons.setdefault(tweet, reason)
-    reader = StoreReader(store, reasons)
+    for number in fetch.hours_of:
+        for tweet, reason in fetched.statements[number].missing.items():
+            if reason.kind not in _ANSWERED:
+                reasons.setdefault(tweet, reason)
+    reader = StoreReader(store, reasons, sink.live)
     stream = _row_stream(output, len(plan.statements))
     statements: list[StatementResult] = []
     for number, asked in enumerate(plan.statements):
@@ -88,16 +119,29 @@ def collect(
     code = exit_for(result)
     for number, done in enumerate(result.statements):
         store.record_missing(sink.run_id, number, done.missing)
-    store.end_run(sink.run_id, OUTCOMES.get(code, "partial"), fetched.stats.sent)
+    outcome = CANCELLED if fetched.stats.cancelled else OUTCOMES.get(code, "partial")
+    store.end_run(sink.run_id, outcome, fetched.stats.sent)
     if output is not None:
         write_result(result, output.fmt, output.out, output.grouping, output.long)
-    final = RunReport(
+    return RunReport(
         code,
         result,
         warnings=tuple(result.warnings(MAX_MISSING_SHOWN)),
         missing_count=sum(len(s.missing) for s in result.statements),
     )
-    return final
+
+
+@contextlib.contextmanager
+def _failing(store: Store, run_id: int | None) -> Iterator[None]:
+    """A store error goes on up (``run_plan`` reports it, and so does ``collect``), the
+    run's row of ``runs`` saying ``failed`` if the store still takes that write."""
+    try:
+        yield
+    except StoreError:
+        if run_id is not None:
+            with contextlib.suppress(StoreError):
+                store.end_run(run_id, FAILED, None)
+        raise
 
 
 def planned(plan: Plan, store: Store) -> FetchPlan:
@@ -127,6 +171,8 @@ class CollectSink:
         self.run_id: int | None = None
         self.totals: dict[int, dict[str, Any]] = {}
         """Fetch statement number → its /totals answer merged from its batches."""
+        self.live: Run | None = None
+        """The hours a /28hr fetch was answered for: the server's clock says which."""
         self._mergers: dict[int, Merger] = {}
 
     def begin(self) -> None:
@@ -136,18 +182,20 @@ class CollectSink:
 
     def write_batch(self, batch: Batch) -> None:
         number = batch.plan.query.index
-        if number in self.fetch.hours_of:
-            self._hours(batch)
-            return
-        self._snapshot(batch.plan, batch.answer)
+        with _failing(self.store, self.run_id):
+            if number in self.fetch.hours_of:
+                self._hours(batch)
+                return
+            self._snapshot(batch.plan, batch.answer)
         merger = self._mergers.setdefault(number, Merger(batch.plan.query.groupings))
         merger.add(batch.answer)
         self.totals[number] = merger.result()
 
     def finish(self, result: Result, exit: Any) -> None:
-        for number, statement in enumerate(result.statements):
-            if number not in self.fetch.hours_of and not statement.streamed:
-                self._snapshot(statement.plan, statement.answer)
+        with _failing(self.store, self.run_id):
+            for number, statement in enumerate(result.statements):
+                if number not in self.fetch.hours_of and not statement.streamed:
+                    self._snapshot(statement.plan, statement.answer)
 
     def abort(self, outcome: str) -> None:
         if self.run_id is not None:
@@ -161,30 +209,45 @@ class CollectSink:
         present = [t for t in batch.tweets if t in grouping]
         if window is None or not present:
             return
-        metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
+        if request.endpoint == "28hr":
+            self.live = window
+        spans: dict[Run, list[str]] = {}
+        for metric in request.body[facts.ENGAGEMENT_TYPES_FIELD]:
+            for run in answered(request.endpoint, metric, [window]):
+                spans.setdefault(run, []).append(metric)
         db = self.store.db
         fetched_at = self._clock.now()
-        rows = fact_rows(
-            batch.plan.query,
-            {HOURS_GROUPING: grouping},
-            db.stamp,
-            (HOURS_QUERY,),
-            (db.stamp(fetched_at), self.run_id),
-            metrics,
-        )
-        ids = [int(t) for t in present]
-        settled = (window[0], min(window[1], coverage.settled_until(fetched_at, self._settle)))
-        with db.transaction():
-            db.execute(
-                "DELETE FROM facts WHERE query_id = ? "
-                f"AND tweet_id IN ({placeholders(len(ids))}) "
-                f"AND metric IN ({placeholders(len(metrics))}) "
-                "AND bucket_start >= ? AND bucket_start < ?",
-                (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
+        tail = (db.stamp(fetched_at), self.run_id)
+        query = batch.plan.query
+        made = [
+            (
+                span,
+                metrics,
+                fact_rows(
+                    query,
+                    {HOURS_GROUPING: grouping if span == window else _within(grouping, span)},
+                    db.stamp,
+                    (HOURS_QUERY,),
+                    tail,
+                    tuple(metrics),
+                ),
             )
-            if rows:
-                db.insert("facts", FACT_COLUMNS, rows)
-            coverage.add(db, ids, metrics, settled)
+            for span, metrics in spans.items()
+        ]
+        ids = [int(t) for t in present]
+        settled = coverage.settled_until(fetched_at, self._settle)
+        with db.transaction():
+            for (start, end), metrics, rows in made:
+                db.execute(
+                    "DELETE FROM facts WHERE query_id = ? "
+                    f"AND tweet_id IN ({placeholders(len(ids))}) "
+                    f"AND metric IN ({placeholders(len(metrics))}) "
+                    "AND bucket_start >= ? AND bucket_start < ?",
+                    (HOURS_QUERY, *ids, *metrics, hour_start(start), hour_start(end)),
+                )
+                if rows:
+                    db.insert("facts", FACT_COLUMNS, rows)
+                coverage.add(db, ids, metrics, (start, min(end, settled)))
 
     def _snapshot(self, plan: StatementPlan, answer: dict[str, Any]) -> None:
         assert self.run_id is not None
@@ -205,10 +268,12 @@ class StoreReader:
     missing from that answer, with the reason its fetch gave (``reasons``); the others
     get the answer the API gives for those hours."""
 
-    def __init__(self, store: Store, reasons: dict[str, Missing]) -> None:
+    def __init__(self, store: Store, reasons: dict[str, Missing], live: Run | None = None) -> None:
         self._db = store.db
         self._reasons = reasons
-        self._hours: dict[Any, int] = {}
+        self._live = live
+        """The hours the /28hr fetch was answered for, if one was sent: what a /28hr
+        request answers now (``query_window`` otherwise)."""
 
     def statement(self, plan: StatementPlan, stream: RowStream | None) -> StatementResult:
         """The statement's result, batch by batch; written to ``stream`` when it can be."""
@@ -236,14 +301,19 @@ class StoreReader:
 
     def outcome(self, plan: StatementPlan, request: Request) -> Outcome:
         query = plan.query
-        window = fetched_window(request, {}) or query_window(query)
+        window = fetched_window(request, {})
+        if window is None:
+            live = self._live if query.endpoint == "28hr" else None
+            window = live or query_window(query)
         tweets = request.tweet_ids
         metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
-        series, complete = self._series(tweets, metrics, window)
-        present = [t for t in tweets if t in complete]
-        missing = {t: self._reasons.get(t, _NOT_STORED) for t in tweets if t not in complete}
-        from engql.store.answers import window_answer
-
+        series, complete = self._series(query.endpoint, tweets, metrics, window)
+        missing = {
+            t: self._reasons.get(t, _NOT_STORED)
+            for t in tweets
+            if t not in complete or self._reasons.get(t, _NOT_STORED).kind in _GONE
+        }
+        present = [t for t in tweets if t not in missing]
         answer: dict[str, Any] = {
             facts.START_FIELD: _iso(window[0]),
             facts.END_FIELD: _iso(window[1]),
@@ -259,36 +329,41 @@ class StoreReader:
             old = [t for t in present if _created_before(int(t), cutoff)]
             if old:
                 answer[facts.UNSUPPORTED_VIDEO_VIEWS_IDS] = old
+            for tweet in old:  # the API has none for them now, whatever it said before
+                series[tweet, "video_views"] = [0] * (window[1] - window[0])
         answer.update(window_answer(query.groupings, present, metrics, window, series))
         return Outcome(answer, missing)
 
     def _series(
-        self, tweets: Sequence[str], metrics: Sequence[str], window: Run
+        self, endpoint: str, tweets: Sequence[str], metrics: Sequence[str], window: Run
     ) -> tuple[dict[tuple[str, str], list[int]], set[str]]:
-        """Each (Tweet, metric)'s hourly counts over ``window``, and the Tweets that have
-        every hour of every metric."""
+        """Each (Tweet, metric)'s hourly counts over ``window`` on ``endpoint``, and the
+        Tweets that have every hour of every metric that the endpoint reads (``answered``:
+        the others are zero)."""
         db = self._db
         ids = [int(t) for t in tweets]
         rows = db.query(
-            "SELECT tweet_id, metric, bucket_start, value FROM facts WHERE query_id = ? "
-            f"AND tweet_id IN ({placeholders(len(ids))}) "
+            f"SELECT tweet_id, metric, {db.epoch_hour('bucket_start')}, value FROM facts "
+            f"WHERE query_id = ? AND tweet_id IN ({placeholders(len(ids))}) "
             f"AND metric IN ({placeholders(len(metrics))}) "
             "AND bucket_start >= ? AND bucket_start < ?",
             (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
         )
         length = window[1] - window[0]
+        first = {}
+        for metric in metrics:
+            read = answered(endpoint, metric, [window])
+            first[metric] = read[0][0] if read else window[1]
         series = {(t, m): [0] * length for t in tweets for m in metrics}
         filled = {key: 0 for key in series}
         names = {int(t): t for t in tweets}
-        hours = self._hours
-        for tweet, metric, bucket, value in rows:
-            at = hours.get(bucket)
-            if at is None:
-                at = hours[bucket] = epoch_hour(db.timestamp(bucket))
+        for tweet, metric, at, value in rows:
+            if at < first[metric]:
+                continue
             key = (names[tweet], metric)
             series[key][at - window[0]] = value
             filled[key] += 1
-        complete = {t for t in tweets if all(filled[t, m] == length for m in metrics)}
+        complete = {t for t in tweets if all(filled[t, m] == window[1] - first[m] for m in metrics)}
         return series, complete
 
 
@@ -305,6 +380,46 @@ def _totals_result(
         stream.write_batch(Batch(plan, 0, plan.query.tweet_ids, answer))
         return StatementResult(plan, {}, missing, streamed=True)
     return StatementResult(plan, answer, missing)
+
+
+def _within(grouping: dict[str, Any], span: Run) -> dict[str, Any]:
+    """An hourly grouping (Tweet, metric, day, hour) with only the hours of ``span``."""
+    first, end = _label(span[0]), _label(span[1])
+    kept: dict[str, Any] = {}
+    for tweet, by_metric in grouping.items():
+        kept[tweet] = {}
+        for metric, days in by_metric.items():
+            inside = {
+                day: {h: v for h, v in hours.items() if first <= f"{day}T{h}" < end}
+                for day, hours in days.items()
+            }
+            kept[tweet][metric] = {day: hours for day, hours in inside.items() if hours}
+    return kept
+
+
+def _label(hour: int) -> str:
+    """How an hourly answer labels ``hour`` (day, then hour): text that sorts as time."""
+    return f"{hour_start(hour):%Y-%m-%dT%H}"
+
+
+def _showing_attempts(
+    hooks: RunHooks | None, output: Output | None, base_url: str
+) -> RunHooks | None:
+    """The fetch's hooks, and the output's writer of each attempt when its format shows
+    what was sent (raw): what a collection sent, since its answer comes from the store."""
+    opener = output_format(output.fmt).open_responses if output is not None else None
+    if opener is None or output is None:
+        return hooks
+    write = opener(output.out, base_url)
+    hooks = hooks or RunHooks()
+    theirs = hooks.on_response
+
+    def both(request: Request, body: dict[str, Any], reply: Reply) -> None:
+        write(request, body, reply)
+        if theirs is not None:
+            theirs(request, body, reply)
+
+    return attrs.evolve(hooks, on_response=both)
 
 
 def _row_stream(output: Output | None, statements: int) -> RowStream | None:

@@ -1,30 +1,47 @@
 """``engql explain FILE --store URL``: what a collection into a store holds already and
-what it would send now, in words. Nothing is sent, and nothing in the store changes."""
+what it would send now, in words. Nothing is sent, and nothing in the store changes: a
+store that does not exist yet (no file, or a database without engql's tables) is read
+as empty and not created."""
 
 from __future__ import annotations
 
+import os
 from typing import IO
 
 from engql.exits import Exit
 from engql.plan.explain import minimum_time
 from engql.plan.planner import Plan
-from engql.store.fetch_plan import FetchPlan, StatementCoverage
-from engql.store.store import Store
-from engql.store.url import StoreError
+from engql.store.fetch_plan import FetchPlan, StatementCoverage, plan_fetch
+from engql.store.schema import COLUMNS, VERSION_TABLE, ensure_schema
+from engql.store.store import Store, connect
+from engql.store.url import StoreError, StoreURL, parse_store_url
 
 
 def explain_store(plan: Plan, url: str, rate_limit: int, out: IO[str], err: IO[str]) -> int:
-    from engql.store.collect import planned
-
     try:
-        with Store.open(url) as store:
-            fetch = planned(plan, store)
-            shown = store.url.shown
+        parsed = parse_store_url(url)
+        fetch = _planned(plan, parsed)
     except StoreError as error:
         print(f"engql: --store: {error.message}", file=err)
         return error.exit
-    print(describe_fetch(plan, fetch, shown, rate_limit), file=out)
+    print(describe_fetch(plan, fetch, parsed.shown, rate_limit), file=out)
     return Exit.OK
+
+
+def _planned(plan: Plan, url: StoreURL) -> FetchPlan:
+    """What a collection would send now; everything, for a store not made yet, which is
+    left unmade."""
+    from engql.store.collect import planned
+
+    if url.path is not None and not os.path.exists(url.path):
+        return plan_fetch(plan, {})
+    db = connect(url)
+    with Store(db, url) as store:
+        tables = db.tables()
+        if VERSION_TABLE not in tables and not tables & set(COLUMNS):
+            return plan_fetch(plan, {})
+        ensure_schema(db)
+        return planned(plan, store)
 
 
 def describe_fetch(plan: Plan, fetch: FetchPlan, store: str, rate_limit: int) -> str:
@@ -36,10 +53,10 @@ def describe_fetch(plan: Plan, fetch: FetchPlan, store: str, rate_limit: int) ->
         else:
             lines.append(f"  statement {number + 1}: {_coverage(held)}")
     sent = len(fetch.plan.requests)
-    lines.append(
-        f"  {sent:,} request{'' if sent == 1 else 's'} to send; at {rate_limit} "
-        f"requests/minute: {minimum_time(sent, rate_limit)}"
-    )
+    left = f"  {sent:,} request{'' if sent == 1 else 's'} to send"
+    if sent:
+        left += f"; at {rate_limit} requests/minute: {minimum_time(sent, rate_limit)}"
+    lines.append(left)
     return "\n".join(lines)
 
 

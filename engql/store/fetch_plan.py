@@ -11,7 +11,9 @@ hour needed, so the new hours of a daily collection fall in one cell. Each cell 
 one window, from the first to the last hour any Tweet needs in it, and the Tweets that
 need it share batches of 25: requests are what a contract limits, so a Tweet may be sent
 a few stored hours again to share a batch with the others. /28hr takes no window: a Tweet
-that needs any of its hours is in a batch.
+that needs any of its hours is in a batch. Each cell is a fetch statement of its own, so
+a Tweet is in one batch of each, and why it is missing from one cell's answer (a request
+given up) is not mixed up with what another cell's answer says of it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from engql.record import Record
 from engql.store.hours import Hours, Run, epoch_hour, hour_start, intersection, minus, union
 from engql.times import ceil_hour, floor_hour, iso
 
+PUBLIC_COUNTS_HOUR = epoch_hour(facts.PUBLIC_COUNTS_START)
 HOURS_GROUPING = "hours"
 """The name of a fetch request's one grouping."""
 HOURLY_KEYS = facts.FOUR_KEY_ORDERS[0]
@@ -45,6 +48,16 @@ def query_window(query: Query) -> Run:
         return epoch_hour(floor_hour(start)), epoch_hour(ceil_hour(end))
     end = ceil_hour(query.now)
     return epoch_hour(end - facts.HISTORICAL_MAX_WINDOW), epoch_hour(end)
+
+
+def answered(endpoint: str, metric: str, hours: Hours) -> Hours:
+    """The hours of ``hours`` whose counts of ``metric`` the endpoint reads from the data.
+    /historical reads favorites, replies and retweets before 2015-09-15 as zero (Part A
+    §5) while /28hr has their counts: those hours of /historical are not fetched, stored
+    or covered, and read as zero."""
+    if endpoint == "historical" and metric in facts.PUBLIC_COUNTS_METRICS:
+        return minus(hours, [(0, PUBLIC_COUNTS_HOUR)])
+    return hours
 
 
 Covered = Mapping[tuple[int, str], Hours]
@@ -91,6 +104,7 @@ def plan_fetch(plan: Plan, covered: Covered) -> FetchPlan:
     needs: dict[str, dict[str, Need]] = {endpoint: {} for endpoint in TIME_SERIES}
     coverage: dict[int, StatementCoverage] = {}
     firsts: dict[str, Query] = {}
+    known = {tweet for tweet, _ in covered}
     for number, statement in enumerate(plan.statements):
         query = statement.query
         if query.endpoint not in TIME_SERIES:
@@ -100,19 +114,24 @@ def plan_fetch(plan: Plan, covered: Covered) -> FetchPlan:
         lacking = needs[query.endpoint]
         for tweet in query.tweet_ids:
             for metric in query.metrics:
-                gap = minus(window, covered.get((int(tweet), metric), []))
+                gap = _lacking(query.endpoint, metric, window, int(tweet), covered, known)
                 if gap:
                     need = lacking.setdefault(tweet, Need())
                     need.hours = union(need.hours, gap)
                     need.metrics.add(metric)
-        coverage[number] = _coverage(statement, covered)
+        coverage[number] = _coverage(statement, covered, known)
     statements: list[StatementPlan] = []
     hours_of: dict[int, str] = {}
     for endpoint in TIME_SERIES:
-        if needs[endpoint]:
-            fetch = _fetch_statement(endpoint, needs[endpoint], firsts[endpoint], len(statements))
+        lacking = needs[endpoint]
+        if not lacking:
+            continue
+        parts = _cells(lacking) if endpoint == "historical" else [(list(lacking), None)]
+        for tweets, cell in parts:
+            number = len(statements)
+            fetch = _fetch_statement(endpoint, lacking, tweets, cell, firsts[endpoint], number)
             fetch = attrs.evolve(fetch, requests=_renumbered(fetch.requests, _first(statements)))
-            hours_of[len(statements)] = endpoint
+            hours_of[number] = endpoint
             statements.append(fetch)
     totals_of: dict[int, int] = {}
     for number, statement in enumerate(plan.statements):
@@ -132,46 +151,35 @@ def _renumbered(requests: Sequence[Request], first: int) -> tuple[Request, ...]:
 
 
 def _fetch_statement(
-    endpoint: str, needs: dict[str, Need], first: Query, number: int
+    endpoint: str,
+    needs: dict[str, Need],
+    tweets: list[str],
+    cell: Run | None,
+    first: Query,
+    number: int,
 ) -> StatementPlan:
-    """The requests for the hours ``needs`` lists, packed as the module says."""
+    """The requests for ``tweets`` over ``cell`` (none on /28hr), 25 a batch, each
+    asking the metrics its Tweets lack."""
     api = facts.ENDPOINTS[endpoint]
     order = {metric: at for at, metric in enumerate(api.metrics)}
-    tweets = list(needs)
-    jobs: list[tuple[list[str], Run | None]] = []
-    if endpoint == "28hr":
-        jobs.extend((batch, None) for batch in batches(tweets, api.max_tweet_ids))
-    else:
-        for cell_tweets, window in _cells(needs):
-            jobs.extend((batch, window) for batch in batches(cell_tweets, api.max_tweet_ids))
     requests = []
-    windows: dict[Run, int] = {}
-    for batch_number, (batch, cell) in enumerate(jobs):
+    for batch_number, batch in enumerate(batches(tweets, api.max_tweet_ids)):
         metrics = sorted({m for t in batch for m in needs[t].metrics}, key=order.__getitem__)
         body: dict[str, object] = {
             facts.TWEET_IDS_FIELD: batch,
             facts.ENGAGEMENT_TYPES_FIELD: metrics,
             facts.GROUPINGS_FIELD: {HOURS_GROUPING: {facts.GROUP_BY_FIELD: list(HOURLY_KEYS)}},
         }
-        window_number = None
         if cell is not None:
             body[facts.START_FIELD] = iso(hour_start(cell[0]))
             body[facts.END_FIELD] = iso(hour_start(cell[1]))
-            window_number = windows.setdefault(cell, len(windows))
+        auth = facts.auth_for(endpoint, metrics)
+        window = None if cell is None else 0
         requests.append(
-            Request(
-                number,
-                endpoint,
-                api.path,
-                facts.auth_for(endpoint, metrics),
-                body,
-                batch_number,
-                window_number,
-                batch_number,
-            )
+            Request(number, endpoint, api.path, auth, body, batch_number, window, batch_number)
         )
     all_metrics = tuple(
-        sorted({m for n in needs.values() for m in n.metrics}, key=order.__getitem__)
+        sorted({m for t in tweets for m in needs[t].metrics}, key=order.__getitem__)
     )
     query = attrs.evolve(
         first,
@@ -186,8 +194,8 @@ def _fetch_statement(
         query,
         facts.auth_for(endpoint, all_metrics),
         api.max_tweet_ids,
-        len(jobs),
-        tuple(Window(hour_start(a), hour_start(b)) for a, b in windows),
+        len(requests),
+        () if cell is None else (Window(hour_start(cell[0]), hour_start(cell[1])),),
         tuple(requests),
     )
 
@@ -213,7 +221,20 @@ def _cells(needs: dict[str, Need]) -> list[tuple[list[str], Run]]:
     return cells
 
 
-def _coverage(statement: StatementPlan, covered: Covered) -> StatementCoverage:
+def _lacking(
+    endpoint: str, metric: str, window: Hours, tweet: int, covered: Covered, known: set[int]
+) -> Hours:
+    """The hours of ``window`` to fetch for one Tweet's metric: those the endpoint reads
+    that the store has not settled. Where it reads none (favorites before 2015-09-15 on
+    /historical), all of them for a Tweet the store has nothing of: only the API can say
+    whether it has that Tweet at all (it may be unavailable)."""
+    asked = answered(endpoint, metric, window)
+    if not asked and tweet not in known:
+        return window
+    return minus(asked, covered.get((tweet, metric), []))
+
+
+def _coverage(statement: StatementPlan, covered: Covered, known: set[int]) -> StatementCoverage:
     query = statement.query
     windows = [(epoch_hour(w.start), epoch_hour(w.end)) for w in statement.windows] or [
         query_window(query)
@@ -222,7 +243,7 @@ def _coverage(statement: StatementPlan, covered: Covered) -> StatementCoverage:
     for tweet in query.tweet_ids:
         for window in windows:
             if all(
-                not minus([window], covered.get((int(tweet), metric), []))
+                not _lacking(query.endpoint, metric, [window], int(tweet), covered, known)
                 for metric in query.metrics
             ):
                 stored += 1
