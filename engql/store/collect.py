@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from engql import facts
+from engql.check import Query
 from engql.credentials import Credentials
 from engql.executor.journal import plan_hash
 from engql.executor.merge import Merger
@@ -307,7 +308,7 @@ class StoreReader:
             window = live or query_window(query)
         tweets = request.tweet_ids
         metrics = tuple(request.body[facts.ENGAGEMENT_TYPES_FIELD])
-        series, complete = self._series(query.endpoint, tweets, metrics, window)
+        series, complete = self._series(query, tweets, metrics, window)
         missing = {
             t: self._reasons.get(t, _NOT_STORED)
             for t in tweets
@@ -335,34 +336,55 @@ class StoreReader:
         return Outcome(answer, missing)
 
     def _series(
-        self, endpoint: str, tweets: Sequence[str], metrics: Sequence[str], window: Run
+        self, query: Query, tweets: Sequence[str], metrics: Sequence[str], window: Run
     ) -> tuple[dict[tuple[str, str], list[int]], set[str]]:
-        """Each (Tweet, metric)'s hourly counts over ``window`` on ``endpoint``, and the
-        Tweets that have every hour of every metric that the endpoint reads (``answered``:
-        the others are zero)."""
+        """Each (Tweet, metric)'s hourly counts over ``window`` on the query's endpoint,
+        and the Tweets that have every hour of every metric that the endpoint reads
+        (``answered``: the others are zero).
+
+        When no grouping of the query has hours, the database sums them (a day's sum
+        stands at the day's first hour in the window, a total at the first hour), so a
+        daily answer over millions of stored hours reads thousands of rows."""
         db = self._db
-        ids = [int(t) for t in tweets]
-        rows = db.query(
-            f"SELECT tweet_id, metric, {db.epoch_hour('bucket_start')}, value FROM facts "
-            f"WHERE query_id = ? AND tweet_id IN ({placeholders(len(ids))}) "
-            f"AND metric IN ({placeholders(len(metrics))}) "
-            "AND bucket_start >= ? AND bucket_start < ?",
-            (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1])),
-        )
-        length = window[1] - window[0]
         first = {}
         for metric in metrics:
-            read = answered(endpoint, metric, [window])
+            read = answered(query.endpoint, metric, [window])
             first[metric] = read[0][0] if read else window[1]
+        keys = {key for _, grouping in query.groupings for key in grouping}
+        summed = facts.ENGAGEMENT_HOUR not in keys and all(
+            first[metric] == window[0] for metric in metrics
+        )
+        hour = db.epoch_hour("bucket_start")
+        ids = [int(t) for t in tweets]
+        where = (
+            f"WHERE query_id = ? AND tweet_id IN ({placeholders(len(ids))}) "
+            f"AND metric IN ({placeholders(len(metrics))}) "
+            "AND bucket_start >= ? AND bucket_start < ?"
+        )
+        params = (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1]))
+        if summed:
+            slot = "hour - hour % 24" if facts.ENGAGEMENT_DAY in keys else "0"
+            rows = db.query(
+                f"SELECT tweet_id, metric, {slot} AS slot, sum(value), count(*) FROM "
+                f"(SELECT tweet_id, metric, {hour} AS hour, value FROM facts {where}) AS hours "
+                "GROUP BY tweet_id, metric, slot",
+                params,
+            )
+        else:
+            rows = db.query(f"SELECT tweet_id, metric, {hour}, value, 1 FROM facts {where}", params)
+        length = window[1] - window[0]
         series = {(t, m): [0] * length for t in tweets for m in metrics}
         filled = {key: 0 for key in series}
         names = {int(t): t for t in tweets}
-        for tweet, metric, at, value in rows:
+        for tweet, metric, at, value, hours in rows:
+            at = int(at)
             if at < first[metric]:
-                continue
+                if not summed:
+                    continue
+                at = window[0]
             key = (names[tweet], metric)
-            series[key][at - window[0]] = value
-            filled[key] += 1
+            series[key][at - window[0]] = int(value)
+            filled[key] += hours
         complete = {t for t in tweets if all(filled[t, m] == window[1] - first[m] for m in metrics)}
         return series, complete
 

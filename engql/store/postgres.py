@@ -109,8 +109,9 @@ class PostgresDatabase:
 
 
 def _pyformat(sql: str) -> str:
-    """engql's ``?`` placeholders as psycopg's ``%s`` (engql's SQL has no other ? or %)."""
-    return sql.replace("?", "%s")
+    """engql's ``?`` placeholders as psycopg's ``%s``, and a ``%`` of the SQL itself (the
+    modulo operator) as ``%%``; engql's SQL has no ``?`` but its placeholders."""
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def _without_prefix(text: str) -> str:
