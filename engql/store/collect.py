@@ -362,12 +362,18 @@ class StoreReader:
             "AND bucket_start >= ? AND bucket_start < ?"
         )
         params = (HOURS_QUERY, *ids, *metrics, hour_start(window[0]), hour_start(window[1]))
-        if summed:
-            slot = "hour - hour % 24" if facts.ENGAGEMENT_DAY in keys else "0"
+        if summed and facts.ENGAGEMENT_DAY in keys:
             rows = db.query(
-                f"SELECT tweet_id, metric, {slot} AS slot, sum(value), count(*) FROM "
-                f"(SELECT tweet_id, metric, {hour} AS hour, value FROM facts {where}) AS hours "
-                "GROUP BY tweet_id, metric, slot",
+                f"SELECT tweet_id, metric, {db.epoch_hour('day')}, total, hours FROM "
+                f"(SELECT tweet_id, metric, {db.day_of('bucket_start')} AS day, "
+                f"sum(value) AS total, count(*) AS hours FROM facts {where} "
+                "GROUP BY tweet_id, metric, day) AS days",
+                params,
+            )
+        elif summed:
+            rows = db.query(
+                f"SELECT tweet_id, metric, 0, sum(value), count(*) FROM facts {where} "
+                "GROUP BY tweet_id, metric",
                 params,
             )
         else:

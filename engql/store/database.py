@@ -53,6 +53,10 @@ class Database(Protocol):
         """SQL for the hours since 1970-01-01T00Z of a timestamp ``column`` (on the hour),
         as an integer: what a reader of millions of hours asks for, not timestamps."""
 
+    def day_of(self, column: str) -> str:
+        """SQL for the UTC day of a timestamp ``column``, cheap for every row, as a value
+        ``epoch_hour`` reads (its midnight)."""
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """The rows of one statement."""
 

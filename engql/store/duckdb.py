@@ -119,6 +119,9 @@ class DuckDatabase:
     def epoch_hour(self, column: str) -> str:
         return f"(CAST(epoch({column}) AS BIGINT) // 3600)"
 
+    def day_of(self, column: str) -> str:
+        return f"date_trunc('day', {column})"
+
     def stamp(self, moment: datetime) -> Any:
         return int(moment.timestamp())
 

@@ -90,6 +90,9 @@ class PostgresDatabase:
     def epoch_hour(self, column: str) -> str:
         return f"(CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT) / 3600)"
 
+    def day_of(self, column: str) -> str:
+        return f"date_trunc('day', {column})"
+
     def stamp(self, moment: datetime) -> Any:
         return moment
 

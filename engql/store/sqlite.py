@@ -83,6 +83,9 @@ class SqliteDatabase:
     def epoch_hour(self, column: str) -> str:
         return f"(CAST(strftime('%s', {column}) AS INTEGER) / 3600)"
 
+    def day_of(self, column: str) -> str:
+        return f"substr({column}, 1, 10)"
+
     def stamp(self, moment: datetime) -> Any:
         return text_time(moment)
 
