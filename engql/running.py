@@ -193,7 +193,7 @@ def _run(
         on_response=_responses(hooks.on_response, output, base_url),
         on_done=hooks.on_done,
     )
-    stream = _row_stream(output, len(plan.statements))
+    stream = row_stream(output, len(plan.statements))
     on_batch = _batch_hook(stream.write_batch if stream else None, sink)
     keep = sink is not None and output is not None and stream is None
 
@@ -221,6 +221,12 @@ def _run(
         sink.finish(result, code)
     if output is not None:
         write_result(result, output.fmt, output.out, output.grouping, output.long)
+    return report_of(result, code)
+
+
+def report_of(result: Result, code: Exit) -> RunReport:
+    """The report of a run that has a result: its first missing Tweets as warnings, and
+    how many there are."""
     return RunReport(
         code,
         result,
@@ -248,7 +254,7 @@ def _abort(sink: Sink | None, outcome: str) -> None:
         sink.abort(outcome)
 
 
-def _row_stream(output: Output | None, statements: int) -> RowStream | None:
+def row_stream(output: Output | None, statements: int) -> RowStream | None:
     """Where rows go batch by batch, when the output streams and its format can."""
     if output is None or not output.stream or not RowStream.can_stream(output.fmt, statements):
         return None

@@ -28,7 +28,15 @@ from engql.executor.runner import Batch, Outcome, RunOptions, merge_outcomes
 from engql.executor.transport import Reply
 from engql.output import RowStream, output_format, write_result
 from engql.plan.planner import Plan, Request, StatementPlan
-from engql.running import MAX_MISSING_SHOWN, Output, RunHooks, RunReport, exit_for, run_plan
+from engql.running import (
+    Output,
+    RunHooks,
+    RunReport,
+    exit_for,
+    report_of,
+    row_stream,
+    run_plan,
+)
 from engql.store import coverage
 from engql.store.answers import window_answer
 from engql.store.database import placeholders
@@ -107,7 +115,7 @@ def _answered(
             if reason.kind not in _ANSWERED:
                 reasons.setdefault(tweet, reason)
     reader = StoreReader(store, reasons, sink.live)
-    stream = _row_stream(output, len(plan.statements))
+    stream = row_stream(output, len(plan.statements))
     statements: list[StatementResult] = []
     for number, asked in enumerate(plan.statements):
         if number in fetch.totals_of:
@@ -124,12 +132,7 @@ def _answered(
     store.end_run(sink.run_id, outcome, fetched.stats.sent)
     if output is not None:
         write_result(result, output.fmt, output.out, output.grouping, output.long)
-    return RunReport(
-        code,
-        result,
-        warnings=tuple(result.warnings(MAX_MISSING_SHOWN)),
-        missing_count=sum(len(s.missing) for s in result.statements),
-    )
+    return report_of(result, code)
 
 
 @contextlib.contextmanager
@@ -448,12 +451,6 @@ def _showing_attempts(
             theirs(request, body, reply)
 
     return attrs.evolve(hooks, on_response=both)
-
-
-def _row_stream(output: Output | None, statements: int) -> RowStream | None:
-    if output is None or not output.stream or not RowStream.can_stream(output.fmt, statements):
-        return None
-    return RowStream(output.fmt, output.out, statements, output.grouping, output.long)
 
 
 def _iso(hour: int) -> str:
