@@ -256,6 +256,10 @@ def _exchange(
         return Reply(status, None, found, raw, "body is not JSON")
 
 
+INFLATE_STEP = 1 << 20
+"""Bytes one decompression step makes at most."""
+
+
 class _TooBig(Exception):
     """The answer holds more than the cap."""
 
@@ -286,9 +290,12 @@ def _inflate(
     inflate: zlib._Decompress, data: bytes, out: bytearray, max_bytes: int
 ) -> zlib._Decompress:
     """Gunzip ``data`` onto ``out``, never more than one byte past ``max_bytes``; a
-    stream of several gzip members (as ``gzip.decompress`` reads) goes on in a new one."""
+    stream of several gzip members (as ``gzip.decompress`` reads) goes on in a new one.
+    Each step makes at most INFLATE_STEP bytes: one call could make the whole cap at
+    once, held beside ``out`` until appended (a gzip bomb's peak then depended on how
+    much of it one read brought)."""
     while data:
-        out += inflate.decompress(data, max_bytes + 1 - len(out))
+        out += inflate.decompress(data, min(INFLATE_STEP, max_bytes + 1 - len(out)))
         if len(out) > max_bytes:
             raise _TooBig
         if inflate.eof:
