@@ -13,7 +13,7 @@ import math
 import os
 import sys
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from engql import facts
 from engql.atomic import atomic_file
@@ -35,6 +35,10 @@ from engql.running import (
     sandbox_settings,
 )
 from engql.store.url import StoreError
+
+if TYPE_CHECKING:  # the store's code loads only for --into and collect
+    from engql.store import Store
+    from engql.store.sink import StoreSink
 
 NOTHING_TO_KEEP = frozenset({Exit.USAGE, Exit.CONFIG, Exit.REFUSED, Exit.INTERRUPTED})
 """Exit codes of runs without an answer: an -o file is left as it was."""
@@ -110,7 +114,7 @@ def _write(
     settings: Settings,
     fmt: str,
     err: IO[str],
-    store: Any,
+    store: Store | None,
 ) -> int:
     """Check the grouping, open -o and run; the data goes to -o or stdout (none of it
     with --into alone)."""
@@ -149,7 +153,7 @@ def _execute(
     fmt: str,
     err: IO[str],
     out: IO[str],
-    store: Any,
+    store: Store | None,
 ) -> int:
     """Run and write to ``out`` (and ``store``); an exception (or Ctrl-C) leaves no
     half-written -o file, and only whole batches in the store."""
@@ -173,7 +177,7 @@ def _execute(
             print(f"engql: --resume: {error}", file=err)
             return Exit.USAGE
     fetch = None
-    if args.command == "collect":
+    if args.command == "collect" and store is not None:  # --store is required
         from engql.store.collect import planned
 
         fetch = planned(plan, store)
@@ -192,7 +196,7 @@ def _execute(
         on_done=(lambda request: progress.update(1)) if progress is not None else None,
     )
     try:
-        if fetch is not None:
+        if fetch is not None and store is not None:
             from engql.store.collect import DEFAULT_SETTLE, collect
 
             report = collect(
@@ -238,14 +242,14 @@ def _execute(
     return report.exit
 
 
-def _output(args: argparse.Namespace, fmt: str, out: IO[str], store: Any) -> Output | None:
+def _output(args: argparse.Namespace, fmt: str, out: IO[str], store: Store | None) -> Output | None:
     """The data's output: none when it goes into a store and no format or file is asked."""
     if store is not None and not args.format and not args.output:
         return None
     return Output(fmt, out, args.grouping, args.long)
 
 
-def _sink(store: Any, plan: Plan) -> Any:
+def _sink(store: Store | None, plan: Plan) -> StoreSink | None:
     if store is None:
         return None
     from engql.store.sink import StoreSink
