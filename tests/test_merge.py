@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import engql
 from engql import facts
 from engql.executor.merge import MalformedAnswer, Merger, merge_answers
-from engql.executor.rows import columns, long_rows, wide_rows
+from engql.executor.rows import columns, long_rows, row_values, wide_rows
 from engql.plan.planner import Window, batches, ceil_hour, split_windows
 from engql.sandbox.data import SyntheticEngagement
 from engql.sandbox.responses import UNAVAILABLE_FORMS, answer
@@ -479,12 +479,19 @@ def test_daily_per_tweet() -> None:
         "10": {"impressions": {"2016-02-10": "3"}},
     }
     metrics = ("impressions", "favorites")
-    assert columns((TWEET, TYPE, DAY), metrics) == ["tweet_id", "day", *metrics]
+    assert columns((TWEET, TYPE, DAY), metrics) == ["tweet_id", "day", "bucket_start", *metrics]
     assert wide(grouping, (TWEET, TYPE, DAY), metrics) == [
-        ("2", "2016-02-10", 7, 1),
-        ("2", "2016-02-11", 5, 0),
-        ("10", "2016-02-10", 3, 0),
+        ("2", "2016-02-10", "2016-02-10T00:00:00Z", 7, 1),
+        ("2", "2016-02-11", "2016-02-11T00:00:00Z", 5, 0),
+        ("10", "2016-02-10", "2016-02-10T00:00:00Z", 3, 0),
     ]
+    assert columns((TWEET, TYPE, DAY), metrics, bucket=False) == ["tweet_id", "day", *metrics]
+    assert row_values(grouping, (TWEET, TYPE, DAY), metrics, bucket=False)[0] == (
+        "2",
+        "2016-02-10",
+        7,
+        1,
+    )
 
 
 def test_four_keys_either_documented_order() -> None:
@@ -503,19 +510,26 @@ def test_four_keys_either_documented_order() -> None:
     }
     metrics = ("impressions", "engagements")
     expected = [
-        ("123456789", "2015-09-14", "17", 551, -1),
-        ("123456789", "2015-09-14", "18", 412, 0),
-        ("123456789", "2015-09-15", "00", 5, 0),
-        ("123456789", "2015-09-15", "01", 2, 0),
+        ("123456789", "2015-09-14", "17", "2015-09-14T17:00:00Z", 551, -1),
+        ("123456789", "2015-09-14", "18", "2015-09-14T18:00:00Z", 412, 0),
+        ("123456789", "2015-09-15", "00", "2015-09-15T00:00:00Z", 5, 0),
+        ("123456789", "2015-09-15", "01", "2015-09-15T01:00:00Z", 2, 0),
     ]
-    assert columns(TYPE_FIRST, metrics) == ["tweet_id", "day", "hour", *metrics]
+    assert columns(TYPE_FIRST, metrics) == ["tweet_id", "day", "hour", "bucket_start", *metrics]
     assert wide(tweet_first, FOUR_KEYS, metrics) == expected
     assert wide(type_first, TYPE_FIRST, metrics) == expected
-    assert columns(TYPE_FIRST, metrics, long=True) == ["tweet_id", "day", "hour", "metric", "value"]
+    assert columns(TYPE_FIRST, metrics, long=True) == [
+        "tweet_id",
+        "day",
+        "hour",
+        "bucket_start",
+        "metric",
+        "value",
+    ]
     assert long(type_first, TYPE_FIRST, metrics)[:3] == [
-        ("123456789", "2015-09-14", "17", "impressions", 551),
-        ("123456789", "2015-09-14", "17", "engagements", -1),
-        ("123456789", "2015-09-14", "18", "impressions", 412),
+        ("123456789", "2015-09-14", "17", "2015-09-14T17:00:00Z", "impressions", 551),
+        ("123456789", "2015-09-14", "17", "2015-09-14T17:00:00Z", "engagements", -1),
+        ("123456789", "2015-09-14", "18", "2015-09-14T18:00:00Z", "impressions", 412),
     ]
 
 
@@ -526,8 +540,8 @@ def test_timeline_of_all_tweets() -> None:
     }
     metrics = ("favorites", "impressions")
     assert wide(grouping, (TYPE, DAY, HOUR), metrics) == [
-        ("2016-02-10", "17", 1, 4),
-        ("2016-02-10", "18", 0, 3),
+        ("2016-02-10", "17", "2016-02-10T17:00:00Z", 1, 4),
+        ("2016-02-10", "18", "2016-02-10T18:00:00Z", 0, 3),
     ]
 
 
@@ -547,11 +561,11 @@ def test_key_columns_keep_their_order_whatever_the_group_by() -> None:
         "05": {"2016-01-02": {"favorites": {"9": "1", "10": "2"}}},
         "04": {"2016-01-03": {"favorites": {"9": "3"}}},
     }
-    assert columns(keys, ("favorites",)) == ["tweet_id", "day", "hour", "favorites"]
+    assert columns(keys, ("favorites",)) == ["tweet_id", "day", "hour", "bucket_start", "favorites"]
     assert wide(grouping, keys, ("favorites",)) == [
-        ("9", "2016-01-02", "05", 1),
-        ("9", "2016-01-03", "04", 3),
-        ("10", "2016-01-02", "05", 2),
+        ("9", "2016-01-02", "05", "2016-01-02T05:00:00Z", 1),
+        ("9", "2016-01-03", "04", "2016-01-03T04:00:00Z", 3),
+        ("10", "2016-01-02", "05", "2016-01-02T05:00:00Z", 2),
     ]
 
 
@@ -564,9 +578,13 @@ def test_a_grouping_without_engagement_type_has_one_value_column() -> None:
     grouping = {"2016-01-02": {"1000": "3", "999": "4"}, "2016-01-01": {"1000": "1"}}
     keys = (DAY, TWEET)
     metrics = ("favorites", "replies")
-    expected = [("999", "2016-01-02", 4), ("1000", "2016-01-01", 1), ("1000", "2016-01-02", 3)]
-    assert columns(keys, metrics) == ["tweet_id", "day", "value"]
-    assert columns(keys, metrics, long=True) == ["tweet_id", "day", "value"]
+    expected = [
+        ("999", "2016-01-02", "2016-01-02T00:00:00Z", 4),
+        ("1000", "2016-01-01", "2016-01-01T00:00:00Z", 1),
+        ("1000", "2016-01-02", "2016-01-02T00:00:00Z", 3),
+    ]
+    assert columns(keys, metrics) == ["tweet_id", "day", "bucket_start", "value"]
+    assert columns(keys, metrics, long=True) == ["tweet_id", "day", "bucket_start", "value"]
     assert wide(grouping, keys, metrics) == long(grouping, keys, metrics) == expected
     assert wide({"9": "1", "10": "2"}, (TWEET,), metrics) == [("9", 1), ("10", 2)]
 

@@ -60,7 +60,7 @@ def plain_answers(draw: st.DrawFn) -> dict[str, Any]:
 
 def general(grouping: Any, metrics: tuple[str, ...]) -> list[tuple[Any, ...]]:
     keys = rows_of.HOURLY_KEYS
-    values = row_values(grouping, keys, metrics, long=True)
+    values = row_values(grouping, keys, metrics, long=True, bucket=False)
     if not values:
         return []
     head = ("collection", "hours", "historical")

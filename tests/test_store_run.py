@@ -143,7 +143,8 @@ def printed_rows(out: str, statements: int) -> dict[int, list[tuple[Any, ...]]]:
 def stored_rows(url: str, run_id: int, statements: int) -> dict[int, list[tuple[Any, ...]]]:
     """The facts run ``run_id`` stored for each statement's first grouping, as the jsonl
     long rows they stand for (docs/storage.md: tweet_id as digits, the bucket as a day
-    and an hour as its grain has them, metric when the grouping has engagement.type)."""
+    and an hour as its grain has them and as bucket_start where it has a day, metric
+    when the grouping has engagement.type)."""
     found: dict[int, list[tuple[Any, ...]]] = {n: [] for n in range(statements)}
     rows = sql(
         url,
@@ -159,6 +160,7 @@ def stored_rows(url: str, run_id: int, statements: int) -> dict[int, list[tuple[
             row["tweet_id"] = str(tweet)
         if grain in ("hour", "day"):
             row["day"] = utc(bucket).strftime("%Y-%m-%d")
+            row["bucket_start"] = utc(bucket).strftime("%Y-%m-%dT%H:%M:%SZ")
         if grain in ("hour", "hour_of_day"):
             row["hour"] = utc(bucket).strftime("%H")
         if grain == "total":

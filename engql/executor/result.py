@@ -78,9 +78,12 @@ class StatementResult(Record):
                 return pair
         raise KeyError(f"no grouping {name!r}; the groupings are {self.grouping_names}")
 
-    def columns(self, grouping: str | None = None, long: bool = False) -> list[str]:
+    def columns(
+        self, grouping: str | None = None, long: bool = False, bucket: bool = True
+    ) -> list[str]:
+        """The rows' column names; ``bucket`` False leaves out ``bucket_start``."""
         _, keys = self._grouping(grouping)
-        return columns(keys, self.plan.query.metrics, long)
+        return columns(keys, self.plan.query.metrics, long, bucket)
 
     def rows(self, grouping: str | None = None, long: bool = False) -> Iterator[dict[str, Any]]:
         """One row per combination of the grouping's keys (metrics as columns), or with
@@ -90,10 +93,12 @@ class StatementResult(Record):
         metrics = self.plan.query.metrics
         return long_rows(data, keys, metrics) if long else wide_rows(data, keys, metrics)
 
-    def row_values(self, grouping: str | None = None, long: bool = False) -> list[Row]:
+    def row_values(
+        self, grouping: str | None = None, long: bool = False, bucket: bool = True
+    ) -> list[Row]:
         """The rows of ``rows`` as tuples in the order of ``columns``, as the writers use them."""
         name, keys = self._grouping(grouping)
-        return row_values(self.answer.get(name, {}), keys, self.plan.query.metrics, long)
+        return row_values(self.answer.get(name, {}), keys, self.plan.query.metrics, long, bucket)
 
     def to_json(self) -> dict[str, Any]:
         """The merged answer as the API shapes it, plus ``missing``: Tweet ID → reason."""

@@ -2,7 +2,11 @@
 
 A row is one combination of the grouping's keys other than ``engagement.type``. Its key
 columns are ``tweet_id``, ``day`` and ``hour``, those the grouping has, always in that
-order whatever the order of ``group_by``; the metrics are pivoted into one column each,
+order whatever the order of ``group_by``, and ``bucket_start`` after them when the
+grouping has days: the UTC start of the row's day or hour as RFC 3339 text
+(``2026-11-30T14:00:00Z``), which data tools read as a timestamp while ``day`` and
+``hour`` stay the API's labels (an hour-of-day grouping, hours without days, has no time
+to start at and so no ``bucket_start``); the metrics are pivoted into one column each,
 so a type-first grouping gives the same rows as a type-last one. Counts are integers,
 Tweet IDs stay strings (a double would round them), days ``YYYY-MM-DD``, hours ``HH``.
 Rows come sorted by Tweet ID as a number, then day, then hour.
@@ -36,6 +40,8 @@ KEY_COLUMNS = (
     (facts.ENGAGEMENT_HOUR, "hour"),
 )
 """Grouping keys with a column of their own, and its name, in column order."""
+BUCKET_START = "bucket_start"
+"""The column of a row's bucket's UTC start, where the grouping has days."""
 METRIC = "metric"
 VALUE = "value"
 
@@ -45,20 +51,29 @@ _OBJECT_TYPES = frozenset({dict})
 _values = methodcaller("values")
 
 
-def columns(keys: Sequence[str], metrics: Sequence[str], long: bool = False) -> list[str]:
-    """The column names of the rows of a grouping by ``keys``, in order."""
+def columns(
+    keys: Sequence[str], metrics: Sequence[str], long: bool = False, bucket: bool = True
+) -> list[str]:
+    """The column names of the rows of a grouping by ``keys``, in order; ``bucket``
+    False leaves out ``bucket_start``."""
     names = [name for key, name in KEY_COLUMNS if key in keys]
+    if bucket and facts.ENGAGEMENT_DAY in keys:
+        names.append(BUCKET_START)
     if facts.ENGAGEMENT_TYPE not in keys:
         return [*names, VALUE]
     return [*names, METRIC, VALUE] if long else [*names, *metrics]
 
 
 def row_values(
-    grouping: Mapping[str, Any], keys: Sequence[str], metrics: Sequence[str], long: bool = False
+    grouping: Mapping[str, Any],
+    keys: Sequence[str],
+    metrics: Sequence[str],
+    long: bool = False,
+    bucket: bool = True,
 ) -> list[Row]:
-    """The rows in order, each the tuple of its values in the order of ``columns``. Raises
-    MalformedAnswer when the grouping does not nest as ``keys`` say or a leaf is not a
-    count."""
+    """The rows in order, each the tuple of its values in the order of ``columns`` (with
+    the same ``bucket``). Raises MalformedAnswer when the grouping does not nest as
+    ``keys`` say or a leaf is not a count."""
     keys = tuple(keys)
     if facts.ENGAGEMENT_TYPE not in keys:
         labels, leaves = _leaves(grouping, keys)
@@ -69,6 +84,9 @@ def row_values(
     width = len(labels[0]) if labels else 0
     label_columns = [list(map(itemgetter(at), labels)) for at in range(width)]
     order = _order(label_columns, len(labels), keys)
+    if bucket and label_columns and facts.ENGAGEMENT_DAY in keys:
+        label_columns.append(_bucket_starts(label_columns, keys))
+        labels = list(zip(*label_columns, strict=True))
     if long and facts.ENGAGEMENT_TYPE in keys:
         return [
             (*labels[i], metric, values[i])
@@ -79,6 +97,15 @@ def row_values(
         return [()] * len(order)
     rows = list(zip(*label_columns, *counts, strict=True))
     return list(map(rows.__getitem__, order))
+
+
+def _bucket_starts(label_columns: list[list[str]], keys: Labels) -> list[str]:
+    """Each row's ``bucket_start``, from its day (and hour) labels as the API gave them."""
+    day_at = 1 if facts.TWEET_ID in keys else 0
+    days = label_columns[day_at]
+    if facts.ENGAGEMENT_HOUR in keys:
+        return list(map("{}T{}:00:00Z".format, days, label_columns[day_at + 1]))
+    return list(map("{}T00:00:00Z".format, days))
 
 
 def wide_rows(

@@ -70,7 +70,7 @@ def fact_rows(
             if hourly is not None:
                 rows.extend(hourly)
                 continue
-        values = row_values(grouping, keys, metrics, long=True)
+        values = row_values(grouping, keys, metrics, long=True, bucket=False)
         if values:
             rows.extend(_grouping_rows(keys, values, stamp, head, tail))
     return rows
