@@ -169,12 +169,14 @@ tweet_id    day         metric         value
 {"metric": "favorites", "value": 1649}
 {"metric": "retweets", "value": 303}
 """,
-    ("jsonl", "both", None, False): """\
-{"statement": 0, "tweet_id": "850006245121695744", "favorites": 1647, "retweets": 303}
-{"statement": 0, "tweet_id": "1260294888811347969", "favorites": 2, "retweets": 0}
-{"statement": 1, "tweet_id": "20", "day": "2024-04-16", "impressions": 7}
-{"statement": 1, "tweet_id": "20", "day": "2024-04-17", "impressions": 12000}
-""",
+    ("jsonl", "both", None, False): (
+        '{"statement": 0, "tweet_id": "850006245121695744", "favorites": 1647, "retweets": 303}\n'
+        '{"statement": 0, "tweet_id": "1260294888811347969", "favorites": 2, "retweets": 0}\n'
+        '{"statement": 1, "tweet_id": "20", "day": "2024-04-16", '
+        '"bucket_start": "2024-04-16T00:00:00Z", "impressions": 7}\n'
+        '{"statement": 1, "tweet_id": "20", "day": "2024-04-17", '
+        '"bucket_start": "2024-04-17T00:00:00Z", "impressions": 12000}\n'
+    ),
     ("csv", "one", None, False): '''\
 tweet_id,favorites,retweets
 "=""850006245121695744""",1647,303
@@ -184,9 +186,9 @@ tweet_id,favorites,retweets
 statement,metric,value
 0,favorites,1649
 0,retweets,303
-statement,tweet_id,day,metric,value
-1,"=""20""",2024-04-16,impressions,7
-1,"=""20""",2024-04-17,impressions,12000
+statement,tweet_id,day,bucket_start,metric,value
+1,"=""20""",2024-04-16,2024-04-16T00:00:00Z,impressions,7
+1,"=""20""",2024-04-17,2024-04-17T00:00:00Z,impressions,12000
 ''',
     ("json", "both", "total", True): """\
 [
