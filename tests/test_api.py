@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -61,6 +62,17 @@ def test_the_errors_are_those_the_modules_raise() -> None:
     assert engql.ConfigError is config.ConfigError
     assert engql.StoreError is url.StoreError
     assert engql.InsecureURL is transport.InsecureURL
+
+
+def test_running_md_names_every_export_and_only_exports() -> None:
+    """Its "From Python" section lists what ``engql`` exports, naming the errors as
+    ``engql.X``, the way a caller writes them."""
+    doc = (ROOT / "docs" / "running.md").read_text(encoding="utf-8")
+    section = doc.split("\n## From Python\n")[1].split("\n## ")[0]
+    errors = set(re.findall(r"`engql\.(\w+)`", section))
+    listed = section.split("- `engql` exports ")[1].split("\n- ")[0]
+    names = set(re.findall(r"`(\w+)`", listed))
+    assert names | errors == set(engql.__all__)
 
 
 def test_the_version_is_the_packages_own() -> None:
