@@ -55,7 +55,7 @@ class Client:
         self._use(settings, warnings, options)
 
     @classmethod
-    def of_settings(cls, settings: Settings, options: RunOptions | None = None) -> Client:
+    def from_settings(cls, settings: Settings, options: RunOptions | None = None) -> Client:
         """A Client for settings made elsewhere (``engql.running.sandbox_settings``), which
         reads no environment and no profile."""
         client = cls.__new__(cls)

@@ -167,7 +167,7 @@ class EngqlMagics(Magics):
 
             self.sandbox = Sandbox(now=self._sandbox_now).start()
             atexit.register(self.sandbox.stop)
-        return Client.of_settings(sandbox_settings(self.sandbox))
+        return Client.from_settings(sandbox_settings(self.sandbox))
 
     def _sandbox_now(self) -> datetime:
         return self._clock or datetime.now(UTC)

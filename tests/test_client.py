@@ -251,7 +251,7 @@ def test_a_client_of_the_sandbox_reads_no_environment(
     api: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENGQL_PROFILE", "nowhere")  # Client() would raise ConfigError
-    client = engql.Client.of_settings(sandbox_settings(api))
+    client = engql.Client.from_settings(sandbox_settings(api))
     assert client.warnings == []
     assert client.run(TOTALS_QUERY, params={"ids": IDS_30}, now=NOW).missing == {}
 

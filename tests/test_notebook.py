@@ -98,7 +98,7 @@ def test_the_table_has_the_sandboxs_counts(executed: dict[str, Any]) -> None:
     cell = executed["totals"]
     query = cell.source.split("\n", 1)[1]
     with Sandbox() as api:
-        expected = engql.Client.of_settings(sandbox_settings(api)).run(query)
+        expected = engql.Client.from_settings(sandbox_settings(api)).run(query)
     shown = html(cell)
     per_tweet, all_tweets = (expected.statements[0].rows(name) for name in GROUPINGS)
     assert len(per_tweet) == 3

@@ -261,7 +261,7 @@ def _typed(pandas: Any, name: str, column: tuple[Any, ...]) -> Any:
     if name == TWEET_COLUMN:
         return pandas.Series(list(map(int, column)), dtype="int64")
     if name == BUCKET_START:
-        stamps = pandas.to_datetime(list(column), format="%Y-%m-%dT%H:%M:%SZ", utc=True)
+        stamps = pandas.to_datetime(list(column), format="ISO8601", utc=True)
         return pandas.Series(stamps.as_unit("ns"), dtype=TIMESTAMP)
     if name in TEXT_COLUMNS:
         return pandas.Series(list(column), dtype=str)
