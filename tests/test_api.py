@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import tomllib
 from datetime import UTC, datetime
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import pytest
 
 import engql
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2016, 3, 1, tzinfo=UTC)
 QUERY = "select favorites from totals where tweet in (697506383516729344) -- one Tweet\n"
 
@@ -17,18 +22,74 @@ QUERY = "select favorites from totals where tweet in (697506383516729344) -- one
 def test_exports_are_small_and_stable() -> None:
     assert set(engql.__all__) == {
         "Client",
+        "ConfigError",
+        "CredentialsMissing",
         "Diagnostic",
         "EngqlError",
+        "InsecureURL",
         "Plan",
         "Request",
         "Result",
+        "RunFailed",
         "StatementPlan",
+        "StatementResult",
+        "StoreError",
         "Window",
+        "__version__",
         "check",
         "compile",
         "format",
         "parse",
     }
+
+
+def test_dir_shows_exactly_the_exports() -> None:
+    assert dir(engql) == sorted(engql.__all__)
+    for name in engql.__all__:
+        assert getattr(engql, name) is not None, name
+    assert callable(engql.load_ipython_extension)  # what %load_ext asks for; not in dir
+    with pytest.raises(AttributeError, match="no attribute 'Executor'"):
+        engql.Executor  # noqa: B018  # the attribute access is the test
+
+
+def test_the_errors_are_those_the_modules_raise() -> None:
+    from engql import client, config
+    from engql.executor import runner, transport
+    from engql.store import url
+
+    assert engql.CredentialsMissing is client.CredentialsMissing
+    assert engql.RunFailed is runner.RunFailed
+    assert engql.ConfigError is config.ConfigError
+    assert engql.StoreError is url.StoreError
+    assert engql.InsecureURL is transport.InsecureURL
+
+
+def test_running_md_names_every_export_and_only_exports() -> None:
+    """Its "From Python" section lists what ``engql`` exports, naming the errors as
+    ``engql.X``, the way a caller writes them."""
+    doc = (ROOT / "docs" / "running.md").read_text(encoding="utf-8")
+    section = doc.split("\n## From Python\n")[1].split("\n## ")[0]
+    errors = set(re.findall(r"`engql\.(\w+)`", section))
+    listed = section.split("- `engql` exports ")[1].split("\n- ")[0]
+    names = set(re.findall(r"`(\w+)`", listed))
+    assert names | errors == set(engql.__all__)
+
+
+def test_the_version_is_the_packages_own() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert engql.__version__ == metadata.version("engql") == pyproject["project"]["version"]
+
+
+def test_importing_engql_loads_no_http_notebook_or_data_library() -> None:
+    """Compiling is what a service imports engql for: the run's libraries (urllib3,
+    oauthlib), IPython and pandas load only when asked for."""
+    probe = (
+        "import sys, engql; engql.compile('SELECT favorites FROM totals WHERE tweet = 20'); "
+        "print(sorted(m for m in ('urllib3', 'oauthlib', 'IPython', 'pandas', 'engql.client') "
+        "if m in sys.modules))"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert ran.stdout.strip() == "[]", ran.stderr
 
 
 def test_package_is_typed() -> None:

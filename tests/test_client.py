@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from run_helpers import (
@@ -23,7 +27,9 @@ from run_helpers import (
 
 import engql
 from engql.client import CredentialsMissing
+from engql.executor.result import SHOWN_ROWS
 from engql.executor.runner import RefusalKind, RunFailed, RunOptions
+from engql.running import sandbox_settings
 from engql.sandbox.server import Sandbox
 
 pytestmark = pytest.mark.usefixtures("no_machine_credentials")
@@ -70,10 +76,10 @@ def test_client_runs_text_and_returns_a_result(engql_sandbox_factory: SandboxFac
     assert statement.grouping_names == ["per_tweet", "grand_total"]
     assert reasons(statement.missing) == {IDS_600[7]: "unavailable (deleted or not public)"}
     assert result.missing == statement.missing
-    rows = list(statement.rows())
-    assert len(rows) == 599
+    rows = statement.rows()
+    assert isinstance(rows, list) and len(rows) == 599
     assert statement.columns() == ["tweet_id", "favorites", "retweets", "replies"]
-    assert list(statement.rows("grand_total")) == [
+    assert statement.rows("grand_total") == [
         {m: int(n) for m, n in statement.answer["grand_total"].items()}
     ]
     assert statement.to_json()["missing"] == {IDS_600[7]: "unavailable (deleted or not public)"}
@@ -120,6 +126,134 @@ def test_to_pandas_gives_the_rows(api: Sandbox) -> None:
     assert isinstance(frame, pandas.DataFrame)
     assert list(frame.columns) == ["tweet_id", "favorites", "retweets", "replies"]
     assert len(frame) == 30
+
+
+def dtypes(frame: Any) -> dict[str, str]:
+    return {name: str(dtype) for name, dtype in frame.dtypes.items()}
+
+
+TEXT = ("str", "object")
+"""pandas 3's text dtype, and pandas 2's."""
+
+
+def test_to_pandas_gives_typed_columns(api: Sandbox) -> None:
+    pandas = pytest.importorskip("pandas")
+    result = client_for(api).run(HISTORICAL_QUERY, params={"ids": IDS_30[:3]}, now=NOW)
+    frame = result.to_pandas()
+    found = dtypes(frame)
+    assert found.pop("day") in TEXT
+    assert found == {
+        "tweet_id": "int64",
+        "bucket_start": "datetime64[ns, UTC]",
+        "impressions": "int64",
+        "engagements": "int64",
+        "favorites": "int64",
+    }
+    rows = result.statements[0].rows()
+    assert frame["tweet_id"].tolist() == [int(row["tweet_id"]) for row in rows]
+    assert frame["bucket_start"].tolist() == [pandas.Timestamp(r["bucket_start"]) for r in rows]
+    assert frame["impressions"].tolist() == [row["impressions"] for row in rows]
+    long = result.to_pandas(grouping="hour_of_day", long=True)
+    found = dtypes(long)
+    assert found.pop("hour") in TEXT and found.pop("metric") in TEXT
+    assert found == {"value": "int64"}
+    assert long["hour"].iloc[0] == "00"
+
+
+def test_to_pandas_of_an_empty_answer_has_the_same_dtypes(
+    engql_sandbox_factory: SandboxFactory,
+) -> None:
+    pytest.importorskip("pandas")
+    api = engql_sandbox_factory(now=NOW, unavailable=IDS_30[:3])
+    result = client_for(api).run(HISTORICAL_QUERY, params={"ids": IDS_30[:3]}, now=NOW)
+    assert result.statements[0].rows() == []
+    empty = result.to_pandas()
+    assert len(empty) == 0
+    assert dtypes(empty) == dtypes(
+        client_for(engql_sandbox_factory(now=NOW))
+        .run(HISTORICAL_QUERY, params={"ids": IDS_30[:3]}, now=NOW)
+        .to_pandas()
+    )
+
+
+def test_a_result_shows_a_summary_in_a_repl(api: Sandbox) -> None:
+    result = client_for(api).run(TOTALS_QUERY, params={"ids": IDS_30}, now=NOW)
+    seconds = f"{result.stats.seconds:.2f}"
+    assert repr(result) == (
+        f"<engql.Result: 1 statement, 30 rows, 0 missing Tweets, 1 request in {seconds} s>"
+    )
+    assert repr(result.statements[0]) == (
+        "<engql.StatementResult: statement 1, totals, groupings per_tweet, grand_total, "
+        "30 rows, 0 missing Tweets>"
+    )
+
+
+def test_a_result_shows_a_table_per_grouping_in_jupyter(api: Sandbox) -> None:
+    result = client_for(api).run(TOTALS_QUERY, params={"ids": IDS_30}, now=NOW)
+    shown = result._repr_html_()
+    statement = result.statements[0]
+    assert shown.count("<table") == 2
+    assert "<p>statement 1, grouping <code>per_tweet</code></p>" in shown
+    assert "<p>statement 1, grouping <code>grand_total</code></p>" in shown
+    first = statement.rows()[0]
+    assert (
+        f'<tr><td style="text-align: left">{first["tweet_id"]}</td>'
+        f'<td style="text-align: right">{first["favorites"]:,}</td>'
+    ) in shown
+    assert shown.count("<tr><td") == SHOWN_ROWS + 1  # and the grand total's one row
+    assert f"<p>… {30 - SHOWN_ROWS} more rows</p>" in shown
+    assert "<p>no Tweet is missing</p>" in shown
+    seconds = f"{result.stats.seconds:.2f}"
+    assert f"<p>1 request in {seconds} s (1 sent, 0 retried, 0 rate limited)</p>" in shown
+
+
+def test_a_single_table_has_no_header_and_every_cell_is_escaped(api: Sandbox) -> None:
+    query = "SELECT favorites FROM totals WHERE tweet = 20 "
+    query += 'GROUP BY tweet.id, engagement.type AS "<i>a&b</i>"'
+    result = client_for(api).run(query, now=NOW)
+    shown = result._repr_html_()
+    assert "<i>" not in shown and "statement 1" not in shown
+    result = client_for(api).run(query + ";" + query.replace("20", "21"), now=NOW)
+    assert (
+        "<p>statement 2, grouping <code>&lt;i&gt;a&amp;b&lt;/i&gt;</code></p>"
+        in result._repr_html_()
+    )
+
+
+def test_client_collects_into_a_store(api: Sandbox, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stats.db'}"
+    client = client_for(api)
+    first = client.collect(HISTORICAL_QUERY, store=url, params={"ids": IDS_30}, now=NOW)
+    ran = client.run(HISTORICAL_QUERY, params={"ids": IDS_30}, now=NOW)
+    assert first.statements[0].answer == ran.statements[0].answer
+    api.log.clear()
+    again = client.collect(
+        HISTORICAL_QUERY, store=url, settle=timedelta(0), params={"ids": IDS_30}, now=NOW
+    )
+    assert api.log.entries() == []  # the range ended long before now: all of it settled
+    assert again.statements[0].answer == first.statements[0].answer
+    with pytest.raises(engql.StoreError, match="sqlite"):
+        client.collect(HISTORICAL_QUERY, store="sqlite://", params={"ids": IDS_30}, now=NOW)
+
+
+def test_client_runs_into_a_store(api: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "run.db"
+    client_for(api).run(TOTALS_QUERY, params={"ids": IDS_30}, now=NOW, into=f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT command, outcome FROM runs").fetchall() == [("run", "ok")]
+    nobody = engql.Client(base_url=api.base_url, environ={})
+    with pytest.raises(CredentialsMissing):
+        nobody.run(TOTALS_QUERY, params={"ids": IDS_30}, into=f"sqlite:///{tmp_path / 'no.db'}")
+    assert not (tmp_path / "no.db").exists()  # refused before the store is made
+
+
+def test_a_client_of_the_sandbox_reads_no_environment(
+    api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENGQL_PROFILE", "nowhere")  # Client() would raise ConfigError
+    client = engql.Client.from_settings(sandbox_settings(api))
+    assert client.warnings == []
+    assert client.run(TOTALS_QUERY, params={"ids": IDS_30}, now=NOW).missing == {}
 
 
 def test_to_pandas_without_pandas_says_so(api: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
