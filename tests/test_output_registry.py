@@ -199,9 +199,7 @@ tweet_id    day         metric         value
         '"bucket_start": "2024-04-17T00:00:00Z", "impressions": 12000}\n'
     ),
     ("csv", "one", None, False): (
-        "tweet_id,favorites,retweets\r\n"
-        "850006245121695744,1647,303\r\n"
-        "1260294888811347969,2,0\r\n"
+        "tweet_id,favorites,retweets\r\n850006245121695744,1647,303\r\n1260294888811347969,2,0\r\n"
     ),
     ("csv", "both", "total", True): (
         "statement,tweet_id,day,bucket_start,metric,value\r\n"

@@ -57,17 +57,21 @@ class ParquetRows:
         self._pending.append(pa.Table.from_arrays(arrays, schema=self._schema))
         self._rows += len(rows)
         if self._rows >= ROW_GROUP_ROWS:
-            self._flush()
+            self._flush(self._rows - self._rows % ROW_GROUP_ROWS)
 
     def close(self) -> None:
-        self._flush()
+        self._flush(self._rows)
         self._writer.close()
 
-    def _flush(self) -> None:
-        if self._pending:
-            table = self._arrow.concat_tables(self._pending)
-            self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-            self._pending, self._rows = [], 0
+    def _flush(self, rows: int) -> None:
+        """Write the first ``rows`` rows pending, as full row groups but the last; keep
+        the rest for the next."""
+        if not rows:
+            return
+        table = self._arrow.concat_tables(self._pending)
+        self._writer.write_table(table.slice(0, rows), row_group_size=ROW_GROUP_ROWS)
+        rest = table.slice(rows)
+        self._pending, self._rows = [rest] if rest.num_rows else [], rest.num_rows
 
 
 def _type(pa: Any, name: str) -> Any:

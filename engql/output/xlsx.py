@@ -36,11 +36,12 @@ Cell = Callable[[Any, int, int, Any], Any]
 def sheet_name(part: Part, more: int = 0) -> str:
     """A statement's sheet: its number (from 1, as a table heads it) and its grouping,
     with ``(N)`` for the sheet its rows go on to, as a valid Excel name: at most 31
-    characters, none of ``[]:*?/\\``, no quote at either end. The number keeps it unique."""
+    characters, none of ``[]:*?/\\``, no quote at either end (nor, cut short, a space
+    at its end). The number keeps it unique."""
     suffix = f" ({more + 1})" if more else ""
     grouping = _NOT_IN_SHEET_NAMES.sub("_", part.grouping)
     name = f"{part.statement + 1} {grouping}"[: SHEET_NAME_CHARS - len(suffix)]
-    return name.rstrip("'") + suffix
+    return name.rstrip("' ") + suffix
 
 
 class XlsxRows:
