@@ -1,14 +1,18 @@
 """The files the row formats write, read back with the tool a user would load each with
 (pandas, DuckDB and ``csv`` for CSV, pyarrow for Parquet, openpyxl for xlsx); ``-o``
 choosing the format by its extension; binary output to files and pipes but never to a
-terminal; a missing extra; and the atomic replacement of a binary file."""
+terminal; a missing extra; the atomic replacement of a binary file; and the examples of
+docs/running.md's Outputs, run as the doc shows them."""
 
 from __future__ import annotations
 
 import csv
+import doctest
 import io
 import json
 import os
+import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -43,6 +47,7 @@ from run_helpers import NOW as EXAMPLES_NOW
 import engql
 from engql import facts
 from engql.atomic import atomic_binary_file
+from engql.cli import main
 from engql.executor.result import Result, RunStats, StatementResult
 from engql.executor.runner import Batch
 from engql.exits import Exit
@@ -626,3 +631,54 @@ def test_a_binary_file_to_a_pipe_is_written_into_it(tmp_path: Path) -> None:
         out.write(b"PAR1\x00")
     reader.join(timeout=30)
     assert received == [b"PAR1\x00"] and stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+# docs/running.md's Outputs ----------------------------------------------------------------
+
+RUNNING_DOC = (EXAMPLES.parent / "docs" / "running.md").read_text(encoding="utf-8")
+OUTPUTS = RUNNING_DOC.split("\n## Outputs\n")[1].split("\n## ")[0]
+
+
+def shown_commands(block: str) -> Iterator[tuple[str, list[str]]]:
+    """Each ``$ engql ...`` line of a console block and the lines it shows; a last line
+    ``...`` stands for the lines left out."""
+    for command in block.split("$ ")[1:]:
+        line, *shown = command.rstrip("\n").split("\n")
+        yield line, shown
+
+
+def test_the_outputs_examples_print_what_the_doc_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a folder whose examples/ is the repository's, in the doc's order: the files
+    the console blocks write are the ones the Python session reads."""
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    consoles = re.findall(r"```console\n(.*?)```", OUTPUTS, re.S)
+    assert len(consoles) >= 6
+    for block in consoles:
+        for command, shown in shown_commands(block):
+            words = shlex.split(command)
+            assert words[0] == "engql", command
+            capsys.readouterr()
+            assert main(words[1:]) == Exit.OK, capsys.readouterr().err
+            lines = capsys.readouterr().out.replace("\r\n", "\n").splitlines()
+            if shown and shown[-1] == "...":
+                lines, shown = lines[: len(shown) - 1], shown[:-1]
+            assert lines == shown, command
+    (session,) = re.findall(r"```pycon\n(.*?)```", OUTPUTS, re.S)
+    test = doctest.DocTestParser().get_doctest(session, {}, "running.md", None, 0)
+    report = io.StringIO()
+    runner = doctest.DocTestRunner()
+    runner.run(test, out=report.write)
+    assert runner.failures == 0, report.getvalue()
+
+
+def test_the_outputs_errors_are_quoted_as_engql_words_them(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = str(EXAMPLES / "getting_started.engql")
+    assert main(["run", query, "--sandbox", "-o", "daily.txt"]) == Exit.USAGE
+    assert f"\n{capsys.readouterr().err}" in OUTPUTS
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    assert main(["run", query, "--sandbox", "--format", "parquet"]) == Exit.USAGE
+    assert f"\n{capsys.readouterr().err}" in OUTPUTS
