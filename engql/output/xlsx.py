@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from engql import facts
 from engql.executor.rows import BUCKET_START, KEY_COLUMNS, METRIC
 from engql.output.format import OutputFormat, Part
 
@@ -26,7 +27,7 @@ SHEET_NAME_CHARS = 31
 """The longest sheet name Excel takes."""
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 TEXT_COLUMNS = frozenset({name for _, name in KEY_COLUMNS} | {METRIC})
-WIDTHS = {"tweet_id": 21, BUCKET_START: 17}
+WIDTHS = {dict(KEY_COLUMNS)[facts.TWEET_ID]: 21, BUCKET_START: 17}
 """Columns wider than Excel's default, so that their cells show whole."""
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -48,7 +49,7 @@ class XlsxRows:
     """A sheet per statement, added in statement order when the file is opened, each with
     its header; rows go to their statement's sheet in the order they come."""
 
-    def __init__(self, out: IO[bytes], parts: Sequence[Part], sheet_rows: int = SHEET_ROWS):
+    def __init__(self, out: IO[bytes], parts: Sequence[Part], sheet_rows: int = SHEET_ROWS) -> None:
         import xlsxwriter  # type: ignore[import-untyped]  # optional: loaded only here
         from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
