@@ -7,7 +7,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -29,8 +29,22 @@ def atomic_file(
     A ``path`` that is a device or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is
     written to as it is: replacing it would put a regular file in its place.
     """
-    if _is_stream(path):
-        with open(path, "w", encoding="utf-8", newline=newline) as stream:
+    with _replacing(path, mode, {"mode": "w", "encoding": "utf-8", "newline": newline}) as out:
+        yield out
+
+
+@contextlib.contextmanager
+def atomic_binary_file(path: str, mode: int | None = None) -> Iterator[IO[bytes]]:
+    """``atomic_file`` for bytes (a Parquet or xlsx file), with the same guarantees."""
+    with _replacing(path, mode, {"mode": "wb"}) as out:
+        yield out
+
+
+@contextlib.contextmanager
+def _replacing(path: str, mode: int | None, how: dict[str, Any]) -> Iterator[IO[Any]]:
+    """``atomic_file``'s work, the file opened as ``open`` takes ``how``."""
+    if is_stream(path):
+        with open(path, **how) as stream:
             yield stream
         return
     folder, name = os.path.split(os.path.abspath(path))
@@ -38,7 +52,7 @@ def atomic_file(
     try:
         if mode is not None:
             os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+        with os.fdopen(fd, **how) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
@@ -53,7 +67,7 @@ def atomic_file(
     sync_folder(folder)
 
 
-def _is_stream(path: str) -> bool:
+def is_stream(path: str) -> bool:
     """Whether ``path`` is an existing file that is not a regular one (and no folder)."""
     try:
         mode = os.stat(path).st_mode

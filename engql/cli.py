@@ -226,9 +226,14 @@ def _run_arguments(run: argparse.ArgumentParser, collecting: bool = False) -> No
     run.add_argument(
         "--format",
         choices=format_names(),
-        help="default: table on a terminal, json otherwise",
+        help="default: the one -o's extension names, else table on a terminal, json otherwise",
     )
-    run.add_argument("-o", "--output", metavar="PATH", help="write the data here")
+    run.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write the data here; .csv, .json, .jsonl, .parquet or .xlsx picks the format",
+    )
     if not collecting:
         run.add_argument(
             "--into",

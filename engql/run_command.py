@@ -16,14 +16,14 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from engql import facts
-from engql.atomic import atomic_file
+from engql.atomic import atomic_binary_file, atomic_file, is_stream
 from engql.config import ConfigError, Settings, load_settings
 from engql.credentials import Credentials
 from engql.executor.journal import Journal, UnusableRunDirectory
 from engql.executor.runner import RunOptions
 from engql.executor.transport import Reply
 from engql.exits import Exit
-from engql.output import output_format
+from engql.output import extensions, format_of_file, missing_library, output_format
 from engql.plan.planner import Plan, Request
 from engql.redact import REDACTED, scrubbed, shown_url
 from engql.running import (
@@ -54,7 +54,9 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     if not 0 <= args.max_wait < math.inf:
         print("engql: --max-wait takes a number of seconds, 0 or more", file=err)
         return Exit.USAGE
-    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
+    fmt = _format(args, err)
+    if fmt is None:
+        return Exit.USAGE
     if args.sandbox:
         from engql.sandbox.server import Sandbox
 
@@ -69,6 +71,36 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     for warning in warnings:
         print(f"engql: warning: {warning}", file=err)
     return _run(args, plan, settings, fmt, err)
+
+
+def _format(args: argparse.Namespace, err: IO[str]) -> str | None:
+    """The format to write: ``--format``, else the one ``-o``'s extension names, else
+    table on a terminal and json otherwise. None, said in one line, when ``-o``'s name
+    names none, the format's library is not installed, or a binary format would go to
+    a terminal. A device or pipe (``-o /dev/null``) has no extension to go by."""
+    fmt = args.format
+    if fmt is None and args.output and not is_stream(args.output):
+        fmt = format_of_file(args.output)
+        if fmt is None:
+            known = ", ".join(sorted(extensions()))
+            print(
+                f"engql: -o {args.output}: the format is chosen by the file's extension, "
+                f"one of {known}, or by --format",
+                file=err,
+            )
+            return None
+    fmt = fmt or ("table" if sys.stdout.isatty() and not args.output else "json")
+    missing = missing_library(fmt)
+    if missing is not None:
+        print(f"engql: {missing}", file=err)
+        return None
+    if output_format(fmt).binary and not args.output and sys.stdout.isatty():
+        print(
+            f"engql: {fmt} output is binary: give -o FILE.{fmt}, or send stdout to a file or pipe",
+            file=err,
+        )
+        return None
+    return fmt
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -126,7 +158,7 @@ def _write(
         return Exit.USAGE
     try:
         with contextlib.ExitStack() as stack:
-            out = stack.enter_context(atomic_file(args.output)) if args.output else sys.stdout
+            out = _opened(stack, args.output, fmt)
             if output_format(fmt).server_text:
                 out = scrubbed(out)
             code = _execute(args, plan, credentials, settings, fmt, err, out, store)
@@ -135,6 +167,14 @@ def _write(
             return code
     except _Discarded as discarded:
         return discarded.code
+
+
+def _opened(stack: contextlib.ExitStack, path: str | None, fmt: str) -> IO[Any]:
+    """``-o PATH``, written atomically, else stdout: bytes for a binary format."""
+    binary = output_format(fmt).binary
+    if path is None:
+        return sys.stdout.buffer if binary else sys.stdout
+    return stack.enter_context(atomic_binary_file(path) if binary else atomic_file(path))
 
 
 class _Discarded(Exception):
@@ -152,7 +192,7 @@ def _execute(
     settings: Settings,
     fmt: str,
     err: IO[str],
-    out: IO[str],
+    out: IO[Any],
     store: Store | None,
 ) -> int:
     """Run and write to ``out`` (and ``store``); an exception (or Ctrl-C) leaves no
@@ -242,7 +282,7 @@ def _execute(
     return report.exit
 
 
-def _output(args: argparse.Namespace, fmt: str, out: IO[str], store: Store | None) -> Output | None:
+def _output(args: argparse.Namespace, fmt: str, out: IO[Any], store: Store | None) -> Output | None:
     """The data's output: none when it goes into a store and no format or file is asked."""
     if store is not None and not args.format and not args.output:
         return None

@@ -64,12 +64,13 @@ def exit_for(result: Result) -> Exit:
 
 @attrs.frozen(repr=False)
 class Output(Record):
-    """Where a run writes its data: ``fmt`` (an engql.output format) onto ``out``. A format
-    that writes responses does so attempt by attempt; with ``stream``, rows that can be
-    are written batch by batch; the rest once the run is over."""
+    """Where a run writes its data: ``fmt`` (an engql.output format) onto ``out`` (bytes
+    for a binary format, else text). A format that writes responses does so attempt by
+    attempt; with ``stream``, rows that can be are written batch by batch; the rest once
+    the run is over."""
 
     fmt: str
-    out: IO[str]
+    out: IO[Any]
     grouping: str | None = None
     long: bool = False
     stream: bool = True
@@ -193,7 +194,23 @@ def _run(
         on_response=_responses(hooks.on_response, output, base_url),
         on_done=hooks.on_done,
     )
-    stream = row_stream(output, len(plan.statements))
+    stream = row_stream(output, plan)
+    try:
+        return _send_and_write(plan, executor, output, stream, journal, hooks, sink)
+    finally:
+        if stream is not None:  # after a stop, the rows so far as a whole file
+            stream.close()
+
+
+def _send_and_write(
+    plan: Plan,
+    executor: Executor,
+    output: Output | None,
+    stream: RowStream | None,
+    journal: Journal | None,
+    hooks: RunHooks,
+    sink: Sink | None,
+) -> RunReport:
     on_batch = _batch_hook(stream.write_batch if stream else None, sink)
     keep = sink is not None and output is not None and stream is None
 
@@ -220,8 +237,17 @@ def _run(
     if sink is not None:
         sink.finish(result, code)
     if output is not None:
-        write_result(result, output.fmt, output.out, output.grouping, output.long)
+        write_output(output, result, stream)
     return report_of(result, code)
+
+
+def write_output(output: Output, result: Result, stream: RowStream | None) -> None:
+    """A finished run's data: after rows that streamed, those that did not and the
+    output's end; else the whole result."""
+    if stream is not None:
+        stream.finish(result)
+    else:
+        write_result(result, output.fmt, output.out, output.grouping, output.long)
 
 
 def report_of(result: Result, code: Exit) -> RunReport:
@@ -254,11 +280,11 @@ def _abort(sink: Sink | None, outcome: str) -> None:
         sink.abort(outcome)
 
 
-def row_stream(output: Output | None, statements: int) -> RowStream | None:
+def row_stream(output: Output | None, plan: Plan) -> RowStream | None:
     """Where rows go batch by batch, when the output streams and its format can."""
-    if output is None or not output.stream or not RowStream.can_stream(output.fmt, statements):
+    if output is None or not output.stream or not RowStream.can_stream(output.fmt):
         return None
-    return RowStream(output.fmt, output.out, statements, output.grouping, output.long)
+    return RowStream(output.fmt, output.out, plan.statements, output.grouping, output.long)
 
 
 def _responses(

@@ -352,4 +352,4 @@ def test_jsonl_and_csv_stream_batch_by_batch(
     ran = engql_run(query, *ids_param(IDS_600), "--base-url", api.base_url, "--format", "csv")
     rows = list(csv.reader(io.StringIO(ran.out)))
     assert rows[0] == ["tweet_id", "favorites", "retweets", "replies"]
-    assert rows[1:] == [[f'="{r["tweet_id"]}"', *map(str, list(r.values())[1:])] for r in expected]
+    assert rows[1:] == [[r["tweet_id"], *map(str, list(r.values())[1:])] for r in expected]

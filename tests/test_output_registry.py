@@ -1,8 +1,9 @@
 """The output formats as a registry (engql/output/): what each declares, what the CLI and
 the shell offer from it, the exact text each writes, and the laws between the writers.
 
-The expected texts below are what engql wrote before the registry; a change to any of
-them is a change of output that users' scripts read.
+The expected texts below are what engql wrote before the registry (CSV as issue 12
+made it: RFC 4180, Tweet IDs as digits, one table a file); a change to any of them is a
+change of output that users' scripts read.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def test_the_cli_offers_every_format_in_the_registry_order() -> None:
     (commands,) = [a for a in parser._actions if a.dest == "command"]
     run = commands.choices["run"]
     (option,) = [a for a in run._actions if a.dest == "format"]
-    assert tuple(option.choices) == format_names() == ("table", "json", "jsonl", "csv", "raw")
+    assert tuple(option.choices) == format_names()
+    assert format_names() == ("table", "json", "jsonl", "csv", "parquet", "xlsx", "raw")
 
 
 def test_the_shell_offers_the_formats_that_write_a_whole_result() -> None:
@@ -114,18 +116,37 @@ def test_the_shell_offers_the_formats_that_write_a_whole_result() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fmt", "one", "several"),
+    ("fmt", "streams"),
     [
-        ("jsonl", True, True),  # each row names its statement
-        ("csv", True, False),  # a header per statement: their rows cannot interleave
-        ("table", False, False),  # aligned over all rows
-        ("json", False, False),
-        ("raw", False, False),
+        ("jsonl", True),  # each row names its statement
+        ("csv", True),  # one table: its header is known from the plan
+        ("parquet", True),  # one schema, known from the plan
+        ("xlsx", True),  # a sheet per statement
+        ("table", False),  # aligned over all rows
+        ("json", False),
+        ("raw", False),
     ],
 )
-def test_which_formats_stream_their_rows(fmt: str, one: bool, several: bool) -> None:
-    assert RowStream.can_stream(fmt, 1) is output_format(fmt).can_stream(1) is one
-    assert RowStream.can_stream(fmt, 3) is output_format(fmt).can_stream(3) is several
+def test_which_formats_stream_their_rows(fmt: str, streams: bool) -> None:
+    """For any number of statements: none of them needs the others' rows first."""
+    assert RowStream.can_stream(fmt) is output_format(fmt).can_stream is streams
+
+
+def test_the_binary_formats_and_the_extensions_that_pick_them() -> None:
+    assert {name for name, f in formats().items() if f.binary} == {"parquet", "xlsx"}
+    assert {name: f.extension for name, f in formats().items()} == {
+        "table": None,
+        "json": ".json",
+        "jsonl": ".jsonl",
+        "csv": ".csv",
+        "parquet": ".parquet",
+        "xlsx": ".xlsx",
+        "raw": None,
+    }
+    assert {name: (f.library, f.extra) for name, f in formats().items() if f.library} == {
+        "parquet": ("pyarrow", "parquet"),
+        "xlsx": ("xlsxwriter", "xlsx"),
+    }
 
 
 def test_the_outputs_with_the_servers_text_are_json_and_raw() -> None:
@@ -177,19 +198,25 @@ tweet_id    day         metric         value
         '{"statement": 1, "tweet_id": "20", "day": "2024-04-17", '
         '"bucket_start": "2024-04-17T00:00:00Z", "impressions": 12000}\n'
     ),
-    ("csv", "one", None, False): '''\
-tweet_id,favorites,retweets
-"=""850006245121695744""",1647,303
-"=""1260294888811347969""",2,0
-''',
-    ("csv", "both", "total", True): '''\
-statement,metric,value
-0,favorites,1649
-0,retweets,303
-statement,tweet_id,day,bucket_start,metric,value
-1,"=""20""",2024-04-16,2024-04-16T00:00:00Z,impressions,7
-1,"=""20""",2024-04-17,2024-04-17T00:00:00Z,impressions,12000
-''',
+    ("csv", "one", None, False): (
+        "tweet_id,favorites,retweets\r\n850006245121695744,1647,303\r\n1260294888811347969,2,0\r\n"
+    ),
+    ("csv", "both", "total", True): (
+        "statement,tweet_id,day,bucket_start,metric,value\r\n"
+        "0,,,,favorites,1649\r\n"
+        "0,,,,retweets,303\r\n"
+        "1,20,2024-04-16,2024-04-16T00:00:00Z,impressions,7\r\n"
+        "1,20,2024-04-17,2024-04-17T00:00:00Z,impressions,12000\r\n"
+    ),
+    ("csv", "both", None, False): (  # several statements: long without --long
+        "statement,tweet_id,day,bucket_start,metric,value\r\n"
+        "0,850006245121695744,,,favorites,1647\r\n"
+        "0,850006245121695744,,,retweets,303\r\n"
+        "0,1260294888811347969,,,favorites,2\r\n"
+        "0,1260294888811347969,,,retweets,0\r\n"
+        "1,20,2024-04-16,2024-04-16T00:00:00Z,impressions,7\r\n"
+        "1,20,2024-04-17,2024-04-17T00:00:00Z,impressions,12000\r\n"
+    ),
     ("json", "both", "total", True): """\
 [
   {
@@ -239,13 +266,16 @@ def test_each_format_writes_what_it_wrote_before(
 
 # Laws ------------------------------------------------------------------------------------
 
-STREAMED = engql.compile(
+STREAMED_PLAN = engql.compile(
     "SELECT impressions, favorites FROM historical WHERE tweet IN (9, 10, 11, 200, 3000, 40000)"
     " AND time BETWEEN '2024-04-16' AND '2024-04-19'"
     " GROUP BY tweet.id, engagement.type AS per_tweet"
-    " GROUP BY tweet.id, engagement.type, engagement.day AS daily;",
+    " GROUP BY tweet.id, engagement.type, engagement.day AS daily;"
+    " SELECT favorites FROM totals WHERE tweet IN (9, 10, 11, 200, 3000, 40000)"
+    " GROUP BY tweet.id, engagement.type AS per_tweet;",
     now=NOW,
-).statements[0]
+)
+STREAMED = STREAMED_PLAN.statements[0]
 TWEETS = sorted(STREAMED.query.tweet_ids, key=int)
 DAYS = ["2024-04-16", "2024-04-17", "2024-04-18"]
 counts = st.integers(0, 10**12).map(str) | st.integers(-5, 5)
@@ -266,26 +296,55 @@ def batches(draw: st.DrawFn) -> list[dict[str, Any]]:
     return found
 
 
+def new_output(fmt: str) -> io.StringIO | io.BytesIO:
+    return io.BytesIO() if output_format(fmt).binary else io.StringIO()
+
+
+def read_back(fmt: str, out: io.StringIO | io.BytesIO) -> Any:
+    """What was written: the text, or a Parquet file's rows as pyarrow reads them."""
+    if isinstance(out, io.StringIO):
+        return out.getvalue()
+    import pyarrow.parquet
+
+    table = pyarrow.parquet.read_table(io.BytesIO(out.getvalue()))
+    return table.schema, table.to_pylist()
+
+
 @settings(max_examples=60)
 @given(
     batches(),
-    st.sampled_from(["jsonl", "csv"]),
+    batches(),
+    st.sampled_from(["jsonl", "csv", "parquet"]),
     st.sampled_from([None, "daily"]),
+    st.booleans(),
     st.booleans(),
 )
 def test_rows_written_batch_by_batch_are_those_of_the_whole_result(
-    answers: list[dict[str, Any]], fmt: str, grouping: str | None, long: bool
+    first: list[dict[str, Any]],
+    second: list[dict[str, Any]],
+    fmt: str,
+    grouping: str | None,
+    long: bool,
+    several: bool,
 ) -> None:
-    streamed = io.StringIO()
-    stream = RowStream(fmt, streamed, 1, grouping, long)
-    for answer in answers:
-        stream.write_batch(Batch(STREAMED, 0, [], answer))
-    merged = {name: {k: v for a in answers for k, v in a[name].items()} for name in answers[0]}
-    whole = io.StringIO()
-    write_result(
-        Result((StatementResult(STREAMED, merged, {}),), STATS), fmt, whole, grouping, long
-    )
-    assert streamed.getvalue() == whole.getvalue()
+    """A statement at a time, in plan order, as the executor streams them; with several
+    statements, csv and parquet write one table of them."""
+    plans = STREAMED_PLAN.statements[: 2 if several else 1]
+    answers = [first, [{"per_tweet": a["per_tweet"]} for a in second]][: len(plans)]
+    streamed = new_output(fmt)
+    stream = RowStream(fmt, streamed, plans, grouping, long)
+    for plan, batched in zip(plans, answers, strict=False):
+        for answer in batched:
+            stream.write_batch(Batch(plan, 0, [], answer))
+    stream.finish(Result(tuple(StatementResult(p, {}, {}, streamed=True) for p in plans), STATS))
+    merged = [
+        {name: {k: v for a in batched for k, v in a[name].items()} for name in batched[0]}
+        for batched in answers
+    ]
+    whole = new_output(fmt)
+    statements = tuple(StatementResult(p, m, {}) for p, m in zip(plans, merged, strict=True))
+    write_result(Result(statements, STATS), fmt, whole, grouping, long)
+    assert read_back(fmt, streamed) == read_back(fmt, whole)
 
 
 values = st.integers(-(10**30), 10**30) | st.text() | st.sampled_from(["%d", "%s", "%%", '"', "\\"])

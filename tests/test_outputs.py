@@ -72,15 +72,16 @@ def test_jsonl_grouping_and_long(totals_run: Callable[..., Ran]) -> None:
     assert list(rows[0]) == ["tweet_id", "metric", "value"]
 
 
-def test_csv_writes_tweet_ids_as_text_for_spreadsheets(totals_run: Callable[..., Ran]) -> None:
+def test_csv_is_rfc_4180_with_tweet_ids_as_their_digits(totals_run: Callable[..., Ran]) -> None:
     expected = expected_totals(IDS_600[:30])["per_tweet"]
     ran = totals_run("--format", "csv")
-    rows = list(csv.reader(io.StringIO(ran.out)))
+    rows = list(csv.reader(io.StringIO(ran.out, newline="")))
     assert rows[0] == ["tweet_id", "favorites", "retweets", "replies"]
     first = min(IDS_600[:30], key=int)
-    assert rows[1] == [f'="{first}"', *(expected[first][m] for m in rows[0][1:])]
+    assert rows[1] == [first, *(expected[first][m] for m in rows[0][1:])]
     assert len(rows) == 31
-    assert f'"=""{first}"""' in ran.out  # as a spreadsheet reads it: the formula ="…"
+    assert "=" not in ran.out and '"' not in ran.out  # no formula, nothing to quote
+    assert ran.out.count("\r\n") == 31 and ran.out.count("\n") == 31  # every line ends in CRLF
 
 
 def test_csv_long(totals_run: Callable[..., Ran]) -> None:

@@ -396,7 +396,7 @@ def test_output_file_replaces_the_old_one(totals_run: Callable[..., Ran], tmp_pa
     ran = totals_run("--format", "csv", "-o", str(target))
     assert ran.code == 0
     assert ran.out == ""
-    assert target.read_text() == totals_run("--format", "csv").out
+    assert target.read_bytes() == totals_run("--format", "csv").out.encode()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".answer")] == []
 
 

@@ -150,7 +150,8 @@ def test_each_collection_example_runs_and_finds_rows(
             clock[0] = NOW + timedelta(days=day)
             code = main(
                 ["collect", str(query), *ids_param(TWEETS), "--base-url", api.base_url,
-                 "--now", clock[0].isoformat(), "--store", store_url, "-o", str(tmp_path / "out")]
+                 "--now", clock[0].isoformat(), "--store", store_url,
+                 "-o", str(tmp_path / "out.json")]
             )  # fmt: skip
             assert code == 0, capsys.readouterr().err
     database = store_url.partition(":")[0]

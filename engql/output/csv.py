@@ -1,6 +1,8 @@
-"""CSV: a header, then one line per row; Tweet IDs as ="…" so that spreadsheets keep
-all 19 digits as text. Streamed for a run of one statement: several statements each
-have a header of their own, so their rows cannot interleave."""
+"""CSV as RFC 4180 writes it (Python's csv module: fields quoted only where needed, lines
+ending in CRLF), one table a file: a header, then one line per row. Tweet IDs are their
+digits, which pandas and DuckDB read as 64-bit integers; ``bucket_start`` is RFC 3339
+text, which DuckDB reads as a timestamp. A file of several statements is one table
+(``ONE_TABLE``), so it streams for any number of them."""
 
 from __future__ import annotations
 
@@ -8,46 +10,49 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 from typing import IO, TYPE_CHECKING
 
-from engql import facts
-from engql.executor.rows import KEY_COLUMNS
-from engql.output.format import STATEMENT, OutputFormat, write_rows
+from engql.output.format import OutputFormat, Part, one_table
 
 if TYPE_CHECKING:
-    from engql.executor.result import Result
     from engql.executor.rows import Row
-
-TWEET_ID = dict(KEY_COLUMNS)[facts.TWEET_ID]
-"""The column written as a formula."""
 
 
 class CsvRows:
-    """Each statement's header before its first rows; with several statements a first
-    column, ``statement``, says which statement a row belongs to."""
+    """The header before the first row (or at the end, when no row came); with several
+    statements each row is put under the columns of the one table, a first column
+    ``statement`` saying which statement it belongs to, and empty cells where it has
+    no such column."""
 
-    def __init__(self, out: IO[str], several: bool) -> None:
+    def __init__(self, out: IO[str], parts: Sequence[Part]) -> None:
         import csv  # loaded only when CSV is written
 
-        self._writer = csv.writer(out, lineterminator="\n")
-        self._several = several
-        self._headed: set[int] = set()
+        self._writer = csv.writer(out)
+        self._header = one_table(parts)
+        self._headed = False
+        self._places: dict[int, list[int]] | None = None
+        if len(parts) > 1:
+            at = self._header.index
+            self._places = {part.statement: list(map(at, part.names)) for part in parts}
 
-    def write_rows(self, statement: int, names: Sequence[str], rows: Sequence[Row]) -> None:
-        if statement not in self._headed:
-            self._headed.add(statement)
-            self._writer.writerow([STATEMENT, *names] if self._several else names)
+    def write_rows(self, statement: int, rows: Sequence[Row]) -> None:
+        self._head()
         if not rows:
             return
-        columns: list[Iterable[object]] = list(zip(*rows, strict=True))  # a column at a time
-        if TWEET_ID in names:
-            at = list(names).index(TWEET_ID)
-            columns[at] = [f'="{tweet}"' for tweet in columns[at]]
-        if self._several:
-            columns.insert(0, repeat(statement))
-        self._writer.writerows(zip(*columns, strict=False))  # repeat() has no end
+        if self._places is None:
+            self._writer.writerows(rows)
+            return
+        cells: list[Iterable[object]] = [repeat(statement)]
+        cells += [repeat("")] * (len(self._header) - 1)
+        for at, column in zip(self._places[statement], zip(*rows, strict=True), strict=True):
+            cells[at] = column
+        self._writer.writerows(zip(*cells, strict=False))  # repeat() has no end
+
+    def close(self) -> None:
+        self._head()
+
+    def _head(self) -> None:
+        if not self._headed:
+            self._headed = True
+            self._writer.writerow(self._header)
 
 
-def write_result(result: Result, out: IO[str], grouping: str | None, long: bool) -> None:
-    write_rows(result, CsvRows(out, len(result.statements) > 1), grouping, long)
-
-
-FORMAT = OutputFormat(name="csv", write_result=write_result, open_rows=CsvRows, stream_statements=1)
+FORMAT = OutputFormat(name="csv", open_rows=CsvRows, one_table=True, extension=".csv")

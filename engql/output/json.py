@@ -19,4 +19,4 @@ def write_result(result: Result, out: IO[str], grouping: str | None, long: bool)
     out.write("\n")
 
 
-FORMAT = OutputFormat(name="json", write_result=write_result, server_text=True)
+FORMAT = OutputFormat(name="json", write_result=write_result, server_text=True, extension=".json")

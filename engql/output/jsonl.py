@@ -12,10 +12,9 @@ import json
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from engql.output.format import STATEMENT, OutputFormat, write_rows
+from engql.output.format import STATEMENT, OutputFormat, Part
 
 if TYPE_CHECKING:
-    from engql.executor.result import Result
     from engql.executor.rows import Row
 
 _ROW_JSON = json.JSONEncoder(check_circular=False).encode
@@ -26,18 +25,25 @@ _INTEGER = frozenset({int})
 
 
 class JsonLines:
-    """Rows as JSON Lines; with several statements each row starts with ``statement``."""
+    """Rows as JSON Lines; with several statements each row starts with ``statement``,
+    then its statement's own columns (a line is an object of its own, not a table's)."""
 
-    def __init__(self, out: IO[str], several: bool) -> None:
-        self._out, self._several = out, several
+    def __init__(self, out: IO[str], parts: Sequence[Part]) -> None:
+        self._out = out
+        self._names = {part.statement: list(part.names) for part in parts}
+        self._several = len(parts) > 1
 
-    def write_rows(self, statement: int, names: Sequence[str], rows: Sequence[Row]) -> None:
+    def write_rows(self, statement: int, rows: Sequence[Row]) -> None:
         if not rows:
             return
+        names = self._names[statement]
         if self._several:
             names = [STATEMENT, *names]
             rows = [(statement, *row) for row in rows]
         self._out.write(json_lines(names, rows))
+
+    def close(self) -> None:
+        """Lines need no end."""
 
 
 def json_lines(names: Sequence[str], rows: Sequence[Row]) -> str:
@@ -74,9 +80,5 @@ def _unescaped(text: str) -> bool:
     return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
-def write_result(result: Result, out: IO[str], grouping: str | None, long: bool) -> None:
-    write_rows(result, JsonLines(out, len(result.statements) > 1), grouping, long)
-
-
-FORMAT = OutputFormat(name="jsonl", write_result=write_result, open_rows=JsonLines)
+FORMAT = OutputFormat(name="jsonl", open_rows=JsonLines, extension=".jsonl")
 """Streams any number of statements: every row names its statement."""

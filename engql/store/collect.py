@@ -26,7 +26,7 @@ from engql.executor.missing import Missing, MissingKind
 from engql.executor.result import Result, StatementResult
 from engql.executor.runner import Batch, Outcome, RunOptions, merge_outcomes
 from engql.executor.transport import Reply
-from engql.output import RowStream, output_format, write_result
+from engql.output import RowStream, output_format
 from engql.plan.planner import Plan, Request, StatementPlan
 from engql.running import (
     Output,
@@ -36,6 +36,7 @@ from engql.running import (
     report_of,
     row_stream,
     run_plan,
+    write_output,
 )
 from engql.store import coverage
 from engql.store.answers import window_answer
@@ -115,7 +116,7 @@ def _answered(
             if reason.kind not in _ANSWERED:
                 reasons.setdefault(tweet, reason)
     reader = StoreReader(store, reasons, sink.live)
-    stream = row_stream(output, len(plan.statements))
+    stream = row_stream(output, plan)
     statements: list[StatementResult] = []
     for number, asked in enumerate(plan.statements):
         if number in fetch.totals_of:
@@ -131,7 +132,7 @@ def _answered(
     outcome = CANCELLED if fetched.stats.cancelled else OUTCOMES.get(code, "partial")
     store.end_run(sink.run_id, outcome, fetched.stats.sent)
     if output is not None:
-        write_result(result, output.fmt, output.out, output.grouping, output.long)
+        write_output(output, result, stream)
     return report_of(result, code)
 
 
