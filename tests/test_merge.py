@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import engql
 from engql import facts
-from engql.executor.merge import MalformedAnswer, Merger, merge_answers
+from engql.executor.merge import MalformedAnswer, Merger, all_counts, count, merge_answers
 from engql.executor.rows import columns, long_rows, row_values, wide_rows
 from engql.plan.planner import Window, batches, ceil_hour, split_windows
 from engql.sandbox.data import SyntheticEngagement
@@ -339,9 +339,23 @@ def test_counts_may_be_bare_integers_and_negative() -> None:
 
 
 def test_big_counts_stay_exact() -> None:
-    big = str(2**70)
+    big = str(2**61 + 1)
     merged = merge_answers([("g", (TYPE,))], [{"g": {"impressions": big}}] * 3)
-    assert merged["g"]["impressions"] == str(3 * 2**70)
+    assert merged["g"]["impressions"] == str(3 * (2**61 + 1))
+
+
+@pytest.mark.parametrize(
+    "big", [str(2**63), 2**63, "9" * 30, -(2**63), pytest.param(10**5000, id="5000 digits")]
+)
+def test_a_count_past_64_bits_is_no_count(big: object) -> None:
+    """Stores, Parquet and pandas hold counts as int64: one past it would fail there, so
+    the shape check refuses the answer (and the attempt is retried)."""
+    with pytest.raises(MalformedAnswer, match="counts are 64-bit integers"):
+        count(big)
+    assert not all_counts([big])
+    assert all_counts([str(2**63 - 1), -(2**63 - 1)])
+    with pytest.raises(MalformedAnswer, match="counts are 64-bit integers"):
+        merge_answers([("g", (TYPE,))], [{"g": {"impressions": "1"}}, {"g": {"impressions": big}}])
 
 
 @pytest.mark.parametrize(

@@ -42,26 +42,40 @@ class MalformedAnswer(ValueError):
     """An answer that does not have the shape of its request; the message says where."""
 
 
-MAX_COUNT_DIGITS = 24
-"""The digits of the largest count read. A signed 64-bit count has at most 19, and sums
-over batches and windows stay far below 24; more is no count a server means (and
-Python refuses to convert 4,300 digits or more)."""
-_COUNT_BOUND = 10**MAX_COUNT_DIGITS
+MAX_COUNT = (1 << 63) - 1
+"""The largest count: a signed 64-bit integer, as the stores, Parquet and pandas hold
+counts; a count past it is no count a server means (and would fail there). Sums of
+counts over batches are exact whatever their size."""
+_FAST_DIGITS = len(str(MAX_COUNT)) - 1
+"""Digit strings this long or shorter are below MAX_COUNT without converting them."""
 
 
 def count(value: object) -> int:
-    """A count as the API writes it: a decimal string (or an integer), maybe negative."""
+    """A count as the API writes it: a decimal string (or an integer), maybe negative,
+    within 64 bits."""
     text = value if type(value) is str else ""
-    if text.isdigit() and text.isascii() and len(text) <= MAX_COUNT_DIGITS:
+    if text.isdigit() and text.isascii() and len(text) <= _FAST_DIGITS:
         return int(text)  # by far the most common
-    if type(value) is int and -_COUNT_BOUND < value < _COUNT_BOUND:
-        return value
-    if isinstance(value, str) and value[:1] == "-":
-        digits = value[1:]
-        if digits.isdigit() and digits.isascii() and len(digits) <= MAX_COUNT_DIGITS:
-            return int(value)
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    raise MalformedAnswer(f"{shown} is not a count (a decimal integer)")
+    if type(value) is int:
+        number = value
+    elif isinstance(value, str) and _signed_digits(value):
+        number = int(value) if len(value) <= _FAST_DIGITS + 3 else MAX_COUNT + 1
+    else:
+        raise MalformedAnswer(f"{_shown(value)} is not a count (a decimal integer)")
+    if -MAX_COUNT <= number <= MAX_COUNT:
+        return number
+    shown = _shown(value) if isinstance(value, str) else "an integer"
+    raise MalformedAnswer(f"{shown} is not a count: counts are 64-bit integers")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _signed_digits(text: str) -> bool:
+    digits = text[1:] if text[:1] == "-" else text
+    return digits.isdigit() and digits.isascii()
 
 
 def all_counts(values: list[Any]) -> bool:
@@ -74,7 +88,7 @@ def all_counts(values: list[Any]) -> bool:
         digits = ""
     if digits.isdigit() and digits.isascii():
         lengths = list(map(len, values))
-        if min(lengths) >= 1 and max(lengths) <= MAX_COUNT_DIGITS:
+        if min(lengths) >= 1 and max(lengths) <= _FAST_DIGITS:
             return True
     try:
         for value in values:
