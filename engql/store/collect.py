@@ -117,6 +117,24 @@ def _answered(
                 reasons.setdefault(tweet, reason)
     reader = StoreReader(store, reasons, sink.live)
     stream = row_stream(output, plan)
+    try:
+        return _read_back(plan, fetch, store, sink, fetched, output, reader, stream)
+    finally:
+        if stream is not None:  # after a store error, the rows so far as a whole file
+            stream.close()
+
+
+def _read_back(
+    plan: Plan,
+    fetch: FetchPlan,
+    store: Store,
+    sink: CollectSink,
+    fetched: Result,
+    output: Output | None,
+    reader: StoreReader,
+    stream: RowStream | None,
+) -> RunReport:
+    assert sink.run_id is not None
     statements: list[StatementResult] = []
     for number, asked in enumerate(plan.statements):
         if number in fetch.totals_of:
