@@ -62,7 +62,7 @@ def count(value: object) -> int:
         number = int(value) if len(value) <= _FAST_DIGITS + 3 else MAX_COUNT + 1
     else:
         raise MalformedAnswer(f"{_shown(value)} is not a count (a decimal integer)")
-    if -MAX_COUNT <= number <= MAX_COUNT:
+    if -MAX_COUNT - 1 <= number <= MAX_COUNT:
         return number
     shown = _shown(value) if isinstance(value, str) else "an integer"
     raise MalformedAnswer(f"{shown} is not a count: counts are 64-bit integers")
