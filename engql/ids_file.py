@@ -9,6 +9,10 @@ more than the limit is read. With confinement, the path's real location (symboli
 resolved) must lie inside the folder and the resolved path is opened without following
 a link, so that the check and the read see the same file unless a writer inside the
 folder races them.
+
+``FILE '-'`` and ``-p ids=@-`` name standard input (``StandardInput``): a pipe or a
+redirected file, read once per compile and held to the same limits; a terminal is
+refused rather than waited on.
 """
 
 from __future__ import annotations
@@ -102,7 +106,9 @@ class StandardInput:
                 )
             _check_stream(stream)
             data = _read_limited(stream, STDIN_FILE, 0, max_bytes, max_json_bytes)
-        except (OSError, ValueError) as error:
+        except IdsFileRefused:
+            raise
+        except (OSError, ValueError) as error:  # ValueError: a stream closed under us
             reason = getattr(error, "strerror", None) or str(error)
             raise _cannot(STDIN_FILE, reason) from None
         return _text(STDIN_FILE, data)
