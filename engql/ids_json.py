@@ -232,8 +232,10 @@ def _bad_json(message: str, at: int, one_a_line: bool) -> JsonProblem:
 
 
 def _next_line_in_column_1(text: str, at: int) -> int:
+    """The start of the next line that starts with neither a blank nor the ``}`` or
+    ``]`` that closes the value the bad JSON was in: no value starts with those."""
     pos = _line_end(text, at) + 1
-    while pos < len(text) and text[pos] in " \t\n":
+    while pos < len(text) and text[pos] in " \t\n}]":
         pos = _line_end(text, pos) + 1
     return pos
 
