@@ -13,6 +13,8 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -455,3 +457,40 @@ def test_each_example_of_the_docs_reads_as_it_says(tmp_path: Path, name: str, co
     assert ids == ["850006245121695744", "1260294888811347969"]
     warnings = [(d.code, d.location()[1]) for d in found if d.code.startswith("W3")]
     assert warnings == ([("W302", 2), ("W301", 3)] if name == "tweets.jsonl" else [])
+
+
+# --- every command that compiles reads JSON files ---------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "explain", "compile", "debug query"])
+def test_commands_that_compile_read_a_twarc2_file(tmp_path: Path, command: str) -> None:
+    (tmp_path / "tweets.jsonl").write_text(f"{twarc2_page([A, B], [C])}\n", encoding="utf-8")
+    (tmp_path / "q.engql").write_text(QUERY.format("tweets.jsonl") + ";\n", encoding="utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engql",
+            *command.split(),
+            "q.engql",
+            "--now",
+            "2016-03-01T00:00:00Z",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    if command == "compile":
+        (request,) = map(json.loads, done.stdout.splitlines())
+        assert request["body"]["tweet_ids"] == [A, B]
+    elif command == "debug query":
+        (checked,) = json.loads(done.stdout)["queries"]
+        assert (checked["tweet_ids"], checked["origin"]["file"]) == (
+            [A, B],
+            str(tmp_path / "tweets.jsonl"),
+        )
+    elif command == "explain":
+        assert "  2 Tweet IDs → 1 batch of up to 250 × 1 window = 1 request" in done.stdout
