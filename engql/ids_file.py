@@ -105,7 +105,7 @@ class StandardInput:
                     "pipe them in (twarc2 search ... | engql run q.engql -p ids=@-) or name a file",
                 )
             _check_stream(stream)
-            data = _read_limited(stream, STDIN_FILE, 0, max_bytes, max_json_bytes)
+            data = _read_stream(stream, max_bytes, max_json_bytes)
         except IdsFileRefused:
             raise
         except (OSError, ValueError) as error:  # ValueError: a stream closed under us
@@ -207,45 +207,54 @@ def _text(file: IdsFile, data: bytes) -> str:
 
 def _read_bytes(file: IdsFile, max_bytes: int, max_json_bytes: int) -> bytes:
     """Checked by name first, so that a FIFO or device is never opened, then through
-    the descriptor, which is the file actually read."""
+    the descriptor, which is the file actually read. Its first MiB, read in place,
+    tells whether its first entry is JSON, and so which limit holds."""
     _check_regular(file, os.stat(file.path, follow_symlinks=not file.confined))
     descriptor = os.open(file.path, _OPEN | (_NO_FOLLOW if file.confined else 0))
     with open(descriptor, "rb", buffering=0) as raw:
         size = _check_regular(file, os.fstat(descriptor))
-        return _read_limited(raw, file, size, max_bytes, max_json_bytes)
+        head = os.pread(descriptor, _CHUNK, 0)
+        limit = _limit(file, head, size, max_bytes, max_json_bytes)
+        return _read_up_to(raw, file, limit, size)
 
 
-def _read_limited(
-    raw: BinaryIO, file: IdsFile, size: int, max_bytes: int, max_json_bytes: int
+def _read_stream(stream: BinaryIO, max_bytes: int, max_json_bytes: int) -> bytes:
+    """A stream that cannot be read twice: its first MiB tells the limit."""
+    head = stream.read(_CHUNK)
+    limit = _limit(STDIN_FILE, head, 0, max_bytes, max_json_bytes)
+    return _read_up_to(stream, STDIN_FILE, limit, 0, head)
+
+
+def _read_up_to(
+    raw: BinaryIO, file: IdsFile, limit: tuple[int, bool], size: int, head: bytes = b""
 ) -> bytes:
-    """At most one byte more than the limit: the first MiB tells whether the first
-    entry is JSON, and so which limit holds; a file that says its size (a regular one
-    that is not in ``/proc``) is then read in one call, anything else a MiB at a time."""
-    chunks: list[bytes] = []
-    total = 0
-    limit: int | None = None
-    while limit is None or total <= limit:
-        want = _CHUNK if limit is None or not size else limit + 1 - total
-        chunk = raw.read(want)
+    """At most one byte more than the limit, IdsFileRefused past it: a file that says
+    its size (a regular one, not in ``/proc``) in one call, anything else a MiB at a
+    time."""
+    most, json = limit
+    chunks = [head] if head else []
+    total = len(head)
+    while total <= most:
+        chunk = raw.read(min(size, most) + 1 - total if 0 <= total < size else _CHUNK)
         if not chunk:
             break
         chunks.append(chunk)
         total += len(chunk)
-        if limit is None and total >= _CHUNK:
-            limit = _limit(file, b"".join(chunks), size, max_bytes, max_json_bytes)
-    data = b"".join(chunks)
-    _limit(file, data, max(size, total), max_bytes, max_json_bytes)
-    return data
+    if total > most:
+        raise _too_large(file, most, json)
+    return b"".join(chunks)
 
 
-def _limit(file: IdsFile, start: bytes, size: int, max_bytes: int, max_json_bytes: int) -> int:
-    """The limit for a file that starts with ``start``; IdsFileRefused past it."""
-    head = start[:_CHUNK].decode("utf-8-sig", errors="replace")
-    json = starts_as_json(head)
+def _limit(
+    file: IdsFile, head: bytes, size: int, max_bytes: int, max_json_bytes: int
+) -> tuple[int, bool]:
+    """The limit for a file that starts with ``head``, and whether it is JSON's;
+    IdsFileRefused when ``size`` is past it."""
+    json = starts_as_json(head.decode("utf-8-sig", errors="replace"))
     limit = max_json_bytes if json else max_bytes
     if size > limit:
         raise _too_large(file, limit, json)
-    return limit
+    return limit, json
 
 
 def _check_regular(file: IdsFile, status: os.stat_result) -> int:

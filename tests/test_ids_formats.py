@@ -61,7 +61,8 @@ def page(*tweets: str, **more: object) -> str:
     ("content", "form"),
     [
         (f"{A}\n{B}\n", "ids"),
-        (f"{A}\r\n{B}", "ids"),
+        (f"{A}\n{B}", "ids"),
+        (f"{A}\n\n{B}\n", "lines"),
         (f"# ids\n{A}\n", "lines"),
         (f"https://x.com/a/status/{A}\n", "lines"),
         (f"tweet_id,likes\n{A},3\n", "csv"),
