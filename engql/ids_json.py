@@ -15,7 +15,7 @@ import json
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import repeat
 from json.decoder import JSONDecodeError
 from typing import Any
@@ -152,7 +152,8 @@ def read_json(text: str, first: int) -> JsonEntries:
     When the first value ends on its line the file is JSON Lines: each line is read on
     its own, and a bad one is reported and the next read. Otherwise it is JSON over
     many lines (one document, or several as ``jq`` prints them); after bad JSON,
-    reading goes on at the next line that starts in column 1.
+    reading goes on at the next line that starts in column 1 with something other than
+    the ``}`` or ``]`` that closes the bad value.
     """
     entries = JsonEntries()
     one_a_line = _ends_on_its_line(text, first)
@@ -230,6 +231,8 @@ def _top_value(text: str, pos: int, stop: int, base: int, entries: JsonEntries) 
 def _top_array(text: str, start: int, stop: int, base: int, entries: JsonEntries) -> int:
     """A top-level array, item by item: each item is the value its IDs are placed in."""
     pos = _skip(text, start + 1)
+    if pos > stop:
+        raise JSONDecodeError(_PAST_LINE, text, stop)
     if text.startswith("]", pos):
         return pos + 1
     while True:
@@ -263,8 +266,8 @@ def _bad_json(message: str, at: int, one_a_line: bool) -> JsonProblem:
 
 
 def _next_line_in_column_1(text: str, at: int) -> int:
-    """The start of the next line that starts with neither a blank nor the ``}`` or
-    ``]`` that closes the value the bad JSON was in: no value starts with those."""
+    """The start of the next line that starts with neither a blank nor a ``}`` or
+    ``]`` (which close the bad value: no value starts with one)."""
     pos = _line_end(text, at) + 1
     while pos < len(text) and text[pos] in " \t\n}]":
         pos = _line_end(text, pos) + 1
@@ -362,18 +365,18 @@ def _member(text: str, pos: int, key: str) -> int:
 
 
 def locate(
-    text: str, starts: array[int], wanted: str, same: Callable[[str, str], bool]
+    text: str, starts: array[int], places: Iterable[int], same: Callable[[str], bool]
 ) -> tuple[int, int] | None:
-    """Offsets of the first entry that ``same(entry, wanted)`` accepts. Each place where
-    the digits of ``wanted`` appear is looked up in the value (or item) holding it."""
+    """Offsets of the first entry that ``same`` accepts, looked for in the values (or
+    items) that hold ``places``, in order: where the digits of the ID appear."""
     checked = -1
-    for offset in digit_runs(text, wanted):
+    for offset in places:
         index = bisect_right(starts, offset) - 1
         if index < 0 or starts[index] == checked:
             continue
         checked = at = starts[index]
         for path, value in _entries_at(text, at):
-            if same(value, wanted):
+            if same(value):
                 return _inside_quotes(text, *_place(text, at, path))
     return None
 
@@ -381,18 +384,3 @@ def locate(
 def _inside_quotes(text: str, begin: int, end: int) -> tuple[int, int]:
     """A string's text without its quotes, as a CSV cell's is shown."""
     return (begin + 1, end - 1) if text[begin] == '"' and end - begin > 2 else (begin, end)
-
-
-def digit_runs(text: str, digits: str) -> Iterator[int]:
-    """Offsets where ``digits`` appear as a whole number (leading zeros allowed), first
-    to last; found with ``str.find``, so a search of a large file costs little."""
-    at = text.find(digits)
-    while at >= 0:
-        end = at + len(digits)
-        if end == len(text) or not "0" <= text[end] <= "9":
-            begin = at
-            while begin and text[begin - 1] == "0":
-                begin -= 1
-            if not begin or not "0" <= text[begin - 1] <= "9":
-                yield begin
-        at = text.find(digits, at + 1)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from array import array
-from typing import cast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 import attrs
 
 from engql import facts
 from engql.diagnostics import Refusal, shortened
-from engql.ids_json import JsonEntries, JsonProblem, digit_runs, read_json
-from engql.ids_json import locate as locate_json
 from engql.record import Record
 from engql.syntax.source import Source, Span
+
+if TYPE_CHECKING:
+    from engql.ids_json import JsonEntries, JsonProblem
 
 _URL = re.compile(
     r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com(?:/[A-Za-z0-9_]{1,50}|/i(?:/web)?)?"
@@ -95,16 +97,14 @@ class FileEntry(Record):
     text: str
 
 
-FORMATS = ("ids", "lines", "csv", "json")
-"""The formats of an IDs file: digits only, one ID or URL a line, CSV, JSON."""
-
-
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class FilePlaces(Record):
     """What finding where an IDs file named a Tweet needs, once its IDs are read: the
     format, the ID column of a CSV file, and where each JSON value starts."""
 
     format: str
+    """``ids`` (digits only, the fast path), ``lines`` (one ID or URL a line), ``csv``
+    or ``json``."""
     first_line: int = 1
     """The line of the first entry (of a CSV file, its header)."""
     csv_column: int = 0
@@ -115,8 +115,10 @@ class FilePlaces(Record):
         its digits appear are read again."""
         text = source.text
         if self.format == "json":
+            from engql.ids_json import locate  # loaded with the JSON file that needs it
+
             assert self.starts is not None
-            found = locate_json(text, self.starts, wanted, _names)
+            found = locate(text, self.starts, digit_runs(text, wanted), lambda v: _names(v, wanted))
             return None if found is None else Span(source, *found)
         for offset in digit_runs(text, wanted):
             line = source.line_col(offset)[0]
@@ -133,6 +135,21 @@ class FilePlaces(Record):
         return _line_entry(line, text)
 
 
+def digit_runs(text: str, digits: str) -> Iterator[int]:
+    """Offsets where ``digits`` appear as a whole number (leading zeros allowed), first
+    to last; found with ``str.find``, so a search of a large file costs little."""
+    at = text.find(digits)
+    while at >= 0:
+        end = at + len(digits)
+        if end == len(text) or not "0" <= text[end] <= "9":
+            begin = at
+            while begin and text[begin - 1] == "0":
+                begin -= 1
+            if not begin or not "0" <= text[begin - 1] <= "9":
+                yield begin
+        at = text.find(digits, at + 1)
+
+
 def _names(text: str, wanted: str) -> bool:
     try:
         return tweet_id(text) == wanted
@@ -140,7 +157,7 @@ def _names(text: str, wanted: str) -> bool:
         return False
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class FileIds(Record):
     """What an IDs file says: each entry's text in order (``values``), where each is,
     and (JSON) the parts that give no ID."""
@@ -237,6 +254,8 @@ def _first_entry(text: str) -> int:
 
 
 def _json_ids(text: str, first: int, first_line: int) -> FileIds:
+    from engql.ids_json import read_json  # JSON files are read on demand: not at start-up
+
     found = read_json(text, first)
     return FileIds(FilePlaces("json", first_line, starts=found.starts), found.values, json=found)
 
