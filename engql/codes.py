@@ -72,7 +72,10 @@ CODES: dict[str, Code] = {
     "E309": _e("too many Tweet IDs"),
     "E310": _e("parameter of the wrong kind"),
     "E311": _e("IDs file outside base_dir"),
+    "E312": _e("IDs file with invalid JSON"),
+    "E313": _e("JSON without a Tweet ID"),
     "W301": _w("duplicate Tweet ID removed"),
+    "W302": _w("answer page without Tweets"),
     # time
     "E401": _e("time range on an endpoint without one"),
     "E402": _e("unparseable time"),

@@ -205,6 +205,17 @@ RATE_REMAINING_HEADER = "x-per-minute-remaining"
 RATE_RESET_HEADER = "x-per-minute-reset"
 RETRY_AFTER_HEADER = "Retry-After"
 
+PAGE_DATA_KEY = "data"
+"""IDs files may hold the X API v2's answers as other tools save them (twarc2 writes one
+page a line): a page's Tweets are its ``data``; ``includes`` are Tweets they refer to."""
+PAGE_KEYS = (PAGE_DATA_KEY, "errors", "meta")
+"""The keys that make an object such a page; one of only ``errors`` or ``meta`` has no
+Tweets. Its errors' texts are under one of PAGE_ERROR_TEXT_KEYS."""
+PAGE_ERROR_TEXT_KEYS = ("detail", "title", "message")
+TWEET_ID_KEYS = ("id_str", "id")
+"""A Tweet object's ID, in order of preference: v1.1 objects have both (``id`` a number),
+v2 objects and twarc2's flattened ones ``id`` (a string)."""
+
 ENV_NAMES: Mapping[str, tuple[str, ...]] = {
     "consumer_key": ("ENGQL_CONSUMER_KEY", "TWITTER_CONSUMER_KEY"),
     "consumer_secret": ("ENGQL_CONSUMER_SECRET", "TWITTER_CONSUMER_SECRET"),

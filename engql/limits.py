@@ -16,6 +16,12 @@ MAX_TWEET_IDS = 10_000_000
 MAX_IDS_FILE_BYTES = 32 * MAX_TWEET_IDS
 """Largest IDs file read (E308): 32 bytes a line for MAX_TWEET_IDS lines, room for a
 19-digit ID with CRLF or a short CSV row, and a bound on the memory a file can take."""
+MAX_JSON_IDS_FILE_BYTES = 1_000_000_000
+"""Largest IDs file read (E308) when its first entry is JSON: a million Tweets as twarc2
+writes them, at about 1 KB a Tweet with its text, metrics and its page's expansions.
+Only its IDs are kept beside its text, so reading one peaks at about twice its size
+(1.9 GB for a million Tweets in 973 MB), near the 1.6 GB of a plain file of
+MAX_TWEET_IDS IDs at MAX_IDS_FILE_BYTES' 32 bytes a line (bench/README.md)."""
 MAX_DIAGNOSTICS = 1_000
 """Most diagnostics one check returns, then one that counts the rest (E007 when an error
 is among them, W001 when they are all warnings); checking stops after this many errors."""

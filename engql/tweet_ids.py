@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import cast
+from array import array
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 import attrs
 
 from engql import facts
 from engql.diagnostics import Refusal, shortened
 from engql.record import Record
+from engql.syntax.source import Source, Span
+
+if TYPE_CHECKING:
+    from engql.ids_json import JsonEntries, JsonProblem
 
 _URL = re.compile(
     r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com(?:/[A-Za-z0-9_]{1,50}|/i(?:/web)?)?"
@@ -84,48 +90,196 @@ _MAX_ID_TEXT = str(facts.MAX_TWEET_ID)
 
 @attrs.frozen(repr=False)
 class FileEntry(Record):
-    """One ID read from a file, or the reason its line is not one."""
+    """One ID read from a line or CSV file, or the reason its line is not one."""
 
     line: int
     column: int
     text: str
 
 
-def file_entries(text: str) -> list[FileEntry] | list[str]:
-    """The entries of an IDs file.
+@attrs.frozen(repr=False, eq=False)
+class FilePlaces(Record):
+    """What finding where an IDs file named a Tweet needs, once its IDs are read: the
+    format, the ID column of a CSV file, and where each JSON value starts."""
 
-    A file of only digits and line breaks comes back as the plain list of ID strings
-    (the fast path for million-line files); anything else as FileEntry records with
-    line numbers: one ID or URL a line with blank lines and ``#`` comments skipped, or a
-    CSV whose header names a ``tweet_id``, ``tweet_ids`` or ``id`` column.
+    format: str
+    """``ids`` (digits only, the fast path), ``lines`` (one ID or URL a line), ``csv``
+    or ``json``."""
+    first_line: int = 1
+    """The line of the first entry (of a CSV file, its header)."""
+    csv_column: int = 0
+    starts: array[int] | None = attrs.field(default=None, repr=False)
+
+    def locate(self, source: Source, wanted: str) -> Span | None:
+        """The span of the first entry that names Tweet ``wanted``: only the lines where
+        its digits appear are read again."""
+        text = source.text
+        if self.format == "json":
+            from engql.ids_json import locate  # loaded with the JSON file that needs it
+
+            assert self.starts is not None
+            found = locate(text, self.starts, digit_runs(text, wanted), lambda v: _names(v, wanted))
+            return None if found is None else Span(source, *found)
+        for offset in digit_runs(text, wanted):
+            line = source.line_col(offset)[0]
+            entry = self._entry(source, line)
+            if entry is not None and _names(entry.text, wanted):
+                start = source.offset(entry.line, entry.column)
+                return Span(source, start, start + max(len(entry.text), 1))
+        return None
+
+    def _entry(self, source: Source, line: int) -> FileEntry | None:
+        text = source.line_text(line)
+        if self.format == "csv":
+            return _csv_entry(line, text, self.csv_column) if line > self.first_line else None
+        return _line_entry(line, text)
+
+
+def digit_runs(text: str, digits: str) -> Iterator[int]:
+    """Offsets where ``digits`` appear as a whole number (leading zeros allowed), first
+    to last; found with ``str.find``, so a search of a large file costs little."""
+    at = text.find(digits)
+    while at >= 0:
+        end = at + len(digits)
+        if end == len(text) or not "0" <= text[end] <= "9":
+            begin = at
+            while begin and text[begin - 1] == "0":
+                begin -= 1
+            if not begin or not "0" <= text[begin - 1] <= "9":
+                yield begin
+        at = text.find(digits, at + 1)
+
+
+def _names(text: str, wanted: str) -> bool:
+    try:
+        return tweet_id(text) == wanted
+    except BadTweet:
+        return False
+
+
+@attrs.frozen(repr=False, eq=False)
+class FileIds(Record):
+    """What an IDs file says: each entry's text in order (``values``), where each is,
+    and (JSON) the parts that give no ID."""
+
+    places: FilePlaces
+    values: list[str] = attrs.field(repr=False)
+    records: list[FileEntry] = attrs.field(factory=list, repr=False)
+    json: JsonEntries | None = attrs.field(default=None, repr=False)
+
+    @property
+    def digits_only(self) -> bool:
+        """Every value is ASCII digits: the fast path."""
+        return self.places.format == "ids"
+
+    @property
+    def problems(self) -> list[JsonProblem]:
+        return [] if self.json is None else self.json.problems
+
+    def span(self, source: Source, index: int) -> Span:
+        """The span of entry ``index``: its ID or URL, cell, or JSON value."""
+        if self.json is not None:
+            return Span(source, *self.json.span(source.text, index))
+        if self.records:
+            entry = self.records[index]
+            start = source.offset(entry.line, entry.column)
+            return Span(source, start, start + max(len(entry.text), 1))
+        start = source.offset(index + 1, 1)
+        return Span(source, start, start + len(self.values[index]))
+
+    def problem_span(self, source: Source, problem: JsonProblem) -> Span:
+        assert self.json is not None
+        return Span(source, *self.json.problem_span(source.text, problem))
+
+    def tweet_id(self, text: str) -> str:
+        """The canonical ID of an entry, or BadTweet; in a file of one Tweet a line, a
+        JSON entry is said to be one, since a file is read in one format."""
+        if self.places.format == "lines" and text[:1] in ("{", "["):
+            raise BadTweet(
+                "E304",
+                f"'{shortened(text)}' is JSON, but this file is read as one Tweet ID or URL "
+                f"a line, as its first entry (line {self.places.first_line}) is",
+                "a file is read in one format, told by its first entry; "
+                "put JSON in a file of its own",
+            )
+        return tweet_id(text)
+
+
+def file_entries(text: str) -> FileIds:
+    """The entries of an IDs file, in the format its content shows (docs/running.md
+    "IDs files"): a file of only digits and line breaks is the plain list of IDs (the
+    fast path for million-line files); else the first line that is neither blank nor a
+    ``#`` comment tells: ``{`` or ``[`` starts JSON, a CSV header naming a
+    ``tweet_id``, ``tweet_ids`` or ``id`` column starts CSV, ``"`` starts JSON, and
+    anything else is one ID or URL a line.
     """
     if _is_plain(text):
-        return text.split()
-    lines = text.splitlines()
-    header_at = next(
-        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")),
-        None,
-    )
-    if header_at is not None:
-        column = _csv_id_column(lines[header_at])
-        if column is not None:
-            return _csv_entries(lines, header_at, column)
-    return [
-        FileEntry(n, len(line) - len(line.lstrip()) + 1, line.strip())
-        for n, line in enumerate(lines, 1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+        return FileIds(FilePlaces("ids"), text.split())
+    first = _first_entry(text)
+    if first < 0:
+        return FileIds(FilePlaces("lines"), [])
+    first_line = text.count("\n", 0, first) + 1
+    if text[first] in "{[":
+        return _json_ids(text, first, first_line)
+    lines = text.split("\n")
+    column = _csv_id_column(lines[first_line - 1])
+    if column is not None:
+        return _csv_ids(lines, first_line, column)
+    if text[first] == '"':
+        return _json_ids(text, first, first_line)
+    records = [e for n, line in enumerate(lines, 1) if (e := _line_entry(n, line)) is not None]
+    return FileIds(FilePlaces("lines", first_line), [e.text for e in records], records)
+
+
+def starts_as_json(text: str) -> bool:
+    """Whether an IDs file that starts with ``text`` has JSON (``{`` or ``[``) as its
+    first entry: such a file may be larger (``MAX_JSON_IDS_FILE_BYTES``)."""
+    first = _first_entry(text)
+    return first >= 0 and text[first] in "{["
+
+
+def _first_entry(text: str) -> int:
+    """The offset of the first character of the first line that is neither blank nor a
+    ``#`` comment, or -1."""
+    pos = 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = text[pos:end]
+        stripped = line.lstrip()
+        if stripped.strip() and not stripped.startswith("#"):
+            return pos + len(line) - len(stripped)
+        pos = end + 1
+    return -1
+
+
+def _json_ids(text: str, first: int, first_line: int) -> FileIds:
+    from engql.ids_json import read_json  # JSON files are read on demand: not at start-up
+
+    found = read_json(text, first)
+    return FileIds(FilePlaces("json", first_line, starts=found.starts), found.values, json=found)
+
+
+def _line_entry(n: int, line: str) -> FileEntry | None:
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return None
+    return FileEntry(n, len(line) - len(line.lstrip()) + 1, stripped)
 
 
 def _is_plain(text: str) -> bool:
     """Only digits and line breaks, no blank line but a final one: one ID a line.
 
-    Three plain scans, each at C speed; a single regex with alternatives is 5x slower.
+    Two plain scans at C speed, the first of which stops at the first other character,
+    and no copy of the text; a single regex with alternatives is 5x slower. (Line
+    breaks are ``\\n`` alone: ``read_text`` has made them so.)
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    body = text[:-1] if text.endswith("\n") else text
-    return not (body.startswith("\n") or "\n\n" in body or _NOT_DIGIT_OR_NEWLINE.search(body))
+    end = len(text) - text.endswith("\n")
+    return not (
+        _NOT_DIGIT_OR_NEWLINE.search(text, 0, end)
+        or text.startswith("\n")
+        or text.find("\n\n", 0, end) >= 0
+    )
 
 
 def _csv_id_column(header: str) -> int | None:
@@ -141,22 +295,28 @@ def _csv_id_column(header: str) -> int | None:
     return None
 
 
-def _csv_entries(lines: list[str], header_at: int, column: int) -> list[FileEntry]:
+def _csv_ids(lines: list[str], header_line: int, column: int) -> FileIds:
     """The ID column's cells, each at its line and column; blank and # lines skipped."""
+    records = [
+        e
+        for n, line in enumerate(lines[header_line:], header_line + 1)
+        if (e := _csv_entry(n, line, column)) is not None
+    ]
+    places = FilePlaces("csv", header_line, column)
+    return FileIds(places, [e.text for e in records], records)
+
+
+def _csv_entry(n: int, line: str, column: int) -> FileEntry | None:
     import csv
 
-    entries = []
-    for n, line in enumerate(lines[header_at + 1 :], header_at + 2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            row = next(csv.reader([line]))
-        except csv.Error:  # a field past csv's size limit: the line is one bad entry
-            entries.append(FileEntry(n, len(line) - len(line.lstrip()) + 1, line.strip()))
-            continue
-        cell = row[column] if column < len(row) else ""
-        entries.append(FileEntry(n, _cell_column(line, row, column), cell.strip()))
-    return entries
+    if not line.strip() or line.lstrip().startswith("#"):
+        return None
+    try:
+        row = next(csv.reader([line]))
+    except csv.Error:  # a field past csv's size limit: the line is one bad entry
+        return FileEntry(n, len(line) - len(line.lstrip()) + 1, line.strip())
+    cell = row[column] if column < len(row) else ""
+    return FileEntry(n, _cell_column(line, row, column), cell.strip())
 
 
 def _cell_column(line: str, row: list[str], column: int) -> int:

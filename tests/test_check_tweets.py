@@ -86,15 +86,45 @@ CASES: list[Case] = [
         {"allow_files": "base_dir"},
     ),
     Case(
+        "E312",
+        "SELECT * FROM totals WHERE tweet IN FILE 'e312.jsonl'",
+        [("E312", 2, 11, "not valid JSON: the line ends inside a JSON value")],
+        {"allow_files": True},
+    ),
+    Case(
+        "E313",
+        "SELECT * FROM totals WHERE tweet IN FILE 'e313.jsonl'",
+        [("E313", 1, 11, "a Tweet object in data has no id or id_str")],
+        {"allow_files": True},
+    ),
+    Case(
         "W301",
         f"SELECT favorites FROM totals WHERE tweet IN ({T}, {RECENT_2}, {T})",
         [("W301", 1, 86, f"Tweet {T} is listed twice; sending it once")],
     ),
+    Case(
+        "W302",
+        "SELECT * FROM totals WHERE tweet IN FILE 'w302.jsonl'",
+        [("W302", 2, 1, "a page with errors and no data gives no Tweets (1 error: Not Found")],
+        {"allow_files": True},
+    ),
 ]
+CASE_FILES = {
+    "E312": ("e312.jsonl", f'{{"data": [{{"id": "{T}"}}]}}\n{{"data": [\n'),
+    "E313": ("e313.jsonl", '{"data": [{"text": "a Tweet without its id"}]}\n'),
+    "W302": (
+        "w302.jsonl",
+        f'{{"data": [{{"id": "{T}"}}]}}\n{{"errors": [{{"title": "Not Found"}}]}}\n',
+    ),
+}
+"""The IDs file each case of a JSON code reads, written into its base_dir."""
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.code)
 def test_code_is_reported_at_its_place(case: Case, tmp_path: Path) -> None:
+    if case.code in CASE_FILES:
+        name, content = CASE_FILES[case.code]
+        (tmp_path / name).write_text(content, encoding="utf-8")
     assert_case(case, tmp_path)
 
 

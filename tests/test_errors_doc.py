@@ -24,6 +24,8 @@ NOW = datetime(2016, 3, 1, tzinfo=UTC)
 HEADING = re.compile(r"^## (\S+) (.+)$", re.M)
 EXAMPLE = re.compile(r"^```engql\n(.*?)^```$", re.M | re.S)
 PRINTED = re.compile(r"^engql prints:\n\n```text\n(.*?)^```$", re.M | re.S)
+IDS_FILE = re.compile(r"^With `([\w.]+)` beside the query:\n\n```\w*\n(.*?)^```$", re.M | re.S)
+"""An IDs file a section shows, written into ``base_dir`` before its example is checked."""
 
 WITHOUT_EXAMPLE = {
     "E005": "64 MiB of query text",
@@ -38,9 +40,17 @@ EXAMPLE_OPTIONS: dict[str, dict[str, Any]] = {
     "E308": {"allow_files": True},
     "E310": {"params": {"ids": 1.5}},
     "E311": {"allow_files": "base_dir"},
+    "E312": {"allow_files": True},
+    "E313": {"allow_files": True},
+    "W302": {"allow_files": True},
 }
 """Check options of examples whose section states them in words (files allowed or
 confined, a Python value bound to a parameter)."""
+
+
+def write_ids_files(body: str, folder: Path) -> None:
+    for name, text in IDS_FILE.findall(body):
+        (folder / name).write_text(text, encoding="utf-8")
 
 
 def sections() -> dict[str, tuple[str, str]]:
@@ -91,6 +101,7 @@ def test_example_gives_its_code(code: str, tmp_path: Path) -> None:
     options = dict(EXAMPLE_OPTIONS.get(code, {}))
     if options.get("allow_files"):
         options["base_dir"] = tmp_path
+        write_ids_files(body, tmp_path)
     found = [d.code for d in engql.check(example.group(1), now=NOW, **options)]
     assert code in found, f"the {code} example gives {found}"
 
@@ -111,6 +122,7 @@ def test_the_printed_text_is_what_engql_prints(code: str, tmp_path: Path) -> Non
     options = dict(EXAMPLE_OPTIONS.get(code, {}))
     if options.get("allow_files"):
         options["base_dir"] = tmp_path
+        write_ids_files(body, tmp_path)
     diagnostics = engql.check(example.group(1), now=NOW, **options)
     rendered = "".join(d.render() + "\n" for d in diagnostics if d.code == code)
     assert rendered.replace(f"{tmp_path}{os.sep}", "") == printed.group(1)

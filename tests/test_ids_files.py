@@ -1,6 +1,7 @@
 """IDs files (``FILE '...'`` and ``-p ids=@path``): only regular text files of bounded
 size are read, a bad path is a diagnostic, and ``allow_files="base_dir"`` keeps every
-path inside ``base_dir``.
+path inside ``base_dir``. Standard input (``FILE '-'``, ``-p ids=@-``) is read once per
+compile, held to the same limits, and only where files may be read.
 
 All files are real: a FIFO from ``os.mkfifo``, a Unix socket, ``/dev/zero``, sparse
 files, symbolic links. What could hang or eat memory if it regressed (a FIFO,
@@ -10,6 +11,8 @@ a timeout and a memory cap, so a regression fails instead of stalling the suite.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import resource
 import socket
@@ -17,6 +20,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from check_harness import NOW, RECENT, RECENT_2, assert_codes, check, codes
@@ -25,7 +29,8 @@ from hypothesis import strategies as st
 
 import engql
 from engql.check import CheckOptions
-from engql.limits import MAX_IDS_FILE_BYTES, MAX_TWEET_IDS
+from engql.ids_file import StandardInput
+from engql.limits import MAX_IDS_FILE_BYTES, MAX_JSON_IDS_FILE_BYTES, MAX_TWEET_IDS
 from engql.params import IdsFileParam
 from engql.pipeline import analyse
 from engql.syntax.source import Source
@@ -429,3 +434,272 @@ def test_a_csv_cell_past_the_csv_module_field_limit_is_a_bad_id(tmp_path: Path) 
     assert [d.code for d in check(query("header.csv"), allow_files=True, base_dir=tmp_path)] == [
         "E304"
     ]
+
+
+# --- standard input: FILE '-' and -p ids=@- ------------------------------------------------
+
+TWO = f"{INSIDE}\n{OUTSIDE}\n"
+NOW_TEXT = "2016-03-01T00:00:00Z"
+BOTH = [str(INSIDE), str(OUTSIDE)]
+
+
+def piped(cwd: Path, stdin: bytes | int, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``engql ARGS...`` in a child process, ``stdin`` piped in (bytes) or given (a
+    descriptor), capped in time and memory as ``cli`` is; the clock is set but for the
+    shell, which has no ``--now``."""
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+
+    return subprocess.run(
+        [sys.executable, "-m", "engql", *args, *(["--now", NOW_TEXT] if args[0] != "repl" else [])],
+        cwd=cwd,
+        input=stdin if isinstance(stdin, bytes) else None,
+        stdin=None if isinstance(stdin, bytes) else stdin,
+        capture_output=True,
+        timeout=120,
+        preexec_fn=cap_memory,
+        check=False,
+    )
+
+
+def answered(done: subprocess.CompletedProcess[bytes]) -> list[str]:
+    """The Tweets of a ``--format json`` run's one grouping, in the answer's order."""
+    assert done.returncode == 0, done.stderr.decode()
+    return tweets_of(json.loads(done.stdout))
+
+
+def tweets_of(answer: dict[str, Any]) -> list[str]:
+    (grouping,) = (v for k, v in answer.items() if k != "missing")
+    return list(grouping)
+
+
+def test_ids_piped_into_a_parameter_are_read(tmp_path: Path) -> None:
+    (tmp_path / "q.engql").write_text(PARAM_QUERY)
+    done = piped(tmp_path, TWO.encode(), "run", "q.engql", "--sandbox", "-p", "ids=@-")
+    assert answered(done) == BOTH
+
+
+def test_stdin_named_by_several_statements_is_read_once_for_all(tmp_path: Path) -> None:
+    (tmp_path / "q.engql").write_text(
+        "SELECT favorites FROM totals WHERE tweet IN FILE '-';\n"
+        "SELECT retweets FROM totals WHERE tweet IN :ids;\n"
+    )
+    done = piped(tmp_path, TWO.encode(), "run", "q.engql", "--sandbox", "-p", "ids=@-")
+    assert done.returncode == 0, done.stderr.decode()
+    assert [tweets_of(answer) for answer in json.loads(done.stdout)] == [BOTH, BOTH]
+
+
+def test_a_twarc2_collection_piped_in_gives_its_tweets(tmp_path: Path) -> None:
+    """``twarc2 search ... | engql run q.engql -p ids=@-``: pages of Tweets, the Tweets
+    they quote in ``includes`` (not queried) and a page of errors between them."""
+    pages = [
+        {
+            "data": [{"id": str(INSIDE), "text": "…", "referenced_tweets": [{"id": "7"}]}],
+            "includes": {"tweets": [{"id": "7", "text": "quoted"}]},
+            "meta": {"result_count": 1},
+            "__twarc": {"version": "2.14.0"},
+        },
+        {"errors": [{"title": "Not Found Error", "detail": "Could not find tweet with id: [8]."}]},
+        {"data": [{"id": str(OUTSIDE), "text": "…"}], "meta": {"result_count": 1}},
+    ]
+    collected = "".join(json.dumps(page) + "\n" for page in pages).encode()
+    (tmp_path / "q.engql").write_text(QUERY.format("-"))
+    done = piped(tmp_path, collected, "run", "q.engql", "--sandbox")
+    assert answered(done) == BOTH
+    assert b"<stdin>:2:1: warning[W302]: a page with errors and no data gives no Tweets" in (
+        done.stderr
+    )
+
+
+def test_a_bad_line_of_stdin_is_named_by_its_line(tmp_path: Path) -> None:
+    (tmp_path / "q.engql").write_text(PARAM_QUERY)
+    done = piped(tmp_path, f"{TWO}nope\n".encode(), "run", "q.engql", "--sandbox", "-p", "ids=@-")
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode().splitlines()[:3] == [
+        "<stdin>:3:1: error[E304]: 'nope' is neither a Tweet ID nor a Tweet URL",
+        "3 | nope",
+        "    ^^^^",
+    ]
+
+
+def test_a_terminal_as_stdin_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """The user forgot to pipe the IDs in: say so at once instead of waiting for input."""
+    (tmp_path / "q.engql").write_text(PARAM_QUERY)
+    controller, terminal = os.openpty()
+    try:
+        done = piped(tmp_path, terminal, "run", "q.engql", "--dry-run", *LOOPBACK, "-p", "ids=@-")
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert (
+        b"error[E308]: cannot read IDs file '<stdin>': it is a terminal: the IDs were not piped in"
+        in done.stderr
+    )
+    assert b"hint: pipe them in (twarc2 search ... | engql run q.engql -p ids=@-)" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("stdin", "reason"),
+    [
+        ("/dev/null", "it is a character device, not a pipe or a regular file"),
+        ("closed", "it is closed"),
+    ],
+)
+def test_stdin_that_is_no_pipe_or_file_is_refused(tmp_path: Path, stdin: str, reason: str) -> None:
+    (tmp_path / "q.engql").write_text(QUERY.format("-"))
+    if stdin == "closed":
+        command = [sys.executable, "-m", "engql", "check", "q.engql"]
+        done = subprocess.run(
+            ["sh", "-c", '"$@" <&-', "sh", *command], cwd=tmp_path, capture_output=True, timeout=60
+        )
+    else:
+        with open(stdin, "rb") as device:
+            done = piped(tmp_path, device.fileno(), "check", "q.engql")
+    assert done.returncode == 1
+    assert f"cannot read IDs file '<stdin>': {reason}" in done.stdout.decode()
+
+
+def test_a_redirected_file_is_read_as_stdin(tmp_path: Path) -> None:
+    (tmp_path / "ids.csv").write_text(f"tweet_id,note\n{INSIDE},a\n{OUTSIDE},b\n")
+    (tmp_path / "q.engql").write_text(PARAM_QUERY)
+    with open(tmp_path / "ids.csv", "rb") as file:
+        done = piped(tmp_path, file.fileno(), "run", "q.engql", "--sandbox", "-p", "ids=@-")
+    assert answered(done) == BOTH
+
+
+def test_a_query_read_from_stdin_cannot_read_its_ids_from_it(tmp_path: Path) -> None:
+    done = piped(tmp_path, PARAM_QUERY.encode(), "check", "-", "-p", "ids=@-")
+    assert done.returncode == 1
+    assert done.stdout.decode().startswith(
+        "<stdin>:1:45: error[E308]: cannot read IDs file '<stdin>': "
+        "standard input holds the query itself"
+    )
+
+
+def test_the_shell_refuses_stdin_which_holds_its_statements(tmp_path: Path) -> None:
+    """In script mode the rest of the script would be read as IDs; both forms are refused,
+    and the statements after them still run."""
+    script = (
+        "SELECT favorites FROM totals WHERE tweet IN FILE '-';\n"
+        "\\set ids @-\n"
+        "SELECT favorites FROM totals WHERE tweet IN :ids;\n"
+        f"SELECT favorites FROM totals WHERE tweet = {INSIDE};\n"
+    )
+    done = piped(tmp_path, script.encode(), "repl", "--sandbox")
+    refused = "error[E307]: reading Tweet IDs from standard input is not allowed in the shell"
+    assert done.stderr.decode().count(refused) == 2
+    assert str(INSIDE) in done.stdout.decode()
+
+
+def test_stdin_is_read_once_per_compile_in_python() -> None:
+    """Two statements and a parameter name it; the stream is read once (a second read
+    would find it empty)."""
+    stream = io.BytesIO(TWO.encode())
+    opts = CheckOptions(
+        now=NOW,
+        allow_files=True,
+        params={"ids": IdsFileParam("-")},
+        stdin=StandardInput(stream),
+    )
+    text = f"{QUERY.format('-')}; {PARAM_QUERY}; {QUERY.format('-')};"
+    _, queries, diagnostics = analyse(Source(text), opts)
+    assert diagnostics == []
+    assert [q.tweet_ids for q in queries] == [BOTH, BOTH, BOTH]
+    assert stream.tell() == len(TWO)
+
+
+@pytest.mark.parametrize(
+    ("allow_files", "code", "message"),
+    [
+        (False, "E307", "reading Tweet IDs from standard input is not allowed here"),
+        ("base_dir", "E311", "standard input is not a file inside base_dir"),
+    ],
+)
+def test_stdin_is_read_only_when_files_are_allowed(
+    allow_files: object, code: str, message: str
+) -> None:
+    """The untrusted-compile guarantee: refused before a byte is read, for FILE '-' and
+    an IdsFileParam('-') alike (E307 for FILE '-' is the refusal of any file)."""
+    stream = io.BytesIO(TWO.encode())
+    opts = CheckOptions(
+        now=NOW,
+        allow_files=allow_files,  # type: ignore[arg-type]
+        params={"ids": IdsFileParam("-")},
+        stdin=StandardInput(stream),
+    )
+    _, _, diagnostics = analyse(Source(f"{QUERY.format('-')}; {PARAM_QUERY};"), opts)
+    file_refusal = (
+        "reading Tweet IDs from a file is not allowed here" if allow_files is False else message
+    )
+    assert [(d.code, d.message) for d in diagnostics] == [
+        (code, file_refusal),
+        (code, message),
+    ]
+    assert stream.tell() == 0
+
+
+def test_the_library_reads_stdin_with_allow_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``engql.compile`` itself, reading the process's standard input."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TWO.encode())))
+    assert ids_of(QUERY.format("-"), allow_files=True) == BOTH
+
+
+@pytest.mark.parametrize(
+    ("content", "limit"),
+    [(TWO * 10, "it is larger than 100 bytes"), ("{" + " " * 1000 + "}", "JSON IDs file")],
+)
+def test_stdin_is_held_to_the_limits_of_a_file(content: str, limit: str) -> None:
+    opts = CheckOptions(
+        now=NOW,
+        allow_files=True,
+        max_ids_file_bytes=100,
+        max_json_ids_file_bytes=1000,
+        stdin=StandardInput(io.BytesIO(content.encode())),
+    )
+    ((code, message),) = [(d.code, d.message) for d in analyse(Source(QUERY.format("-")), opts)[2]]
+    assert code == "E308" and message.startswith("cannot read IDs file '<stdin>': ")
+    assert limit in message
+
+
+def test_a_file_named_dash_is_read_by_a_path_to_it(tmp_path: Path) -> None:
+    (tmp_path / "-").write_text(f"{INSIDE}\n")
+    assert ids_of(query("./-"), allow_files=True, base_dir=tmp_path) == [str(INSIDE)]
+
+
+# --- the larger limit of a JSON file --------------------------------------------------------
+
+
+def test_a_json_file_may_be_larger_than_a_plain_one(tmp_path: Path) -> None:
+    """The first entry tells the limit: the same size is read as JSON, refused as IDs."""
+    (tmp_path / "big.json").write_text(json.dumps([str(INSIDE)] * 30))
+    (tmp_path / "big.txt").write_text(f"{INSIDE}\n" * 30)
+    opts = CheckOptions(
+        now=NOW,
+        allow_files=True,
+        base_dir=str(tmp_path),
+        max_ids_file_bytes=100,
+        max_json_ids_file_bytes=1000,
+    )
+    _, _, json_found = analyse(Source(query("big.json")), opts)
+    assert {d.code for d in json_found} == {"W301"}
+    _, _, text_found = analyse(Source(query("big.txt")), opts)
+    ((code, message),) = [(d.code, d.message) for d in text_found]
+    assert code == "E308" and message.endswith("big.txt': it is larger than 100 bytes")
+
+
+def test_a_json_file_past_its_limit_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """A sparse file whose first entry is JSON, one byte past the JSON limit: refused by
+    its size once its first MiB is read, in a child capped far below that size."""
+    with open(tmp_path / "huge.jsonl", "wb") as file:
+        file.write(b'{"data": [')
+        file.truncate(MAX_JSON_IDS_FILE_BYTES + 1)
+    (tmp_path / "q.engql").write_text(query("huge.jsonl"))
+    done = cli(tmp_path, "check", "q.engql")
+    assert done.returncode == 1
+    assert (
+        f"it is larger than {MAX_JSON_IDS_FILE_BYTES:,} bytes, the most a JSON IDs file may hold"
+        in done.stdout
+    )
+    assert "hint: split it over several files and statements, or keep only the IDs" in done.stdout

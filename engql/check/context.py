@@ -11,7 +11,13 @@ import attrs
 
 from engql import facts
 from engql.diagnostics import Diagnostic
-from engql.limits import MAX_IDS_FILE_BYTES, MAX_REPORTS_PER_CODE, MAX_TWEET_IDS
+from engql.ids_file import StandardInput
+from engql.limits import (
+    MAX_IDS_FILE_BYTES,
+    MAX_JSON_IDS_FILE_BYTES,
+    MAX_REPORTS_PER_CODE,
+    MAX_TWEET_IDS,
+)
 from engql.record import Record
 from engql.syntax import ast
 from engql.syntax.source import Span
@@ -28,7 +34,9 @@ class CheckOptions(Record):
     ``FILE`` are read only when ``allow_files`` is true (the CLI sets it; the library does
     not, so that compiling untrusted text never touches the disk); relative paths are
     relative to ``base_dir``. ``allow_files="base_dir"`` reads only files inside
-    ``base_dir``, for ``FILE`` and ``IdsFileParam`` alike (E311 otherwise).
+    ``base_dir``, for ``FILE`` and ``IdsFileParam`` alike (E311 otherwise). Standard
+    input (``FILE '-'``, ``IdsFileParam('-')``) is read only with ``allow_files=True``,
+    once for all the statements checked with these options: ``stdin``.
     """
 
     now: datetime = attrs.field(factory=lambda: datetime.now(UTC))
@@ -37,6 +45,8 @@ class CheckOptions(Record):
     base_dir: str | None = None
     max_tweet_ids: int = MAX_TWEET_IDS
     max_ids_file_bytes: int = MAX_IDS_FILE_BYTES
+    max_json_ids_file_bytes: int = MAX_JSON_IDS_FILE_BYTES
+    stdin: StandardInput = attrs.field(factory=StandardInput, eq=False)
 
     @property
     def confine_files(self) -> bool:

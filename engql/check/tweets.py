@@ -5,7 +5,8 @@ ordered, de-duplicated list of canonical IDs (Part A §1). Reports a missing or 
 condition (E301, E302), bad IDs (E303, E304), an empty list (E305), unbound or
 ill-typed parameters (E306, E310), files that may not or cannot be read (E307, E308),
 paths that leave ``base_dir`` when files are confined to it (E311), too many IDs (E309)
-and duplicates, which are removed (W301).
+and duplicates, which are removed (W301); in a JSON IDs file, JSON that does not decode
+(E312), a value that holds no Tweet ID (E313) and a page without Tweets (W302).
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import attrs
 
 from engql.check.context import StatementContext
-from engql.ids_file import IdsFileRefused, locate, read_text, shown
+from engql.codes import CODES, Severity
+from engql.ids_file import STDIN, STDIN_FILE, IdsFileRefused, locate, read_text, shown
 from engql.params import IdsFileParam
 from engql.record import Record
 from engql.syntax import ast
 from engql.syntax.source import Source, Span
-from engql.tweet_ids import BadTweet, FileEntry, file_entries, plain_digits, tweet_id
+from engql.tweet_ids import BadTweet, FilePlaces, file_entries, plain_digits, tweet_id
 
 SpanAt = Callable[[int], Span | None]
 
@@ -34,16 +36,12 @@ class TweetOrigin(Record):
 
     node: ast.TweetSet
     file: Source | None = None
+    places: FilePlaces | None = attrs.field(default=None, repr=False)
 
     def locate(self, wanted: str) -> Span | None:
-        """The span of the literal or file line that gave this ID (first one)."""
+        """The span of the literal or file entry that gave this ID (first one)."""
         if self.file is not None:
-            entries = file_entries(self.file.text)
-            for index, entry in enumerate(entries):
-                text = entry.text if isinstance(entry, FileEntry) else str(entry)
-                if _same_tweet(text, wanted):
-                    return _file_span(self.file, entries, index)
-            return None
+            return None if self.places is None else self.places.locate(self.file, wanted)
         if isinstance(self.node, ast.TweetList | ast.IdList | ast.PackedList):
             for literal in self.node.literals():
                 if _same_tweet(literal.value, wanted):
@@ -182,40 +180,63 @@ def _beyond_64_bits(value: object) -> bool:
 
 def _accept_file(ctx: StatementContext, node: ast.TweetSet, path: str, base_dir: str) -> None:
     """The IDs of the file at ``path``, relative to ``base_dir`` ("" is the working
-    directory)."""
+    directory), or of standard input for ``-``."""
     span = node.span
     try:
-        file = locate(path, base_dir, confined=ctx.options.confine_files)
-        text = read_text(file, ctx.options.max_ids_file_bytes)
+        name, text = _read_stdin(ctx) if path == STDIN else _read_file(ctx, path, base_dir)
     except IdsFileRefused as refused:
         ctx.report(refused.code, refused.message, span, refused.hint)
         return
-    source = Source(text, shown(file.name))
-    ctx.tweet_origin = TweetOrigin(node, source)
-    entries = file_entries(text)
-    if entries and isinstance(entries[0], FileEntry):
-        records = [e for e in entries if isinstance(e, FileEntry)]
-        _accept(
-            ctx,
-            [e.text for e in records],
-            lambda i: _file_span(source, records, i),
-            span,
-            digits_only=False,
+    source = Source(text, name)
+    found = file_entries(text)
+    ctx.tweet_origin = TweetOrigin(node, source, found.places)
+    for problem in found.problems:
+        where = found.problem_span(source, problem) if ctx.shows(problem.code) else None
+        ctx.report(problem.code, problem.message, where, problem.hint)
+    if not found.values and any(CODES[p.code].severity is Severity.ERROR for p in found.problems):
+        return
+    _accept(
+        ctx,
+        found.values,
+        lambda i: found.span(source, i),
+        span,
+        found.digits_only,
+        found.tweet_id,
+    )
+
+
+def _read_file(ctx: StatementContext, path: str, base_dir: str) -> tuple[str, str]:
+    options = ctx.options
+    file = locate(path, base_dir, confined=options.confine_files)
+    text = read_text(file, options.max_ids_file_bytes, options.max_json_ids_file_bytes)
+    return shown(file.name), text
+
+
+def _read_stdin(ctx: StatementContext) -> tuple[str, str]:
+    """Standard input, which only ``allow_files=True`` reads: it is not a file inside
+    ``base_dir``, and a service's standard input is not its caller's to read."""
+    options = ctx.options
+    if not options.allow_files:
+        raise IdsFileRefused(
+            "E307",
+            "reading Tweet IDs from standard input is not allowed here",
+            "the library reads standard input only with allow_files=True",
         )
-    else:
-        plain = cast(list[str], entries)
-        _accept(ctx, plain, lambda i: _file_span(source, plain, i), span, digits_only=True)
-
-
-def _file_span(source: Source, entries: Sequence[FileEntry | str], index: int) -> Span:
-    """The span of an entry: a FileEntry knows its line; plain files have one ID a line."""
-    entry = entries[index]
-    if isinstance(entry, FileEntry):
-        start = source.offset(entry.line, entry.column)
-        return Span(source, start, start + max(len(entry.text), 1))
-    start = source.offset(index + 1, 1)
-    line = source.line_text(index + 1)
-    return Span(source, start, start + len(line))
+    if options.confine_files:
+        raise IdsFileRefused(
+            "E311",
+            "standard input is not a file inside base_dir",
+            "with allow_files='base_dir' only files inside base_dir are read; "
+            "pass the IDs as a parameter",
+        )
+    if ctx.statement.span.source.name == STDIN_FILE.name:
+        raise IdsFileRefused(
+            "E308",
+            f"cannot read IDs file '{STDIN_FILE.name}': standard input holds the query itself",
+            "put the query in a file: ... | engql run q.engql -p ids=@-",
+        )
+    text = options.stdin.read(options.max_ids_file_bytes, options.max_json_ids_file_bytes)
+    return STDIN_FILE.name, text
 
 
 def _accept(
@@ -224,11 +245,12 @@ def _accept(
     span_at: SpanAt,
     whole: Span,
     digits_only: bool,
+    read: Callable[[str], str] = tweet_id,
 ) -> None:
     """Check, canonicalise and de-duplicate the IDs.
 
     Digit strings (``digits_only``, or values that ``plain_digits`` reads as digits) take
-    the fast path when all are in range; the others go one by one through ``tweet_id``.
+    the fast path when all are in range; the others go one by one through ``read``.
     """
     if not values:
         ctx.report("E305", "the list of Tweets is empty", whole)
@@ -248,7 +270,7 @@ def _accept(
     if ints is not None and min(ints) >= 1:
         _accept_valid_digits(ctx, values, ints, span_at)
         return
-    ids = _any_ids(ctx, values, span_at)
+    ids = _any_ids(ctx, values, span_at, read)
     unique = list(dict.fromkeys(i for i in ids if i is not None))
     if len(unique) < len(ids):
         _report_duplicates(ctx, ids, span_at)
@@ -283,12 +305,14 @@ def _accept_valid_digits(
     ctx.tweet_ints = ints
 
 
-def _any_ids(ctx: StatementContext, values: list[str], span_at: SpanAt) -> list[str | None]:
+def _any_ids(
+    ctx: StatementContext, values: list[str], span_at: SpanAt, read: Callable[[str], str]
+) -> list[str | None]:
     """Each value's canonical ID, or None (reported) where it is not one."""
     ids: list[str | None] = []
     for index, value in enumerate(values):
         try:
-            ids.append(tweet_id(value))
+            ids.append(read(value))
         except BadTweet as bad:
             span = span_at(index) if ctx.shows(bad.code) else None
             ctx.report(bad.code, bad.message, span, bad.hint)

@@ -9,12 +9,32 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
+import attrs
+
+from engql.check import CheckOptions
 from engql.diagnostics import Diagnostic
-from engql.pipeline import check
+from engql.ids_file import IdsFileRefused, StandardInput
+from engql.pipeline import analyse, options
 from engql.repl.commands import BY_NAME
+from engql.syntax.source import Source
 from engql.syntax.statements import scan
 
 Submit = Callable[[Callable[[], str]], "Future[str]"]
+
+_STDIN_REFUSED = IdsFileRefused(
+    "E307",
+    "reading Tweet IDs from standard input is not allowed in the shell: "
+    "it is where the shell reads its statements",
+    "save the IDs to a file and name it: FILE 'ids.txt', or \\set ids @ids.txt",
+)
+
+
+def check_options(params: Mapping[str, Any], base_dir: str) -> CheckOptions:
+    """How the shell checks what it is given: files allowed, as on the command line,
+    but not standard input (``FILE '-'``, ``@-``), which is the shell's own."""
+    return attrs.evolve(
+        options(params, None, True, base_dir), stdin=StandardInput(refusal=_STDIN_REFUSED)
+    )
 
 
 def status_line(text: str, cursor: int, params: Mapping[str, Any]) -> str:
@@ -29,11 +49,8 @@ def status_line(text: str, cursor: int, params: Mapping[str, Any]) -> str:
     piece = next((p for p in scan(text).pieces if p.start <= cursor <= p.end + 1), None)
     if piece is None:
         return ""
-    found = [
-        d
-        for d in check(text, params=params, allow_files=True, base_dir=os.getcwd())
-        if d.span is None or piece.start <= d.span.start <= piece.end
-    ]
+    _, _, diagnostics = analyse(Source(text), check_options(params, os.getcwd()))
+    found = [d for d in diagnostics if d.span is None or piece.start <= d.span.start <= piece.end]
     if not found:
         return "no problems"
     found.sort(key=lambda d: not d.is_error)

@@ -15,15 +15,16 @@ from typing import IO, Any
 from engql import facts
 from engql.config import ConfigError, Settings, load_settings
 from engql.credentials import Credentials
-from engql.diagnostics import EngqlError
 from engql.executor.runner import RunOptions
 from engql.exits import Exit
 from engql.params import ParamSyntaxError, parse_cli_params
-from engql.pipeline import compile
+from engql.pipeline import plan_source
 from engql.plan.planner import Plan
 from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS
+from engql.repl.live_check import check_options
 from engql.repl.tables import describe_endpoint, metrics_table
 from engql.running import Output, RunHooks, RunReport, run_plan, sandbox_settings
+from engql.syntax.source import Source
 
 QUERY_NAME = "<repl>"
 SANDBOX_ON = "sandbox on: queries run against a local emulator of the API"
@@ -157,10 +158,9 @@ class Shell:
             self._say(f"Time: {time.monotonic() - started:.3f} s", prefix="")
 
     def _plan(self, text: str, name: str, base_dir: str) -> Plan | None:
-        try:
-            plan = compile(text, params=self.params, allow_files=True, base_dir=base_dir, name=name)
-        except EngqlError as error:
-            for diagnostic in error.diagnostics:
+        plan, diagnostics = plan_source(Source(text, name), check_options(self.params, base_dir))
+        if plan is None:
+            for diagnostic in diagnostics:
                 print(diagnostic.render(), file=self.err)
             return None
         for warning in plan.warnings:
