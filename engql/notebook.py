@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
+import attrs
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope
@@ -33,10 +34,12 @@ from engql.diagnostics import EngqlError
 from engql.executor.result import Result
 from engql.executor.runner import RunFailed
 from engql.executor.transport import InsecureURL
-from engql.params import IdsFileParam, ParamSyntaxError, parse_cli_params
-from engql.pipeline import compile
+from engql.ids_file import IdsFileRefused, StandardInput
+from engql.params import ParamSyntaxError, parse_cli_params
+from engql.pipeline import options, plan_source
 from engql.running import sandbox_settings
 from engql.store.url import StoreError
+from engql.syntax.source import Source
 from engql.times import BadTime, parse_time_text
 
 if TYPE_CHECKING:  # started only for --sandbox
@@ -129,14 +132,13 @@ class EngqlMagics(Magics):
         assert shell is not None  # the magics are made for a shell
         name, text, where, base_dir = _query(args.words, cell)
         given, now = _options(args, name)
-        plan = compile(
-            text,
-            params={**shell.user_ns, **local_ns, **given},
-            now=now,
-            allow_files=True,
-            base_dir=base_dir,
-            name=where,
+        opts = attrs.evolve(
+            options({**shell.user_ns, **local_ns, **given}, now, True, base_dir),
+            stdin=StandardInput(refusal=_STDIN_REFUSED),
         )
+        plan, diagnostics = plan_source(Source(text, where), opts)
+        if plan is None:
+            raise EngqlError(diagnostics)
         for warning in plan.warnings:
             print(warning.render(), file=sys.stderr)
         if args.grouping and plan.statements:
@@ -210,13 +212,14 @@ def _options(args: argparse.Namespace, name: str | None) -> tuple[dict[str, Any]
         raise UsageError(str(error)) from None
     except BadTime as error:
         raise UsageError(f"--now: {error}") from None
-    for param, value in given.items():
-        if isinstance(value, IdsFileParam) and value.path == "-":
-            raise UsageError(
-                f"-p {param}=@-: a notebook has no standard input; name a file, "
-                f"or bind :{param} to a Python list"
-            )
     return given, now
+
+
+_STDIN_REFUSED = IdsFileRefused(
+    "E307",
+    "reading Tweet IDs from standard input is not allowed in a notebook: a kernel has none",
+    "name a file: FILE 'ids.txt' or -p ids=@ids.txt, or bind the parameter to a Python list",
+)
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:

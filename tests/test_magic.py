@@ -151,15 +151,20 @@ def test_parameters_come_from_p_then_the_notebook(shell: InteractiveShell, cell:
     assert set(shell.user_ns["df"]["tweet_id"]) == {int(CAMPAIGN[0])}
 
 
-def test_p_reads_ids_files_but_not_stdin(shell: InteractiveShell, cell: Runner) -> None:
+def test_p_and_file_read_ids_files_but_not_stdin(shell: InteractiveShell, cell: Runner) -> None:
     Path("ids.txt").write_text("\n".join(CAMPAIGN) + "\n", encoding="utf-8")
     ran = cell(f"%%engql --sandbox --now {NOW_TEXT} -p ids=@ids.txt df\n{DAILY}")
     assert ran.error is None, ran.err
     assert shell.user_ns["df"]["tweet_id"].nunique() == 2
+    stdin = "reading Tweet IDs from standard input is not allowed in a notebook: a kernel has none"
     message = refused(cell(f"%%engql --sandbox -p ids=@-\n{DAILY}"))
-    assert message == (
-        "-p ids=@-: a notebook has no standard input; name a file, or bind :ids to a Python list"
-    )
+    assert message.splitlines()[:2] == [
+        "the query has 1 error; nothing was sent",
+        f"<cell>:3:16: error[E307]: {stdin}",
+    ]
+    from_stdin = DAILY.replace(":ids", "FILE '-'")
+    message = refused(cell(f"%%engql --sandbox\n{from_stdin}"))
+    assert message.splitlines()[1] == f"<cell>:3:16: error[E307]: {stdin}"
     assert refused(cell(f"%%engql --sandbox -p ids\n{DAILY}")) == "-p takes NAME=VALUE, got 'ids'"
 
 
