@@ -168,3 +168,37 @@ def test_a_duckdb_store_another_process_holds_past_the_wait_is_refused(
     assert one_line(ran, url) == f"{path} is in use by another process (waited 0.5 s)"
     assert waited >= 0.5
     assert api.log.entries() == []
+
+
+def test_a_collection_whose_store_fails_after_its_rows_ends_its_output_whole(
+    tmp_path: Path,
+) -> None:
+    """The store refuses the run's last write, once the answer read back from it has
+    gone out: exit 3, and the xlsx on stdout is a whole workbook of those rows (XlsxWriter
+    writes nothing until it is closed)."""
+    from openpyxl import load_workbook
+
+    url = f"sqlite:///{tmp_path / 'campaign.db'}"
+    Store.open(url).close()
+    sql(
+        url,
+        "CREATE TRIGGER refuse BEFORE UPDATE ON runs WHEN NEW.outcome <> 'failed' "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    (tmp_path / "q.engql").write_text(QUERY, encoding="utf-8")
+    ids = MANY[:3]
+    ran = subprocess.run(
+        [sys.executable, "-m", "engql", "collect", "q.engql", "--sandbox", "--now", NOW_TEXT,
+         "--store", url, "--format", "xlsx", "--no-progress", *ids_param(ids)],
+        cwd=tmp_path, capture_output=True, timeout=120,
+    )  # fmt: skip
+    err = ran.stderr.decode()
+    assert ran.returncode == 3, err
+    assert err.endswith(": database or disk is full\n") and "Traceback" not in err, err
+    (tmp_path / "out.xlsx").write_bytes(ran.stdout)
+    sheet = load_workbook(tmp_path / "out.xlsx", read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("tweet_id", "day", "hour")
+    assert {row[0] for row in rows[1:]} == set(ids)
+    assert len(rows) - 1 == len(ids) * ROWS_PER_TWEET // 2  # wide: a column a metric
+    assert sql(url, "SELECT outcome FROM runs") == [("failed",)]

@@ -92,9 +92,10 @@ def collect(
     report = run_plan(fetch.plan, credentials, base_url, options, hooks=hooks, sink=sink)
     if report.result is None:
         return report
-    try:
-        with _failing(store, sink.run_id):
-            return _answered(plan, fetch, store, sink, report.result, output)
+    stream = row_stream(output, plan)
+    try:  # after a store error too, the rows so far end as a whole file
+        with _failing(store, sink.run_id), _closing(stream):
+            return _answered(plan, fetch, store, sink, report.result, output, stream)
     except StoreError as failed:
         return RunReport(failed.exit, failure=failed)
 
@@ -106,9 +107,11 @@ def _answered(
     sink: CollectSink,
     fetched: Result,
     output: Output | None,
+    stream: RowStream | None,
 ) -> RunReport:
     """The answer to ``plan`` read back from the store once ``fetch`` is in, written to
-    ``output``; the run's row of ``runs`` ended."""
+    ``output`` (batch by batch to ``stream`` where it streams); the run's row of
+    ``runs`` ended."""
     assert sink.run_id is not None
     reasons: dict[str, Missing] = {}
     for number in fetch.hours_of:
@@ -116,25 +119,6 @@ def _answered(
             if reason.kind not in _ANSWERED:
                 reasons.setdefault(tweet, reason)
     reader = StoreReader(store, reasons, sink.live)
-    stream = row_stream(output, plan)
-    try:
-        return _read_back(plan, fetch, store, sink, fetched, output, reader, stream)
-    finally:
-        if stream is not None:  # after a store error, the rows so far as a whole file
-            stream.close()
-
-
-def _read_back(
-    plan: Plan,
-    fetch: FetchPlan,
-    store: Store,
-    sink: CollectSink,
-    fetched: Result,
-    output: Output | None,
-    reader: StoreReader,
-    stream: RowStream | None,
-) -> RunReport:
-    assert sink.run_id is not None
     statements: list[StatementResult] = []
     for number, asked in enumerate(plan.statements):
         if number in fetch.totals_of:
@@ -152,6 +136,10 @@ def _read_back(
     if output is not None:
         write_output(output, result, stream)
     return report_of(result, code)
+
+
+def _closing(stream: RowStream | None) -> contextlib.AbstractContextManager[object]:
+    return contextlib.closing(stream) if stream is not None else contextlib.nullcontext()
 
 
 @contextlib.contextmanager
