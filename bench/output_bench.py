@@ -10,7 +10,7 @@ the whole answer before it writes, as the contrast.
 
 Why a real run and not the writers fed batches in-process: the claim ("a million Tweets
 do not sit in memory") is about a run, where the executor, the merge and the writer hold
-memory together; on 2 cores the sandbox answers 1.3 M rows in about 12 s, so the honest
+memory together; on 2 cores the sandbox run of 1.3 M rows takes about 8 s, so the honest
 measure is affordable. Why hourly rows from few Tweets: a writer holds rows, not Tweets,
 and the plan holds every Tweet ID, so a /totals run's peak grows with its Tweets whatever
 the writer does (run_bench.py (c)); at 672 rows a Tweet the plan stays small and what
