@@ -57,6 +57,10 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     fmt = _format(args, err)
     if fmt is None:
         return Exit.USAGE
+    unwritable = _unwritable(args.output) if args.output else None
+    if unwritable is not None:
+        print(f"engql: -o {args.output}: {unwritable}", file=err)
+        return Exit.USAGE
     if args.sandbox:
         from engql.sandbox.server import Sandbox
 
@@ -101,6 +105,21 @@ def _format(args: argparse.Namespace, err: IO[str]) -> str | None:
         )
         return None
     return fmt
+
+
+def _unwritable(path: str) -> str | None:
+    """Why ``-o path`` cannot be written, told before any request is sent (the answer
+    would be lost after the quota was spent), or None. A device or pipe is written as
+    it is; a file is made beside ``path``, so its folder must exist (whether it takes
+    one is known when ``_write`` makes it, still before sending)."""
+    if is_stream(path):
+        return None
+    if os.path.isdir(path):
+        return "is a folder; give a file's path, such as -o answer.json"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"its folder {folder} does not exist"
+    return None
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -158,7 +177,12 @@ def _write(
         return Exit.USAGE
     try:
         with contextlib.ExitStack() as stack:
-            out = _opened(stack, args.output, fmt)
+            try:
+                out = _opened(stack, args.output, fmt)
+            except OSError as error:
+                reason = error.strerror or str(error)
+                print(f"engql: -o {args.output}: cannot write a file there: {reason}", file=err)
+                return Exit.USAGE
             if output_format(fmt).server_text:
                 out = scrubbed(out)
             code = _execute(args, plan, credentials, settings, fmt, err, out, store)

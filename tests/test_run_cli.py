@@ -523,3 +523,25 @@ def test_o_into_a_pipe_writes_into_it_and_leaves_it_a_pipe(
     assert ran.code == 0, ran.err
     assert stat.S_ISFIFO(pipe.stat().st_mode)
     assert len(received[0].decode().splitlines()) == 30
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        (".", "is a folder; give a file's path, such as -o answer.json"),
+        ("missing/out.json", "its folder {tmp}/missing does not exist"),
+        ("a" * 250 + ".json", "cannot write a file there: File name too long"),
+    ],
+    ids=["folder", "missing folder", "name too long"],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_anything_is_sent(
+    api: Sandbox, totals_run: Callable[..., Ran], tmp_path: Path, target: str, says: str
+) -> None:
+    """The answer would be lost after the quota was spent on it: exit 2, one line. (A
+    folder that refuses the file is the last case's path too, which root never meets.)"""
+    path = str(tmp_path / target)
+    ran = totals_run("--format", "json", "-o", path)
+    assert ran.code == 2
+    assert ran.err == f"engql: -o {path}: {says.format(tmp=tmp_path)}\n"
+    assert api.log.entries() == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
