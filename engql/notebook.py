@@ -30,6 +30,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_loca
 from engql import cli
 from engql.client import Client, CredentialsMissing
 from engql.config import ConfigError
+from engql.counted import counted
 from engql.diagnostics import EngqlError
 from engql.executor.result import Result
 from engql.executor.runner import RunFailed
@@ -107,7 +108,7 @@ class EngqlMagics(Magics):
             return self._run(line, cell, local_ns or {})
         except EngqlError as error:
             errors = sum(d.is_error for d in error.diagnostics)
-            head = f"the query has {errors} error{'' if errors == 1 else 's'}; nothing was sent"
+            head = f"the query has {counted(errors, 'error')}; nothing was sent"
             raise UsageError("\n".join([head, *(d.render() for d in error.diagnostics)])) from None
         except CredentialsMissing as error:
             raise UsageError(f"{error} (or use --profile NAME, or --sandbox)") from None

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from engql import facts
 from engql.atomic import atomic_binary_file, atomic_file, is_stream
 from engql.config import ConfigError, Settings, load_settings
+from engql.counted import counted
 from engql.credentials import Credentials
 from engql.executor.journal import Journal, UnusableRunDirectory
 from engql.executor.runner import RunOptions
@@ -357,8 +358,8 @@ def _report(report: RunReport, err: IO[str], store_flag: str) -> None:
         print(warning.render(), file=err)
     if report.more_missing:
         print(
-            f"engql: {report.more_missing:,} more Tweets are missing "
-            "(--format json lists them all)",
+            f"engql: {counted(report.more_missing, 'more Tweet is', 'more Tweets are')} "
+            "missing (--format json lists them all)",
             file=err,
         )
     print(f"engql: {report.summary}", file=err)

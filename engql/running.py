@@ -15,6 +15,7 @@ from typing import IO, Any, Protocol
 import attrs
 
 from engql.config import CHECKED_FIELDS, Settings
+from engql.counted import counted
 from engql.credentials import Credentials
 from engql.diagnostics import Diagnostic
 from engql.executor.journal import Journal
@@ -143,7 +144,7 @@ class RunReport(Record):
             return ""
         stats = self.result.stats
         return (
-            f"{stats.requests:,} requests, {stats.sent:,} sent, {stats.retries} retried, "
+            f"{counted(stats.requests, 'request')}, {stats.sent:,} sent, {stats.retries} retried, "
             f"{stats.rate_limited} rate limited, {stats.seconds:.1f} s"
         )
 

@@ -30,7 +30,7 @@ from engql.times import iso
 
 STORE_KINDS = ("sqlite", "duckdb")
 DATABASES = (*STORE_KINDS, "postgresql")
-SUMMARY = re.compile(r"engql: [0-9,]+ requests, [0-9,]+ sent, .*\n")
+SUMMARY = re.compile(r"engql: [0-9,]+ requests?, [0-9,]+ sent, .*\n")
 """The closing line of a run: how many requests it sent, which is what a collection saves."""
 _names = itertools.count()
 

@@ -206,7 +206,7 @@ def test_collect_with_the_builtin_sandbox_at_a_fixed_time(engql: Engql, tmp_path
     for _ in range(2):
         collected = engql.main("collect", query, "--store", url, *now)
         same_answer(collected, ran, "json")
-    assert "1 requests, 1 sent" in collected.err
+    assert "1 request, 1 sent" in collected.err
 
 
 def test_raw_shows_what_the_collection_sent(engql: Engql, tmp_path: Path) -> None:

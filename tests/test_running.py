@@ -209,7 +209,7 @@ def test_the_report_warns_about_the_first_missing_tweets_and_counts_the_rest(
     report = run_plan(engql.compile(text), credentials_of(api), api.base_url)
     assert len(report.warnings) == MAX_MISSING_SHOWN
     assert (report.missing_count, report.more_missing) == (len(gone), 7)
-    assert report.summary.startswith("1 requests, 1 sent, 0 retried, 0 rate limited, ")
+    assert report.summary.startswith("1 request, 1 sent, 0 retried, 0 rate limited, ")
 
 
 def test_an_insecure_base_url_is_an_outcome() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from engql import facts
+from engql.counted import counted
 from engql.diagnostics import Diagnostic
 from engql.executor.missing import Missing, MissingKind
 from engql.executor.rows import (
@@ -95,8 +96,8 @@ class StatementResult(Record):
         return (
             f"<engql.StatementResult: statement {query.index + 1}, {query.endpoint}, "
             f"groupings {', '.join(self.grouping_names)}, "
-            f"{_counted(len(self.row_values()), 'row')}, "
-            f"{_counted(len(self.missing), 'missing Tweet')}>"
+            f"{counted(len(self.row_values()), 'row')}, "
+            f"{counted(len(self.missing), 'missing Tweet')}>"
         )
 
     @property
@@ -149,9 +150,9 @@ class Result(Record):
     def __repr__(self) -> str:
         rows = sum(len(s.row_values()) for s in self.statements)
         return (
-            f"<engql.Result: {_counted(len(self.statements), 'statement')}, "
-            f"{_counted(rows, 'row')}, {_counted(len(self.missing), 'missing Tweet')}, "
-            f"{_counted(self.stats.requests, 'request')} in {self.stats.seconds:.2f} s>"
+            f"<engql.Result: {counted(len(self.statements), 'statement')}, "
+            f"{counted(rows, 'row')}, {counted(len(self.missing), 'missing Tweet')}, "
+            f"{counted(self.stats.requests, 'request')} in {self.stats.seconds:.2f} s>"
         )
 
     @property
@@ -211,7 +212,7 @@ class Result(Record):
         parts.extend(self._html_missing())
         stats = self.stats
         parts.append(
-            f"<p>{_counted(stats.requests, 'request')} in {stats.seconds:.2f} s "
+            f"<p>{counted(stats.requests, 'request')} in {stats.seconds:.2f} s "
             f"({stats.sent:,} sent, {stats.retries:,} retried, {stats.rate_limited:,} rate limited)"
             "</p></div>"
         )
@@ -226,11 +227,7 @@ class Result(Record):
         if count > len(shown):
             more = count - len(shown)
             items.append(f"<li>… {more:,} more (<code>.missing</code> lists them all)</li>")
-        return [f"<p>{_counted(count, 'missing Tweet')}:</p><ul>", *items, "</ul>"]
-
-
-def _counted(number: int, word: str) -> str:
-    return f"{number:,} {word}{'' if number == 1 else 's'}"
+        return [f"<p>{counted(count, 'missing Tweet')}:</p><ul>", *items, "</ul>"]
 
 
 def _text(value: Any) -> str:

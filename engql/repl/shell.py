@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from engql import facts
 from engql.config import ConfigError, Settings, load_settings
+from engql.counted import counted
 from engql.credentials import Credentials
 from engql.executor.runner import RunOptions
 from engql.exits import Exit
@@ -191,9 +192,11 @@ class Shell:
         for warning in report.warnings:
             print(warning.render(), file=self.err)
         if report.more_missing:
-            self._say(f"{report.more_missing:,} more Tweets are missing")
+            self._say(f"{counted(report.more_missing, 'more Tweet is', 'more Tweets are')} missing")
         if report.result is not None and report.result.stats.cancelled:
-            self._say(f"cancelled: {report.unanswered:,} Tweets have no answer")
+            self._say(
+                f"cancelled: {counted(report.unanswered, 'Tweet has', 'Tweets have')} no answer"
+            )
         return True
 
     def _page(self, text: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from typing import IO
 
+from engql.counted import counted
 from engql.exits import Exit
 from engql.plan.explain import minimum_time
 from engql.plan.planner import Plan
@@ -53,7 +54,7 @@ def describe_fetch(plan: Plan, fetch: FetchPlan, store: str, rate_limit: int) ->
         else:
             lines.append(f"  statement {number + 1}: {_coverage(held)}")
     sent = len(fetch.plan.requests)
-    left = f"  {sent:,} request{'' if sent == 1 else 's'} to send"
+    left = f"  {counted(sent, 'request')} to send"
     if sent:
         left += f"; at {rate_limit} requests/minute: {minimum_time(sent, rate_limit)}"
     lines.append(left)
@@ -63,5 +64,5 @@ def describe_fetch(plan: Plan, fetch: FetchPlan, store: str, rate_limit: int) ->
 def _coverage(held: StatementCoverage) -> str:
     """``1,000 Tweets × 90 days: 3,960 of 4,000 Tweet-windows stored``."""
     span = f"{held.hours // 24:,} days" if held.hours % 24 == 0 else f"{held.hours:,} hours"
-    tweets = f"{held.tweets:,} Tweet{'' if held.tweets == 1 else 's'}"
+    tweets = counted(held.tweets, "Tweet")
     return f"{tweets} × {span}: {held.stored:,} of {held.pairs:,} Tweet-windows stored"
