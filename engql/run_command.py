@@ -55,6 +55,10 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     if not 0 <= args.max_wait < math.inf:
         print("engql: --max-wait takes a number of seconds, 0 or more", file=err)
         return Exit.USAGE
+    ignored = _ignored_flags(args)
+    if ignored is not None:
+        print(f"engql: {ignored}", file=err)
+        return Exit.USAGE
     fmt = _format(args, err)
     if fmt is None:
         return Exit.USAGE
@@ -106,6 +110,25 @@ def _format(args: argparse.Namespace, err: IO[str]) -> str | None:
         )
         return None
     return fmt
+
+
+def _ignored_flags(args: argparse.Namespace) -> str | None:
+    """Why flags given together cannot all apply, or None: a flag that would be ignored
+    is refused, so a run never goes elsewhere than where the user thinks."""
+    if args.sandbox:
+        given = [
+            flag
+            for flag, value in (("--base-url", args.base_url), ("--profile", args.profile))
+            if value
+        ]
+        if given:
+            return (
+                "--sandbox runs against the local emulator with its own credentials: "
+                f"drop {' and '.join(given)}"
+            )
+    if getattr(args, "dry_run", False) and args.output:
+        return "--dry-run prints the requests and sends nothing, so there is no answer for -o"
+    return None
 
 
 def _unwritable(path: str) -> str | None:

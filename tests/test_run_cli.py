@@ -545,3 +545,31 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_sent(
     assert ran.err == f"engql: -o {path}: {says.format(tmp=tmp_path)}\n"
     assert api.log.entries() == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (
+            ["--sandbox", "--base-url", "http://127.0.0.1:9"],
+            "--sandbox runs against the local emulator with its own credentials: drop --base-url",
+        ),
+        (
+            ["--sandbox", "--profile", "acme", "--base-url", "http://127.0.0.1:9"],
+            "--sandbox runs against the local emulator with its own credentials: "
+            "drop --base-url and --profile",
+        ),
+        (
+            ["--dry-run", "-o", "out.json"],
+            "--dry-run prints the requests and sends nothing, so there is no answer for -o",
+        ),
+    ],
+    ids=["sandbox and base-url", "sandbox and profile", "dry-run and -o"],
+)
+def test_flags_that_one_another_would_ignore_are_refused(
+    engql_run: Callable[..., Ran], tmp_path: Path, flags: list[str], says: str
+) -> None:
+    """Silently ignoring one would send the run elsewhere than the user means."""
+    ran = engql_run(query_file(TOTALS_QUERY), *ids_param(IDS_30), *flags)
+    assert (ran.code, ran.out, ran.err) == (2, "", f"engql: {says}\n")
+    assert not (tmp_path / "out.json").exists()
