@@ -11,6 +11,7 @@ message needs it.
 
 from __future__ import annotations
 
+import abc
 import json
 import re
 from array import array
@@ -55,8 +56,10 @@ class JsonProblem(Record):
     hint: str | None = None
 
 
-class _Sink:
-    """What reading a value gives: IDs (``add``) and problems, each with its path."""
+class _Sink(abc.ABC):
+    """What reading a value gives: IDs (``add``) and problems, each with its path; a
+    reader of entries (``JsonEntries``) and a finder of places (``_Paths``) keep them
+    their own ways."""
 
     at = 0
     """Where the value being read starts."""
@@ -68,11 +71,13 @@ class _Sink:
         else:
             self.id(value if isinstance(value, str) else json.dumps(value), path)
 
+    @abc.abstractmethod
     def id(self, text: str, path: Path) -> None:
-        raise NotImplementedError
+        """An ID's text, at ``path`` in the value."""
 
+    @abc.abstractmethod
     def problem(self, code: str, message: str, path: Path, hint: str | None = None) -> None:
-        raise NotImplementedError
+        """Why the part at ``path`` gives no ID."""
 
     def tweets(self, data: list[Any], path: Path) -> None:
         """The items of a page's ``data``: Tweet objects."""
