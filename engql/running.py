@@ -8,6 +8,7 @@ counts missing Tweets itself.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import IO, Any, Protocol
@@ -196,11 +197,8 @@ def _run(
         on_done=hooks.on_done,
     )
     stream = row_stream(output, plan)
-    try:
+    with ended(stream):  # after a stop, the rows so far as a whole file
         return _send_and_write(plan, executor, output, stream, journal, hooks, sink)
-    finally:
-        if stream is not None:  # after a stop, the rows so far as a whole file
-            stream.close()
 
 
 def _send_and_write(
@@ -279,6 +277,11 @@ def _batch_hook(write: BatchHook | None, sink: Sink | None) -> BatchHook | None:
 def _abort(sink: Sink | None, outcome: str) -> None:
     if sink is not None:
         sink.abort(outcome)
+
+
+def ended(stream: RowStream | None) -> contextlib.AbstractContextManager[object]:
+    """Ends ``stream`` (if any) when the block leaves, however it leaves."""
+    return contextlib.closing(stream) if stream is not None else contextlib.nullcontext()
 
 
 def row_stream(output: Output | None, plan: Plan) -> RowStream | None:

@@ -32,6 +32,7 @@ from engql.running import (
     Output,
     RunHooks,
     RunReport,
+    ended,
     exit_for,
     report_of,
     row_stream,
@@ -94,7 +95,7 @@ def collect(
         return report
     stream = row_stream(output, plan)
     try:  # after a store error too, the rows so far end as a whole file
-        with _failing(store, sink.run_id), _closing(stream):
+        with _failing(store, sink.run_id), ended(stream):
             return _answered(plan, fetch, store, sink, report.result, output, stream)
     except StoreError as failed:
         return RunReport(failed.exit, failure=failed)
@@ -136,10 +137,6 @@ def _answered(
     if output is not None:
         write_output(output, result, stream)
     return report_of(result, code)
-
-
-def _closing(stream: RowStream | None) -> contextlib.AbstractContextManager[object]:
-    return contextlib.closing(stream) if stream is not None else contextlib.nullcontext()
 
 
 @contextlib.contextmanager
