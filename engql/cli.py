@@ -1,12 +1,13 @@
 """The engql command: query files, the shell, the sandbox and credential profiles.
 
-``check``, ``compile``, ``fmt``, ``explain``, ``debug`` and ``run`` work on query files;
-``repl`` is the interactive shell; ``sandbox`` serves the emulator; ``configure`` and
-``profiles`` manage credentials.
+``check``, ``compile``, ``fmt``, ``explain``, ``debug``, ``run`` and ``collect`` work on
+query files; ``repl`` is the interactive shell; ``sandbox`` serves the emulator;
+``configure`` and ``profiles`` manage credentials; ``completion`` prints a shell's
+completion script and ``help`` a command's help.
 
 Data goes to stdout, diagnostics to stderr (``check`` prints its diagnostics to stdout,
-since they are its output). Exit codes: 0 success (warnings allowed), 1 the query has
-errors, 2 usage errors, 70 an internal error (a bug).
+since they are its output). Each command's ``--help`` ends with examples, its exit codes
+(engql.exits) and the variables it reads (engql.command_help).
 """
 
 from __future__ import annotations
@@ -22,29 +23,66 @@ from datetime import datetime, timedelta
 from typing import IO, Any, NoReturn
 
 from engql import facts
-from engql.diagnostics import Diagnostic, EngqlError, has_errors
+from engql.codes import CODES
+from engql.command_help import epilog
+from engql.completion import SHELLS
+from engql.diagnostics import COLOUR_CHOICES, Diagnostic, EngqlError, has_errors, wants_colour
 from engql.exits import Exit, internal_error
 from engql.limits import MAX_QUERY_CHARS
 from engql.output import format_names
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import analyse, options, plan_source
 from engql.plan.planner import Plan
-from engql.syntax.source import Source
+from engql.syntax.source import Source, Span
+from engql.syntax.statements import scan
 from engql.times import BadTime, parse_time_text
 
 
 class UsageError(Exception):
-    """A command line that cannot be run; the message says why (exit 2)."""
+    """A command line that cannot be run; the message says why (exit 2). ``prog`` is
+    the command whose ``--help`` to see, when the parser that refused it says."""
+
+    def __init__(self, message: str, prog: str | None = None) -> None:
+        super().__init__(message)
+        self.prog = prog
 
 
 class _Parser(argparse.ArgumentParser):
+    """Errors are raised, not printed with the usage; a help's epilog keeps its lines."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise UsageError(message, self.prog)
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, read only when it is asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        import engql
+
+        print(f"engql {engql.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="engql", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = _Parser(prog="engql", description=__doc__.splitlines()[0], epilog=epilog(""))
+    parser.add_argument("-V", "--version", action=_Version, help="print engql's version")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, help="the command to run"
+    )
 
     def query_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -59,31 +97,47 @@ def build_parser() -> argparse.ArgumentParser:
             "--now", metavar="TIME", help="the clock for time expressions and checks (default: now)"
         )
 
-    def error_format(p: argparse.ArgumentParser) -> None:
+    def colour(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--color",
+            choices=COLOUR_CHOICES,
+            default="auto",
+            help="colour the diagnostics: auto (on a terminal, unless NO_COLOR is set), "
+            "always or never",
+        )
+
+    def diagnostic_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--error-format",
             choices=("human", "json"),
             default="human",
             help="diagnostics as text with carets, or one JSON object a line",
         )
+        colour(p)
 
     check = commands.add_parser("check", help="report every problem in query files")
     check.add_argument("files", nargs="+", metavar="FILE", help="query files; - for stdin")
     query_options(check)
-    error_format(check)
+    diagnostic_options(check)
 
     compile_ = commands.add_parser("compile", help="print the HTTP requests as JSON Lines")
     compile_.add_argument("file", metavar="FILE", help="a query file; - for stdin")
     query_options(compile_)
-    error_format(compile_)
+    diagnostic_options(compile_)
     compile_.add_argument("--pretty", action="store_true", help="indented JSON")
-    compile_.add_argument("--base-url", default=facts.DEFAULT_BASE_URL, metavar="URL")
+    compile_.add_argument(
+        "--base-url",
+        default=facts.DEFAULT_BASE_URL,
+        metavar="URL",
+        help="the server the requests' URLs name (default: the API's)",
+    )
 
     fmt = commands.add_parser("fmt", help="print query files in canonical form")
     fmt.add_argument("files", nargs="+", metavar="FILE", help="query files; - for stdin")
     mode = fmt.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="exit 1 if a file would change")
     mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+    colour(fmt)
 
     debug = commands.add_parser("debug", help="print a stage's value as JSON: ast, query or plan")
     debug.add_argument("stage", choices=("ast", "query", "plan"), help="the stage to print")
@@ -92,12 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", default=facts.DEFAULT_BASE_URL, metavar="URL", help="for the plan's URLs"
     )
     query_options(debug)
-    error_format(debug)
+    diagnostic_options(debug)
     debug.add_argument("--pretty", action="store_true", help="indented JSON")
 
     explain = commands.add_parser("explain", help="describe the plan in words")
     explain.add_argument("file", metavar="FILE", help="a query file; - for stdin")
     query_options(explain)
+    diagnostic_options(explain)
     explain.add_argument(
         "--rate-limit",
         type=int,
@@ -113,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a query file and print the merged answer")
     run.add_argument("file", metavar="FILE", help="a query file; - for stdin")
     query_options(run)
+    diagnostic_options(run)
     _run_arguments(run)
     collect = commands.add_parser(
         "collect",
@@ -121,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect.add_argument("file", metavar="FILE", help="a query file; - for stdin")
     query_options(collect)
+    diagnostic_options(collect)
     collect.add_argument(
         "--store",
         metavar="URL",
@@ -145,7 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the profile to write (default: ENGQL_PROFILE, default_profile, then 'default')",
     )
-    commands.add_parser("profiles", help="list credential profiles, without their secrets")
+    profiles = commands.add_parser(
+        "profiles", help="list credential profiles, without their secrets; choose or delete one"
+    )
+    profile_actions = profiles.add_subparsers(
+        dest="action", metavar="ACTION", help="none: list the profiles"
+    )
+    default = profile_actions.add_parser(
+        "default", help="make a profile the default one (default_profile)"
+    )
+    default.add_argument("name", metavar="NAME", help="a profile in the file")
+    delete = profile_actions.add_parser("delete", help="remove a profile from the file")
+    delete.add_argument("name", metavar="NAME", help="a profile in the file")
 
     repl = commands.add_parser(
         "repl", help="an interactive shell (also what bare `engql` opens on a terminal)"
@@ -166,7 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="requests a minute per credential",
     )
-    sandbox.add_argument("--latency-ms", type=float, default=0, metavar="MS")
+    sandbox.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        metavar="MS",
+        help="delay each request this many milliseconds before handling it",
+    )
     sandbox.add_argument(
         "--connection-timeout",
         type=float,
@@ -196,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FAULT=P",
         help="each request gets FAULT with probability P",
     )
-    sandbox.add_argument("--fault-seed", type=int, default=0, metavar="N")
+    sandbox.add_argument(
+        "--fault-seed", type=int, default=0, metavar="N", help="seeds the --fault-rate draws"
+    )
     for kind in ("unowned", "unavailable", "protected"):
         sandbox.add_argument(
             f"--{kind}", default="", metavar="ID,...", help=f"Tweet IDs that are {kind}"
@@ -207,7 +283,27 @@ def build_parser() -> argparse.ArgumentParser:
         default="with-errors",
         help="unavailable Tweets with their errors string, or their IDs alone",
     )
+
+    completion = commands.add_parser(
+        "completion", help="print the completion script of a shell: bash, zsh or fish"
+    )
+    completion.add_argument("shell", choices=SHELLS, help="the shell the script is for")
+    help_ = commands.add_parser("help", help="print a command's help: engql help COMMAND")
+    help_.add_argument(
+        "topic", nargs="?", choices=list(commands.choices), metavar="COMMAND", help="the command"
+    )
+    _add_epilogs(commands)
     return parser
+
+
+def _add_epilogs(commands: argparse._SubParsersAction[Any]) -> None:
+    """Each command's help ends with its examples, exit codes and variables, and so
+    does each of its own commands' (``engql profiles delete``)."""
+    for parser in commands.choices.values():
+        parser.epilog = epilog(parser.prog.removeprefix("engql "))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_epilogs(action)
 
 
 def _duration(text: str) -> timedelta:
@@ -244,16 +340,32 @@ def _run_arguments(run: argparse.ArgumentParser, collecting: bool = False) -> No
     run.add_argument(
         "--sandbox", action="store_true", help="run against a local emulator started for this run"
     )
-    run.add_argument("--base-url", metavar="URL")
-    run.add_argument("--profile", metavar="NAME")
-    run.add_argument("--concurrency", type=int, default=4, metavar="N")
+    run.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the API's address (default: ENGQL_BASE_URL, else the profile's, else "
+        f"{facts.DEFAULT_BASE_URL})",
+    )
+    run.add_argument("--profile", metavar="NAME", help="the credentials profile to use")
+    run.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        metavar="N",
+        help="requests in flight at once (default 4)",
+    )
     run.add_argument(
         "--rate-limit",
         type=int,
         metavar="N",
         help="requests a minute when the server sends no limit headers",
     )
-    run.add_argument("--on-unowned", choices=("fail", "drop"), default="fail")
+    run.add_argument(
+        "--on-unowned",
+        choices=("fail", "drop"),
+        default="fail",
+        help="Tweets the credentials do not own: stop (exit 4), or drop them and go on",
+    )
     run.add_argument(
         "--max-wait",
         type=float,
@@ -266,8 +378,12 @@ def _run_arguments(run: argparse.ArgumentParser, collecting: bool = False) -> No
             "--resume", metavar="DIR", help="keep a run directory; a rerun sends only what is left"
         )
         run.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
-    run.add_argument("--verbose", action="store_true")
-    run.add_argument("--no-progress", action="store_true")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print where each setting came from, and each attempt's status",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
     run.add_argument("--long", action="store_true", help="one row per metric value")
     run.add_argument("--grouping", metavar="NAME", help="the grouping to tabulate")
     run.add_argument(
@@ -279,6 +395,7 @@ def _run_arguments(run: argparse.ArgumentParser, collecting: bool = False) -> No
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
+    args = None
     try:
         arguments = sys.argv[1:] if argv is None else list(argv)
         if not arguments and sys.stdin.isatty() and sys.stdout.isatty():
@@ -296,10 +413,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "profiles": run_profiles,
             "explain": run_explain,
             "repl": run_repl,
+            "completion": run_completion,
+            "help": run_help,
         }[args.command]
         return command(args)
+    except SystemExit as stop:  # --help and --version print, then argparse stops
+        return stop.code if isinstance(stop.code, int) else Exit.OK
     except UsageError as error:
-        print(f"engql: {error} (see engql --help)", file=sys.stderr)
+        prog = error.prog or (f"engql {args.command}" if args is not None else "engql")
+        print(f"engql: {error} (see '{prog} --help')", file=sys.stderr)
         return Exit.USAGE
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
@@ -365,9 +487,32 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(str(error)) from None
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str, out: IO[str]) -> None:
+def _print_diagnostics(
+    args: argparse.Namespace, diagnostics: Sequence[Diagnostic], out: IO[str]
+) -> None:
+    """As the command's --error-format and --color ask (fmt has no JSON form)."""
+    as_json = getattr(args, "error_format", "human") == "json"
+    colour = wants_colour(args.color, out, os.environ)
     for d in diagnostics:
-        print(json.dumps(d.to_json()) if fmt == "json" else d.render(), file=out)
+        print(json.dumps(d.to_json()) if as_json else d.render(colour), file=out)
+
+
+def _with_file_warnings(source: Source, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics and W002 when the file holds no statement (it is empty or only
+    comments): a command would otherwise check, compile or run nothing and say all is
+    well, while the user meant to give it a query."""
+    if scan(source.text).pieces:
+        return list(diagnostics)
+    hint = "write one, such as SELECT favorites FROM totals WHERE tweet = 20;"
+    return [
+        *diagnostics,
+        Diagnostic("W002", "the file has no statements", Span(source, 0, 0), hint),
+    ]
+
+
+def _fails(diagnostics: Sequence[Diagnostic]) -> bool:
+    """An error, or a warning about the file itself that the commands exit 1 for."""
+    return has_errors(diagnostics) or any(CODES[d.code].of_file for d in diagnostics)
 
 
 def _plan(args: argparse.Namespace) -> Plan | None:
@@ -375,8 +520,9 @@ def _plan(args: argparse.Namespace) -> Plan | None:
     params, now = _params(args), _clock(args)
     source, base_dir = read_source(args.file)
     plan, diagnostics = plan_source(source, options(params, now, True, base_dir))
-    print_diagnostics(diagnostics, getattr(args, "error_format", "human"), sys.stderr)
-    return plan
+    diagnostics = _with_file_warnings(source, diagnostics)
+    _print_diagnostics(args, diagnostics, sys.stderr)
+    return None if _fails(diagnostics) else plan
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -384,9 +530,10 @@ def run_check(args: argparse.Namespace) -> int:
     failed = False
     for path in args.files:
         source, base_dir = read_source(path)
-        _, _, diagnostics = analyse(source, options(params, now, True, base_dir))
-        print_diagnostics(diagnostics, args.error_format, sys.stdout)
-        failed = failed or has_errors(diagnostics)
+        _, _, found = analyse(source, options(params, now, True, base_dir))
+        diagnostics = _with_file_warnings(source, found)
+        _print_diagnostics(args, diagnostics, sys.stdout)
+        failed = failed or _fails(diagnostics)
     return Exit.QUERY if failed else Exit.OK
 
 
@@ -428,7 +575,7 @@ def run_fmt(args: argparse.Namespace) -> int:
         try:
             formatted = format_text(source.text, source.name)
         except EngqlError as error:
-            print_diagnostics(error.diagnostics, "human", sys.stderr)
+            _print_diagnostics(args, error.diagnostics, sys.stderr)
             status = Exit.QUERY
             continue
         if args.check:
@@ -473,15 +620,29 @@ def run_profiles(args: argparse.Namespace) -> int:
     return profiles(args)
 
 
+def run_completion(args: argparse.Namespace) -> int:
+    from engql.completion import completion_script
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return Exit.OK
+
+
+def run_help(args: argparse.Namespace) -> int:
+    """``engql help COMMAND`` is ``engql COMMAND --help``; ``engql help``, ``engql --help``."""
+    build_parser().parse_args([args.topic, "--help"] if args.topic else ["--help"])
+    return Exit.OK
+
+
 def run_debug(args: argparse.Namespace) -> int:
     from engql.debug import stage_json
 
     params, now = _params(args), _clock(args)
     source, base_dir = read_source(args.file)
     opts = options(params, now, allow_files=True, base_dir=base_dir)
-    value, diagnostics = stage_json(args.stage, source, opts, args.base_url)
-    print_diagnostics(diagnostics, args.error_format, sys.stderr)
-    if value is None:
+    value, found = stage_json(args.stage, source, opts, args.base_url)
+    diagnostics = _with_file_warnings(source, found)
+    _print_diagnostics(args, diagnostics, sys.stderr)
+    if value is None or _fails(diagnostics):
         return Exit.QUERY
     print(json.dumps(value, indent=2 if args.pretty else None))
     return Exit.OK

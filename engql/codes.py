@@ -24,6 +24,9 @@ class Code(Record):
     title: str
     at_run: bool = False
     """Reported by ``engql run`` about the API's answer, never by ``check``."""
+    of_file: bool = False
+    """Reported by the commands about a query file, never by ``engql.check``; a
+    command that reports it exits 1 though it is a warning."""
 
 
 def _e(title: str) -> Code:
@@ -44,6 +47,7 @@ CODES: dict[str, Code] = {
     "E006": _e("too many statements"),
     "E007": _e("too many problems"),
     "W001": _w("more warnings than are listed"),
+    "W002": Code(Severity.WARNING, "file without statements", of_file=True),
     # names
     "E101": _e("unknown endpoint"),
     "E102": _e("unknown metric"),

@@ -15,6 +15,7 @@ they name settings, variables and files instead.
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -138,18 +139,8 @@ class ProfileFile(Record):
         """The named profile's settings, checked; empty values left out. ``chosen_by``
         (such as "env ENGQL_PROFILE") goes into the message when there is no such profile."""
         where = f"{self.shown}: profile {name!r}"
-        table = self.profiles.get(name)
-        if table is None:
-            chosen = f" (chosen by {chosen_by})" if chosen_by else ""
-            if not self.exists:
-                raise ConfigError(
-                    f"no profile {name!r}{chosen}: {self.shown} does not exist; "
-                    f"`engql configure --profile {name}` writes it"
-                )
-            there = ", ".join(repr(p) for p in self.profiles) or "none"
-            raise ConfigError(
-                f"no profile {name!r}{chosen} in {self.shown}; profiles there: {there}"
-            )
+        self.require(name, chosen_by)
+        table = self.profiles[name]
         if not isinstance(table, dict):
             raise ConfigError(f"{where} is not a table")
         values: dict[str, str | int] = {}
@@ -166,6 +157,19 @@ class ProfileFile(Record):
                     _check_value(key, value, f"{where}: {key}")
                     values[key] = value
         return values
+
+    def require(self, name: str, chosen_by: str = "") -> None:
+        """Raise ConfigError, naming the profiles there, unless profile ``name`` exists."""
+        if name in self.profiles:
+            return
+        chosen = f" (chosen by {chosen_by})" if chosen_by else ""
+        if not self.exists:
+            raise ConfigError(
+                f"no profile {name!r}{chosen}: {self.shown} does not exist; "
+                f"`engql configure --profile {name}` writes it"
+            )
+        there = ", ".join(repr(p) for p in self.profiles) or "none"
+        raise ConfigError(f"no profile {name!r}{chosen} in {self.shown}; profiles there: {there}")
 
     def unknown_keys(self, name: str) -> list[str]:
         table = self.profiles.get(name)
@@ -378,7 +382,106 @@ def write_profile(
     file = read_profile_file(os.environ, config_home)
     if not isinstance(file.profiles.get(name, {}), dict):
         raise ConfigError(f"{file.shown}: profile {name!r} is not a table")
-    text = _edited(file, name, values)
+    _replace(file, _edited(file, name, values))
+    return file.path
+
+
+def set_default_profile(name: str, environ: Mapping[str, str]) -> ProfileFile:
+    """Make the existing profile ``name`` the ``default_profile``, editing the file in
+    place as ``write_profile`` does; returns the file as it was."""
+    file = read_profile_file(environ)
+    file.require(name)
+    document = _parsed(file)
+    document["default_profile"] = name
+    _replace(file, _checked(file, document, {**file.document, "default_profile": name}))
+    return file
+
+
+def delete_profile(name: str, environ: Mapping[str, str]) -> ProfileFile:
+    """Remove the existing profile ``name``, and ``default_profile`` when it names it,
+    editing the file in place as ``write_profile`` does; returns the file as it was."""
+    import tomlkit
+
+    file = read_profile_file(environ)
+    file.require(name)
+    document = _parsed(file)
+    intended = {**file.document, "profiles": {k: v for k, v in file.profiles.items() if k != name}}
+    if file.document.get("default_profile") == name:
+        del document["default_profile"]
+        del intended["default_profile"]
+    text = tomlkit.dumps(document)
+    by_lines = _without_table(text, name)
+    if by_lines is not None and _reads_as(by_lines, intended):
+        _replace(file, by_lines)
+    else:
+        del document["profiles"][name]
+        _replace(file, _checked(file, document, intended))
+    return file
+
+
+def _without_table(text: str, name: str) -> str | None:
+    """``text`` without the lines of its ``[profiles.NAME]`` table, or None when the
+    profile is not written as one (an inline table, dotted keys).
+
+    A comment belongs to what follows it: the comment lines right above the table's
+    header go with it, and those that end its body after a blank line stay, since they
+    stand above the next header. (tomlkit keeps a table's body up to the next header,
+    so deleting the table alone would drop the next one's comments and leave its own.)
+    """
+    import tomlkit
+    from tomlkit.items import Table
+
+    document = tomlkit.parse(text)
+    profiles = document.get("profiles")
+    if not isinstance(profiles, Table) or not profiles.is_super_table():
+        return None
+    table = profiles.get(name)
+    if not isinstance(table, Table) or table.is_super_table():
+        return None
+    body = len(table.as_string().splitlines())
+    mark = f"# engql: the end of a profile {secrets.token_hex(16)}"
+    table.add(tomlkit.comment(mark))
+    lines = tomlkit.dumps(document).splitlines(keepends=True)
+    end = next(i for i, line in enumerate(lines) if mark in line)
+    del lines[end]
+    header = end - body - 1
+    if header < 0 or "".join(lines) != text:
+        return None
+    tail = end
+    while tail > header + 1 and _is_comment_or_blank(lines[tail - 1]):
+        tail -= 1
+    kept = lines[tail:end]
+    while kept and not _is_blank(kept[0]):
+        kept.pop(0)
+    above = header
+    while above > 0 and lines[above - 1].strip().startswith("#"):
+        above -= 1
+    if kept and (above == 0 or _is_blank(lines[above - 1])):
+        kept.pop(0)
+    before = lines[:above]
+    while before and not kept and end == len(lines) and _is_blank(before[-1]):
+        before.pop()
+    return "".join([*before, *kept, *lines[end:]])
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    return _is_blank(line) or line.strip().startswith("#")
+
+
+def _reads_as(text: str, intended: Mapping[str, Any]) -> bool:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return _without_empty_profiles(data) == _without_empty_profiles(intended)
+
+
+def _replace(file: ProfileFile, text: str) -> None:
+    """Write the file's new text atomically, with mode 0600 from its creation on."""
     path = os.path.realpath(file.path)
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
@@ -386,24 +489,48 @@ def write_profile(
             out.write(text)
     except OSError as error:
         raise ConfigError(f"cannot write {file.shown}: {error.strerror}") from None
-    return file.path
+
+
+def _parsed(file: ProfileFile) -> Any:
+    """The file as a tomlkit document, which keeps its comments and layout."""
+    import tomlkit  # only the commands that write load it
+    from tomlkit.exceptions import ParseError
+
+    try:
+        return tomlkit.parse(file.text)
+    except ParseError as error:
+        # tomllib read it; the message stays out, it may quote the text.
+        raise ConfigError(
+            f"{file.shown}: cannot be edited in place (line {error.line}, column {error.col})"
+        ) from None
+
+
+def _checked(file: ProfileFile, document: Any, intended: Mapping[str, Any]) -> str:
+    """The edited document's text, once it reads back as the intended data (no table of
+    profiles and an empty one are the same); ConfigError, and nothing is written, if not."""
+    import tomlkit
+
+    text = tomlkit.dumps(document)
+    if not _reads_as(text, intended):
+        raise ConfigError(
+            f"{file.shown}: cannot be edited in place without changing what it says; "
+            "edit it by hand, or move it away and run `engql configure` again"
+        )
+    return text
+
+
+def _without_empty_profiles(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "profiles" or value}
 
 
 def _edited(file: ProfileFile, name: str, values: Mapping[str, str | int | None]) -> str:
     """The file's text with the profile's keys set and everything else as it was; a new
     profile goes at the end. Raises ConfigError, and nothing is written, when the edited
     text would not read back as the intended data."""
-    import tomlkit  # only configure writes: the other commands do not load it
-    from tomlkit.exceptions import ParseError
+    import tomlkit
     from tomlkit.items import InlineTable
 
-    try:
-        document = tomlkit.parse(file.text)
-    except ParseError as error:
-        # tomllib read it; the message stays out, it may quote the text.
-        raise ConfigError(
-            f"{file.shown}: cannot be edited in place (line {error.line}, column {error.col})"
-        ) from None
+    document = _parsed(file)
     intended = _intended(file, name, values)
     if "default_profile" in intended and "default_profile" not in file.document:
         document["default_profile"] = name
@@ -423,13 +550,7 @@ def _edited(file: ProfileFile, name: str, values: Mapping[str, str | int | None]
             del table[key]
     if profiles is None or name not in profiles:
         document.append("profiles", tomlkit.table(is_super_table=True).add(name, table))
-    text = tomlkit.dumps(document)
-    if tomllib.loads(text) != intended:
-        raise ConfigError(
-            f"{file.shown}: cannot be edited in place without changing what it says; "
-            "edit it by hand, or move it away and run `engql configure` again"
-        )
-    return text
+    return _checked(file, document, intended)
 
 
 def _intended(

@@ -1,4 +1,5 @@
-"""``engql configure`` and ``engql profiles``: write and list credential profiles.
+"""``engql configure`` and ``engql profiles``: write, list, choose and delete credential
+profiles.
 
 Neither prints a credential: prompts and listings say "set" or "-" instead. The prompt
 functions are parameters, so tests (and other front ends) need no terminal.
@@ -21,7 +22,9 @@ from engql.config import (
     PROFILE_KEYS,
     ConfigError,
     ProfileFile,
+    delete_profile,
     read_profile_file,
+    set_default_profile,
     value_problem,
     write_profile,
 )
@@ -81,6 +84,15 @@ def run_configure(
     except EOFError:
         print("engql: configure: the input ended; nothing was written", file=err)
         return Exit.USAGE
+    except _Interrupted:
+        # The terminal left the cursor after the prompt (and its ^C): end that line first.
+        print(file=err)
+        print("engql: configure interrupted; nothing was written", file=err)
+        return Exit.INTERRUPTED
+
+
+class _Interrupted(Exception):
+    """Ctrl-C while a value was asked for, before anything was written."""
 
 
 def _configure(
@@ -99,11 +111,14 @@ def _configure(
         file=err,
     )
     changes: dict[str, str | int | None] = {}
-    for key in PROFILE_KEYS:
-        prompt = f"{key} ({PORTAL_NAMES[key]}) [{_current(key, current.get(key))}]: "
-        answer = _answer(key, prompt, ask_secret if key in SECRET_KEYS else ask, err)
-        if not isinstance(answer, _Keep):
-            changes[key] = answer
+    try:
+        for key in PROFILE_KEYS:
+            prompt = f"{key} ({PORTAL_NAMES[key]}) [{_current(key, current.get(key))}]: "
+            answer = _answer(key, prompt, ask_secret if key in SECRET_KEYS else ask, err)
+            if not isinstance(answer, _Keep):
+                changes[key] = answer
+    except KeyboardInterrupt:
+        raise _Interrupted from None
     write_profile(name, changes, config_home)
     written = read_profile_file(environ, config_home)
     role = " (the default profile)" if written.default_profile == name else ""
@@ -168,11 +183,15 @@ def run_profiles(
     out: IO[str] | None = None,
     err: IO[str] | None = None,
 ) -> int:
-    """List the profiles: which is the default, which values are set, rate_limit, base_url."""
+    """``engql profiles``: list them; ``profiles default NAME``, ``profiles delete NAME``."""
     environ = os.environ if environ is None else environ
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     try:
+        if args.action == "default":
+            return _set_default(args.name, environ, err)
+        if args.action == "delete":
+            return _delete(args.name, environ, err)
         file = read_profile_file(environ)
     except ConfigError as error:
         print(f"engql: {error}", file=err)
@@ -194,6 +213,35 @@ def run_profiles(
     selected = environ.get(PROFILE_VARIABLE)
     if selected:
         print(f"engql: {PROFILE_VARIABLE} is set: profile {selected!r} is used", file=err)
+    return Exit.OK
+
+
+def _set_default(name: str, environ: Mapping[str, str], err: IO[str]) -> int:
+    """Like twurl's ``set default``: the profile runs use when none is named."""
+    file = set_default_profile(name, environ)
+    _warn(file.warnings, err)
+    print(f"engql: {name!r} is now the default profile in {file.shown}", file=err)
+    selected = environ.get(PROFILE_VARIABLE)
+    if selected and selected != name:
+        print(
+            f"engql: note: {PROFILE_VARIABLE} is set here and chooses profile {selected!r} instead",
+            file=err,
+        )
+    return Exit.OK
+
+
+def _delete(name: str, environ: Mapping[str, str], err: IO[str]) -> int:
+    file = delete_profile(name, environ)
+    _warn(file.warnings, err)
+    print(f"engql: deleted profile {name!r} from {file.shown}", file=err)
+    if file.document.get("default_profile") == name:
+        print(
+            "engql: it was the default profile, so there is none now; "
+            "`engql profiles default NAME` chooses one",
+            file=err,
+        )
+    if environ.get(PROFILE_VARIABLE) == name:
+        print(f"engql: note: {PROFILE_VARIABLE} still names it", file=err)
     return Exit.OK
 
 

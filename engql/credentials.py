@@ -9,6 +9,7 @@ missing. No repr or message carries a value.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
 
@@ -65,3 +66,12 @@ class Credentials(Record):
         if auth == facts.APP_AUTH:
             return [] if self.bearer_token or not missing else [ENV_NAMES["bearer_token"][0]]
         raise ValueError(f"auth is {facts.APP_AUTH!r} or {facts.USER_AUTH!r}, not {auth!r}")
+
+    def missing_for_all(self, auths: Iterable[str]) -> list[str]:
+        """The variables to set before requests of all these auth levels can be sent.
+        Where one needs user context, its four OAuth 1.0a values serve the others too,
+        so they alone are named: a bearer token would not be enough."""
+        levels = set(auths)
+        if facts.USER_AUTH in levels:
+            return self.missing_for(facts.USER_AUTH)
+        return [name for level in sorted(levels) for name in self.missing_for(level)]

@@ -1,13 +1,13 @@
 """Diagnostics are data: code, severity, message, span and hint.
 
 Every stage collects them instead of raising at the first problem; rendering happens
-once, at the edge, as text with a caret or as JSON.
+once, at the edge, as text with a caret (coloured on a terminal) or as JSON.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import IO, Any
 
 import attrs
 
@@ -56,19 +56,26 @@ class Diagnostic(Record):
         }
         return data
 
-    def render(self) -> str:
-        """``file:line:col: error[CODE]: message``, the source line, a caret, the hint."""
+    def render(self, colour: bool = False) -> str:
+        """``file:line:col: error[CODE]: message``, the source line, a caret, the hint.
+
+        With ``colour``, the ``error[CODE]`` or ``warning[CODE]`` label and the caret are
+        in the severity's colour; the text is the same but for those escape codes.
+        """
+        paint = _painter(self.severity) if colour else str
         loc = self.location()
-        head = f"{self.severity.value}[{self.code}]: {self.message}"
+        head = f"{paint(f'{self.severity.value}[{self.code}]')}: {self.message}"
         lines = [f"{loc[0]}:{loc[1]}:{loc[2]}: {head}" if loc else head]
         if self.span is not None and loc is not None:
-            lines.extend(_excerpt(self.span.source, *loc[1:]))
+            lines.extend(_excerpt(self.span.source, *loc[1:], paint))
         if self.hint:
             lines.append(f"  = hint: {self.hint}")
         return "\n".join(lines)
 
 
-def _excerpt(source: Source, line: int, col: int, end_line: int, end_col: int) -> list[str]:
+def _excerpt(
+    source: Source, line: int, col: int, end_line: int, end_col: int, paint: Callable[[str], str]
+) -> list[str]:
     """The source line with a caret under the span; a long line only around the caret.
 
     At most MAX_SHOWN_COLUMNS columns of the line are copied, so rendering costs the same
@@ -88,7 +95,7 @@ def _excerpt(source: Source, line: int, col: int, end_line: int, end_col: int) -
     gutter = f"{line} | "
     shown = [
         gutter + opening + text.expandtabs() + closing,
-        " " * (len(gutter) + before) + "^" * max(1, under - before),
+        " " * (len(gutter) + before) + paint("^" * max(1, under - before)),
     ]
     if opening or closing:
         shown.append(
@@ -96,6 +103,34 @@ def _excerpt(source: Source, line: int, col: int, end_line: int, end_col: int) -
             f"columns {first:,} to {first - 1 + len(text):,} are shown"
         )
     return shown
+
+
+COLOUR_CHOICES = ("auto", "always", "never")
+"""``--color``: auto colours a terminal's diagnostics unless NO_COLOR or TERM=dumb says not."""
+NO_COLOR_VARIABLE = "NO_COLOR"
+"""Any non-empty value turns colour off where ``--color`` does not ask for it (no-color.org)."""
+_SEVERITY_STYLES = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m"}
+"""Bold red and bold yellow, as compilers colour their errors and warnings."""
+_RESET = "\x1b[0m"
+
+
+def _painter(severity: Severity) -> Callable[[str], str]:
+    style = _SEVERITY_STYLES[severity]
+    return lambda text: f"{style}{text}{_RESET}"
+
+
+def wants_colour(choice: str, stream: IO[str], environ: Mapping[str, str]) -> bool:
+    """Whether diagnostics written to ``stream`` are coloured: ``--color always`` or
+    ``never`` as said; ``auto`` on a terminal, unless NO_COLOR is set to anything or
+    the terminal is a dumb one."""
+    if choice not in COLOUR_CHOICES:
+        raise ValueError(f"--color takes {', '.join(COLOUR_CHOICES)}, not {choice!r}")
+    if choice != "auto":
+        return choice == "always"
+    if environ.get(NO_COLOR_VARIABLE) or environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
 
 
 class EngqlError(Exception):

@@ -52,7 +52,7 @@ def sandbox_settings(sandbox: Any) -> Settings:
 
 def missing_credentials(plan: Plan, credentials: Credentials) -> list[str]:
     """The variables to set before ``plan`` can be sent, sorted; [] when none."""
-    return sorted({name for s in plan.statements for name in credentials.missing_for(s.auth)})
+    return sorted(credentials.missing_for_all(s.auth for s in plan.statements))
 
 
 def exit_for(result: Result) -> Exit:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+CONFIG_HOME_VARIABLE = "XDG_CONFIG_HOME"
+STATE_HOME_VARIABLE = "XDG_STATE_HOME"
+
 
 def home(environ: Mapping[str, str]) -> str:
     """``$HOME``, else the user's home folder as the system knows it."""
@@ -17,12 +20,12 @@ def home(environ: Mapping[str, str]) -> str:
 
 def config_home(environ: Mapping[str, str]) -> str:
     """``$XDG_CONFIG_HOME``, by default ``~/.config``: settings such as credentials."""
-    return _base(environ, "XDG_CONFIG_HOME", ".config")
+    return _base(environ, CONFIG_HOME_VARIABLE, ".config")
 
 
 def state_home(environ: Mapping[str, str]) -> str:
     """``$XDG_STATE_HOME``, by default ``~/.local/state``: history kept between runs."""
-    return _base(environ, "XDG_STATE_HOME", os.path.join(".local", "state"))
+    return _base(environ, STATE_HOME_VARIABLE, os.path.join(".local", "state"))
 
 
 def _base(environ: Mapping[str, str], variable: str, default: str) -> str:

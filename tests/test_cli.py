@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -298,7 +299,7 @@ def test_text_that_is_not_utf8_is_a_usage_error_from_a_file_and_from_stdin(
     assert result.returncode == 2
     assert result.stdout == b""
     assert result.stderr.decode() == (
-        f"engql: cannot read {name}: not UTF-8 text (see engql --help)\n"
+        f"engql: cannot read {name}: not UTF-8 text (see 'engql {command[0]} --help')\n"
     )
 
 
@@ -329,5 +330,176 @@ def test_an_endless_query_file_is_refused_within_bounded_memory(
     assert result.stdout == ""
     assert result.stderr == (
         f"engql: cannot read {name}: it is longer than the 67,108,864 characters "
-        "a query may hold (see engql --help)\n"
+        f"a query may hold (see 'engql {command[0]} --help')\n"
     )
+
+
+# A file without statements (W002)
+
+NO_STATEMENTS = {
+    "empty": "",
+    "blank": "\n  \n\t\n",
+    "comments": "-- to do: the campaign's Tweets\n/* and its dates */\n",
+    "semicolons": ";\n-- nothing\n;\n",
+}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check"],
+        ["compile"],
+        ["explain"],
+        ["debug", "ast"],
+        ["debug", "query"],
+        ["debug", "plan"],
+        ["run", "--sandbox"],
+        ["run", "--dry-run"],
+        ["collect", "--sandbox", "--store", "sqlite:///c.db"],
+    ],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("text", list(NO_STATEMENTS.values()), ids=list(NO_STATEMENTS))
+def test_a_file_without_statements_warns_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    text: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("draft.engql").write_text(text)
+    code, out, err = run(capsys, *command[:2], "draft.engql", *command[2:], *NOW)
+    assert code == 1
+    printed = out if command[0] == "check" else err
+    assert printed.splitlines()[0] == "draft.engql:1:1: warning[W002]: the file has no statements"
+    assert (err if command[0] == "check" else out) == ""
+    assert not Path("c.db").exists()
+
+
+def test_a_file_without_statements_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("-- nothing yet\n"))
+    code, out, _ = run(capsys, "check", "-", "--error-format", "json")
+    assert code == 1
+    assert json.loads(out) == {
+        "code": "W002",
+        "severity": "warning",
+        "message": "the file has no statements",
+        "file": "<stdin>",
+        "line": 1,
+        "column": 1,
+        "end": {"line": 1, "column": 1},
+        "hint": "write one, such as SELECT favorites FROM totals WHERE tweet = 20;",
+    }
+
+
+def test_check_exits_1_for_the_empty_file_among_good_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, query: Path
+) -> None:
+    empty = tmp_path / "empty.engql"
+    empty.write_text("")
+    code, out, _ = run(capsys, "check", str(query), str(empty), *NOW)
+    assert code == 1
+    assert out.startswith(f"{empty}:1:1: warning[W002]")
+
+
+def test_fmt_formats_a_file_without_statements_as_it_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "draft.engql"
+    path.write_text(NO_STATEMENTS["comments"])
+    assert run(capsys, "fmt", str(path)) == (0, NO_STATEMENTS["comments"], "")
+
+
+def test_the_w002_section_shows_what_check_prints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = doc.split("## W002 ")[1].split("\n## ")[0]
+    content = section.split("For `draft.engql` holding only `")[1].split("`")[0]
+    printed = section.split("```text\n")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    Path("draft.engql").write_text(content + "\n")
+    assert run(capsys, "check", "draft.engql") == (1, printed, "")
+
+
+# --error-format json and --color on every command that prints diagnostics
+
+WARNED = "SELECT favorites, favorites FROM totals WHERE tweet = 697506383516729344;\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["explain"],
+        ["run", "--sandbox", "--format", "json"],
+        ["run", "--dry-run"],
+        ["collect", "--sandbox", "--store", "sqlite:///c.db", "--format", "json"],
+    ],
+    ids=" ".join,
+)
+def test_error_format_json_prints_the_diagnostics_check_prints(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, text in (("warned.engql", WARNED), ("bad.engql", BAD)):
+        Path(name).write_text(text)
+        checked = run(capsys, "check", name, "--error-format", "json", *NOW)
+        code, _, err = run(capsys, command[0], name, *command[1:], "--error-format", "json", *NOW)
+        expected = [json.loads(line) for line in checked[1].splitlines()]
+        diagnostics = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+        assert diagnostics == expected
+        assert code == (1 if name == "bad.engql" else 0)
+        if name == "bad.engql":
+            assert len(err.splitlines()) == len(expected)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["compile"], ["explain"], ["debug", "plan"], ["fmt"], ["run", "--dry-run"]],
+)
+def test_color_always_and_never(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str]
+) -> None:
+    """Always colours even into a file; the text is the same without the escape codes."""
+    path = tmp_path / "bad.engql"
+    path.write_text("SELECT FROM totals WHERE tweet = 1;\n")
+    words = [*command[:2], str(path), *command[2:]]
+    never = run(capsys, *words, "--color", "never")
+    always = run(capsys, *words, "--color", "always")
+    auto = run(capsys, *words)
+    assert never == auto
+    assert never[0] == always[0] == 1
+    printed = never[1] + never[2]
+    coloured = always[1] + always[2]
+    assert "\x1b[" not in printed and "\x1b[1;31merror[E001]\x1b[0m" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == printed
+
+
+# engql profiles default and delete
+
+
+def test_profiles_default_and_delete_through_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("ENGQL_PROFILE", raising=False)
+    (tmp_path / "engql").mkdir()
+    (tmp_path / "engql" / "credentials.toml").write_text(
+        'default_profile = "a"\n[profiles.a]\n[profiles.b]\n'
+    )
+    assert main(["profiles", "default", "b"]) == 0
+    assert main(["profiles", "delete", "a"]) == 0
+    assert main(["profiles"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[2].split()[:2] == ["b", "yes"]
+    assert main(["profiles", "delete"]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("(see 'engql profiles delete --help')\n")

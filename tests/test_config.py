@@ -568,6 +568,26 @@ def test_configure_stops_when_input_ends(tmp_path: Path) -> None:
     assert not Path(credentials_path(str(tmp_path))).exists()
 
 
+def test_ctrl_c_while_configuring_ends_the_line_and_writes_nothing(home: Path) -> None:
+    path = write_file(home, COMMENTED)
+
+    def interrupted(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    err = io.StringIO()
+    code = run_configure(
+        argparse.Namespace(profile="work"),
+        ask=Prompts(["ck-new"]).ask,
+        ask_secret=interrupted,
+        environ={"XDG_CONFIG_HOME": str(home)},
+        err=err,
+    )
+    assert code == 130
+    assert err.getvalue().endswith("\n\nengql: configure interrupted; nothing was written\n")
+    assert path.read_text(encoding="utf-8") == COMMENTED
+    assert sorted(os.listdir(path.parent)) == ["credentials.toml"]
+
+
 def test_configure_refuses_a_malformed_file(home: Path) -> None:
     write_file(home, "= 1\n")
     code, err, prompts = configure(home, "w", [])
@@ -702,10 +722,12 @@ def test_configure_with_a_relative_xdg_config_home_writes_under_home(tmp_path: P
 # engql profiles
 
 
-def profiles(home: Path, **environ: str) -> tuple[int, str, str]:
+def profiles(
+    home: Path, action: str | None = None, name: str | None = None, **environ: str
+) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = run_profiles(
-        argparse.Namespace(),
+        argparse.Namespace(action=action, name=name),
         environ={"XDG_CONFIG_HOME": str(home), **environ},
         out=out,
         err=err,
@@ -761,6 +783,134 @@ def test_profiles_with_a_malformed_file(home: Path) -> None:
     code, out, err = profiles(home)
     assert (code, out) == (3, "")
     assert "not valid TOML" in err and not secrets_in(err)
+
+
+# engql profiles default NAME, engql profiles delete NAME
+
+
+def test_profiles_default_sets_default_profile_in_place(home: Path) -> None:
+    path = write_file(home, COMMENTED)
+    code, out, err = profiles(home, "default", "acme")
+    assert (code, out) == (0, "")
+    assert err == f"engql: 'acme' is now the default profile in {path}\n"
+    assert path.read_text(encoding="utf-8") == COMMENTED.replace(
+        'default_profile = "work"   # used without --profile',
+        'default_profile = "acme"   # used without --profile',
+    )
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    settings, _ = load(home)
+    assert settings.profile == "acme"
+
+
+def test_profiles_default_adds_the_key_where_there_was_none(home: Path) -> None:
+    path = write_file(home, toml_profile("a", {"consumer_key": "k"}))
+    assert profiles(home, "default", "a")[0] == 0
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["default_profile"] == "a"
+
+
+def test_profiles_default_notes_an_engql_profile_that_wins(home: Path) -> None:
+    write_file(home, tomlkit.dumps({"profiles": {"a": {}, "b": {}}}))
+    code, _, err = profiles(home, "default", "a", ENGQL_PROFILE="b")
+    assert code == 0
+    assert "engql: note: ENGQL_PROFILE is set here and chooses profile 'b' instead" in err
+
+
+def test_profiles_delete_removes_a_table_with_its_comments_and_keeps_the_rest(
+    home: Path,
+) -> None:
+    """A comment belongs to what follows it: the one right above the deleted header
+    goes, the one above the next header (after a blank line) stays."""
+    path = write_file(home, COMMENTED)
+    code, out, err = profiles(home, "delete", "acme")
+    assert (code, out) == (0, "")
+    assert err == f"engql: deleted profile 'acme' from {path}\n"
+    assert path.read_text(encoding="utf-8") == COMMENTED.replace(
+        """\
+# the client's account
+[profiles.acme]
+consumer_key    = "ck-acme"     # from the portal
+rate_limit=300
+
+""",
+        "",
+    )
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+WITHOUT_WORK = """\
+# engql credentials: keep this file private
+
+# the client's account
+[profiles.acme]
+consumer_key    = "ck-acme"     # from the portal
+rate_limit=300
+
+[profiles.globex]   # a comment after a header
+base_url = "http://127.0.0.1:8000"
+# the last line is a comment
+"""
+WITHOUT_GLOBEX = COMMENTED.split("\n\n[profiles.globex]")[0] + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "left"), [("work", WITHOUT_WORK), ("globex", WITHOUT_GLOBEX)], ids=["inner", "last"]
+)
+def test_deleting_a_later_table_keeps_the_comments_of_the_others(
+    home: Path, name: str, left: str
+) -> None:
+    """``work`` is the default profile too, so its default_profile line goes with it;
+    the last table goes with the comment that ends the file, right after its keys."""
+    path = write_file(home, COMMENTED)
+    assert profiles(home, "delete", name)[0] == 0
+    assert path.read_text(encoding="utf-8") == left
+
+
+def test_deleting_the_default_profile_removes_default_profile(home: Path) -> None:
+    path = write_file(home, COMMENTED)
+    code, _, err = profiles(home, "delete", "work", ENGQL_PROFILE="work")
+    assert code == 0
+    assert "it was the default profile, so there is none now" in err
+    assert "engql: note: ENGQL_PROFILE still names it" in err
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert "default_profile" not in data
+    assert list(data["profiles"]) == ["acme", "globex"]
+    assert path.read_text(encoding="utf-8").startswith(
+        "# engql credentials: keep this file private\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[profiles.only]\nconsumer_key = "k"\n',
+        'profiles.only.consumer_key = "k"\nprofiles.b.consumer_key = "j"\n',
+        'profiles = { only = { consumer_key = "k" }, b = {} }\n',
+    ],
+    ids=["the-last-table", "dotted-keys", "inline-table"],
+)
+def test_profiles_delete_edits_any_layout(home: Path, text: str) -> None:
+    path = write_file(home, text)
+    assert profiles(home, "delete", "only")[0] == 0
+    assert "only" not in tomllib.loads(path.read_text(encoding="utf-8")).get("profiles", {})
+
+
+@pytest.mark.parametrize("action", ["default", "delete"])
+def test_an_unknown_profile_is_refused_with_the_list(home: Path, action: str) -> None:
+    path = write_file(home, COMMENTED)
+    code, out, err = profiles(home, action, "nope")
+    assert (code, out) == (3, "")
+    assert err == (
+        f"engql: no profile 'nope' in {path}; profiles there: 'acme', 'work', 'globex'\n"
+    )
+    assert path.read_text(encoding="utf-8") == COMMENTED
+
+
+@pytest.mark.parametrize("action", ["default", "delete"])
+def test_a_profile_cannot_be_chosen_or_deleted_without_a_file(tmp_path: Path, action: str) -> None:
+    code, _, err = profiles(tmp_path, action, "w")
+    assert code == 3
+    assert f"no profile 'w': {tmp_path}/engql/credentials.toml does not exist" in err
+    assert not Path(credentials_path(str(tmp_path))).exists()
 
 
 # Values that no request could carry

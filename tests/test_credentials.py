@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from run_helpers import Ran, credentials_of, query_file, use_credentials
@@ -93,3 +94,54 @@ def test_missing_for_names_the_variables_to_set() -> None:
     assert Credentials().missing_for(facts.APP_AUTH) == ["ENGQL_BEARER_TOKEN"]
     with pytest.raises(ValueError, match="auth is 'app' or 'user', not 'bearer'"):
         Credentials().missing_for("bearer")
+
+
+def test_missing_for_all_names_the_four_oauth_values_where_one_statement_needs_them() -> None:
+    """The four OAuth 1.0a values sign public statements too, so a script with a user
+    context statement needs them and nothing else: a bearer token would not do."""
+    nothing, keys_only = Credentials(), Credentials(consumer_key="ck-1", consumer_secret="cs-1")
+    four = [
+        "ENGQL_CONSUMER_KEY",
+        "ENGQL_CONSUMER_SECRET",
+        "ENGQL_ACCESS_TOKEN",
+        "ENGQL_ACCESS_TOKEN_SECRET",
+    ]
+    assert nothing.missing_for_all([facts.APP_AUTH, facts.USER_AUTH]) == four
+    assert nothing.missing_for_all([facts.USER_AUTH]) == four
+    assert nothing.missing_for_all([facts.APP_AUTH, facts.APP_AUTH]) == ["ENGQL_BEARER_TOKEN"]
+    assert nothing.missing_for_all([]) == []
+    assert keys_only.missing_for_all([facts.APP_AUTH, facts.USER_AUTH]) == four[2:]
+    with pytest.raises(ValueError, match="not 'bearer'"):
+        nothing.missing_for_all(["bearer"])
+
+
+@pytest.mark.usefixtures("no_machine_credentials")
+@pytest.mark.parametrize(
+    ("statements", "named"),
+    [
+        (["totals", "28hr"], "ENGQL_ACCESS_TOKEN, ENGQL_ACCESS_TOKEN_SECRET, "
+         "ENGQL_CONSUMER_KEY, ENGQL_CONSUMER_SECRET"),
+        (["historical"], "ENGQL_ACCESS_TOKEN, ENGQL_ACCESS_TOKEN_SECRET, "
+         "ENGQL_CONSUMER_KEY, ENGQL_CONSUMER_SECRET"),
+        (["totals"], "ENGQL_BEARER_TOKEN"),
+    ],
+)  # fmt: skip
+def test_engql_run_names_only_what_the_query_needs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, statements: list[str], named: str
+) -> None:
+    from engql.cli import main
+
+    query = tmp_path / "q.engql"
+    query.write_text(
+        "".join(
+            f"SELECT favorites FROM {endpoint} WHERE tweet = 1260294888811347969"
+            + (" AND time BETWEEN now - 2 days AND now" if endpoint == "historical" else "")
+            + ";\n"
+            for endpoint in statements
+        )
+    )
+    assert main(["run", str(query), "--base-url", "http://127.0.0.1:9"]) == 3
+    assert capsys.readouterr().err == (
+        f"engql: credentials missing for this query: set {named} "
+        "(or use a profile: engql configure)\n"
+    )

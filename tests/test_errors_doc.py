@@ -32,6 +32,7 @@ WITHOUT_EXAMPLE = {
     "E006": "10,001 statements",
     "E007": "1,001 problems",
     "W001": "1,001 warnings",
+    "W002": "a file the engql command reads",
     "E309": "ten million Tweet IDs",
     "W601": "the API's answer to a run",
 }

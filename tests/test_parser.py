@@ -358,3 +358,47 @@ def test_scan_pieces_are_ordered_and_disjoint(text: str) -> None:
     for piece in pieces:
         assert ends[-1] <= piece.start <= piece.end <= len(text)
         ends.append(piece.end)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("SELECT a FROM totals WHERE tweet = 1\nSELECT b FROM totals WHERE tweet = 1", 1),
+        ("SELECT a FROM totals WHERE tweet = 1 select b FROM totals WHERE tweet = 1", 1),
+        (
+            "-- one\nSELECT a FROM totals\nWHERE tweet = 1\nGROUP BY tweet.id -- per Tweet\n"
+            "/* the next\none */\n\nSELECT b FROM totals WHERE tweet = 1",
+            4,
+        ),
+        (
+            "SELECT a FROM totals WHERE tweet = 1;\n"
+            "SELECT b FROM totals WHERE tweet = 2\n\nSELECT c",
+            2,
+        ),
+    ],
+    ids=["next-line", "same-line", "comments-between", "second-statement"],
+)
+def test_a_forgotten_semicolon_is_named_at_the_line_to_end(text: str, line: int) -> None:
+    """The error is at the next SELECT; the hint names the line of the last token
+    before it, past comments and blank lines."""
+    (error,) = [d for d in engql.check(text) if d.code == "E001"]
+    assert error.span is not None and error.span.text.upper() == "SELECT"
+    assert error.hint == f"did you forget `;` at the end of line {line}?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SELECT a FROM SELECT", "SELECT a FROM totals WHERE SELECT", "SELECT SELECT FROM totals"],
+)
+def test_a_select_where_the_statement_cannot_end_has_no_semicolon_hint(text: str) -> None:
+    assert all("forget" not in (d.hint or "") for d in engql.check(text))
+
+
+def test_the_e001_section_shows_the_semicolon_hint() -> None:
+    doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = doc.split("## E001 ")[1].split("\n## ")[0]
+    shown = section.split("For `q.engql`:\n\n```engql\n")[1]
+    text, printed = shown.split("```")[0], shown.split("it prints:\n\n```text\n")[1]
+    assert [d.render() for d in engql.check(text, name="q.engql")] == [
+        printed.split("```")[0].rstrip()
+    ]

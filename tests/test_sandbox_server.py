@@ -514,4 +514,4 @@ def test_settings_the_sandbox_cannot_use_are_usage_errors(
 ) -> None:
     assert main(["sandbox", *flags]) == 2
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("engql: ") and "(see engql --help)" in line
+    assert line.startswith("engql: ") and line.endswith("(see 'engql sandbox --help')")

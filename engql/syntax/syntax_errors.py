@@ -10,6 +10,7 @@ from engql.syntax.generated_parser import (
     UnexpectedToken,
 )
 from engql.syntax.source import Source, Span
+from engql.syntax.statements import scan
 
 TERMINAL_WORDS: dict[str, str] = {
     "_SELECT": "SELECT",
@@ -96,7 +97,27 @@ def syntax_diagnostic(source: Source, base: int, text: str, error: UnexpectedInp
     found = _describe(token.type, str(token))
     words = expected_words(expected)
     message = f"found {found}; expected {join_alternatives(words)}"
-    return Diagnostic("E001", message, span, _hint(token.type, str(token), expected))
+    hint = _missing_semicolon(source, base, text, str(token), token.start_pos, expected)
+    return Diagnostic("E001", message, span, hint or _hint(token.type, str(token), expected))
+
+
+def _missing_semicolon(
+    source: Source, base: int, text: str, value: str, pos: int, expected: set[str]
+) -> str | None:
+    """A SELECT where the statement could have ended is the next statement, its ``;``
+    forgotten: the hint names the line of the last token before it (the caret is at
+    the SELECT, often lines below). The contextual lexer reads the word as whatever
+    can stand there, so it is known by its text."""
+    if value.upper() != "SELECT" or "$END" not in expected:
+        return None
+    end = len(text[:pos].rstrip())
+    for start, stop in reversed(scan(text[:pos]).comments):
+        if start < end <= stop:
+            end = len(text[:start].rstrip())
+    if end == 0:
+        return None
+    line, _ = source.line_col(base + end - 1)
+    return f"did you forget `;` at the end of line {line}?"
 
 
 def _unexpected_character(
