@@ -57,6 +57,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message, self.prog)
 
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Records, as ``help_prog``, the innermost command that parsed the line: an
+        argument left over is refused there, so its ``--help`` is the one to see."""
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if not hasattr(parsed, "help_prog"):
+            parsed.help_prog = self.prog
+        return parsed, unknown
+
 
 class _Version(argparse.Action):
     """``--version``: the installed package's version, read only when it is asked for."""
@@ -400,7 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = sys.argv[1:] if argv is None else list(argv)
         if not arguments and sys.stdin.isatty() and sys.stdout.isatty():
             arguments = ["repl"]
-        args = build_parser().parse_args(arguments)
+        args, unknown = build_parser().parse_known_args(arguments)
+        if unknown:
+            raise UsageError(f"unrecognized arguments: {' '.join(unknown)}", args.help_prog)
         command = {
             "check": run_check,
             "compile": run_compile,

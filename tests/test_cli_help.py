@@ -146,6 +146,8 @@ def test_version_in_a_fresh_process() -> None:
         (["profiles", "delete"], "engql profiles delete"),
         (["completion", "powershell"], "engql completion"),
         (["sandbox", "--port", "x"], "engql sandbox"),
+        (["run", "q.engql", "--frmat", "csv"], "engql run"),
+        (["profiles", "delete", "acme", "--force"], "engql profiles delete"),
     ],
 )
 def test_usage_errors_point_at_the_command_help(
