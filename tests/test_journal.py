@@ -87,7 +87,7 @@ def test_failed_requests_are_tried_again_on_resume(
     plan = engql.compile(f"SELECT favorites FROM totals WHERE tweet = {FIRST}", now=NOW)
     options = RunOptions(max_attempts=1)
     first = executor_for(api, options).run(plan, Journal(str(tmp_path), plan))
-    assert first.missing[str(FIRST)].text.startswith("failed after 1 attempts")
+    assert first.missing[str(FIRST)].text == "failed after 1 attempt (HTTP 503)"
     second = executor_for(api, options).run(plan, Journal(str(tmp_path), plan))
     assert second.missing == {}
 
