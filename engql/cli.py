@@ -489,7 +489,7 @@ def run_debug(args: argparse.Namespace) -> int:
 
 def run_sandbox(args: argparse.Namespace) -> int:
     from engql.sandbox.faults import FaultPlan, FaultSyntaxError, parse_rates, parse_script
-    from engql.sandbox.server import Sandbox, serve
+    from engql.sandbox.server import CannotServe, Sandbox, serve
 
     try:
         faults = FaultPlan(
@@ -510,6 +510,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
             protected=_ids(args.protected),
             echo=sys.stderr,
         )
+    except CannotServe as error:
+        print(f"engql: {error}", file=sys.stderr)
+        return Exit.USAGE
     except (FaultSyntaxError, ValueError, OSError) as error:
         raise UsageError(str(error)) from None
     print(f"engql sandbox: serving on {sandbox.base_url}; Ctrl-C stops it", file=sys.stderr)
