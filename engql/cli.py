@@ -268,6 +268,12 @@ def _run_arguments(run: argparse.ArgumentParser, collecting: bool = False) -> No
         run.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
     run.add_argument("--verbose", action="store_true")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress, no wait lines and no summary line; warnings and errors still print",
+    )
     run.add_argument("--long", action="store_true", help="one row per metric value")
     run.add_argument("--grouping", metavar="NAME", help="the grouping to tabulate")
     run.add_argument(
