@@ -304,3 +304,13 @@ def test_a_refused_connection_did_not_connect() -> None:
     pool = urllib3.PoolManager(retries=False)
     reply = send(pool, f"http://127.0.0.1:{closed_port()}/x", b"{}", "Bearer x")
     assert (reply.status, reply.broken, reply.connected) == (0, "connection refused", False)
+
+
+def test_https_to_a_plain_http_server_says_so() -> None:
+    with Sandbox() as api:
+        url = api.base_url.replace("http://", "https://") + "/insights/engagement/totals"
+        reply = send(urllib3.PoolManager(retries=False), url, b"{}", "Bearer x")
+    assert reply.broken == (
+        "TLS handshake failed: the server does not speak TLS (is the URL http://?)"
+    )
+    assert not reply.connected

@@ -297,8 +297,7 @@ def failure(error: urllib3.exceptions.HTTPError, answering: bool = False) -> str
     if isinstance(error, urllib3.exceptions.ReadTimeoutError):
         return "timed out waiting for the answer"
     if isinstance(error, urllib3.exceptions.SSLError):
-        reason = getattr(cause, "verify_message", None) or getattr(cause, "reason", None)
-        return "TLS handshake failed" + (f": {reason}" if reason else "")
+        return "TLS handshake failed" + _tls_reason(cause)
     if isinstance(cause, http.client.RemoteDisconnected):  # a ConnectionResetError too
         return "the server closed the connection without answering"
     if isinstance(cause, ConnectionResetError):
@@ -308,6 +307,18 @@ def failure(error: urllib3.exceptions.HTTPError, answering: bool = False) -> str
     if isinstance(cause, BrokenPipeError):
         return "the server closed the connection while the request was sent"
     return "the connection broke"
+
+
+def _tls_reason(cause: BaseException | None) -> str:
+    """``: self-signed certificate``; OpenSSL's own code (``WRONG_VERSION_NUMBER``) in
+    words; nothing when none is known."""
+    verified = getattr(cause, "verify_message", None)
+    if verified:
+        return f": {verified}"
+    code = getattr(cause, "reason", None)
+    if code == "WRONG_VERSION_NUMBER":
+        return ": the server does not speak TLS (is the URL http://?)"
+    return f": {code.lower().replace('_', ' ')}" if isinstance(code, str) else ""
 
 
 INFLATE_STEP = 1 << 20
