@@ -3,8 +3,8 @@
 Retries live here, not in the transport: every attempt is signed again. 429s wait for
 the minute's reset or ``Retry-After``; 5xx, dropped connections and broken bodies back
 off exponentially with jitter, a bounded number of times; 400, 401 and 403 are final.
-Once a request has given up without ever connecting, the server is taken to be down:
-each later request gets one attempt, not its full count, until an attempt connects.
+Once a request has given up because it could not connect, the server is taken to be
+down: each later request gets one attempt, not its full count, until an attempt connects.
 Every Tweet ID that goes in comes out in the answer or in ``missing`` with a reason.
 """
 
