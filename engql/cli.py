@@ -394,6 +394,12 @@ def _run_arguments(run: argparse.ArgumentParser, collecting: bool = False) -> No
         help="print where each setting came from, and each attempt's status",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar on a terminal")
+    run.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress, no wait lines and no summary line; warnings and errors still print",
+    )
     run.add_argument("--long", action="store_true", help="one row per metric value")
     run.add_argument("--grouping", metavar="NAME", help="the grouping to tabulate")
     run.add_argument(
@@ -662,7 +668,7 @@ def run_debug(args: argparse.Namespace) -> int:
 
 def run_sandbox(args: argparse.Namespace) -> int:
     from engql.sandbox.faults import FaultPlan, FaultSyntaxError, parse_rates, parse_script
-    from engql.sandbox.server import Sandbox, serve
+    from engql.sandbox.server import CannotServe, Sandbox, serve
 
     try:
         faults = FaultPlan(
@@ -683,6 +689,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
             protected=_ids(args.protected),
             echo=sys.stderr,
         )
+    except CannotServe as error:
+        print(f"engql: {error}", file=sys.stderr)
+        return Exit.USAGE
     except (FaultSyntaxError, ValueError, OSError) as error:
         raise UsageError(str(error)) from None
     print(f"engql sandbox: serving on {sandbox.base_url}; Ctrl-C stops it", file=sys.stderr)

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import sys
-import time
 from typing import IO, TYPE_CHECKING, Any
 
 from engql import facts
@@ -26,6 +25,7 @@ from engql.executor.transport import Reply
 from engql.exits import Exit
 from engql.output import extensions, format_of_file, missing_library, output_format
 from engql.plan.planner import Plan, Request
+from engql.progress import Progress
 from engql.redact import REDACTED, scrubbed, shown_url
 from engql.running import (
     Output,
@@ -128,6 +128,8 @@ def _ignored_flags(args: argparse.Namespace) -> str | None:
             )
     if getattr(args, "dry_run", False) and args.output:
         return "--dry-run prints the requests and sends nothing, so there is no answer for -o"
+    if args.quiet and args.verbose:
+        return "--quiet and --verbose ask for opposite things: give one of them"
     return None
 
 
@@ -142,7 +144,8 @@ def _unwritable(path: str) -> str | None:
         return "is a folder; give a file's path, such as -o answer.json"
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        return f"its folder {folder} does not exist"
+        there = "is not a folder" if os.path.exists(folder) else "does not exist"
+        return f"its folder {folder} {there}"
     return None
 
 
@@ -245,23 +248,11 @@ def _execute(
 ) -> int:
     """Run and write to ``out`` (and ``store``); an exception (or Ctrl-C) leaves no
     half-written -o file, and only whole batches in the store."""
-
-    def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
-        print(
-            f"engql: {request.endpoint} batch {request.batch} window {request.window}: "
-            f"{reply.broken or reply.status}",
-            file=err,
-        )
-
-    def on_wait(seconds: float, until: float) -> None:
-        if seconds >= 3:
-            print(f"engql: rate limited, resuming at {resume_time(until)}", file=err)
-
     journal = None
     if args.command == "run" and args.resume:
         try:
             journal = Journal(args.resume, plan)
-        except (UnusableRunDirectory, OSError) as error:
+        except UnusableRunDirectory as error:
             print(f"engql: --resume: {error}", file=err)
             return Exit.USAGE
     fetch = None
@@ -270,7 +261,6 @@ def _execute(
 
         fetch = planned(plan, store)
     sent = fetch.plan if fetch is not None else plan
-    progress = _progress_bar(len(sent.requests), err, args.no_progress)
     options = RunOptions(
         concurrency=args.concurrency,
         rate_limit=args.rate_limit or settings.rate_limit,
@@ -278,37 +268,45 @@ def _execute(
         insecure=args.insecure,
         max_wait=args.max_wait,
     )
+    progress = Progress(len(sent.requests), err, bar=not args.no_progress, quiet=args.quiet)
+    several = len(plan.statements) > 1
+
+    def on_response(request: Request, body: dict[str, Any], reply: Reply) -> None:
+        progress.say(f"engql: {attempt_line(request, reply, several)}")
+
     hooks = RunHooks(
-        on_wait=on_wait,
+        on_wait=progress.on_wait,
         on_response=on_response if args.verbose else None,
-        on_done=(lambda request: progress.update(1)) if progress is not None else None,
+        on_done=progress.on_done,
+        on_unreachable=lambda sentence: progress.say(f"engql: {sentence}"),
     )
     try:
-        if fetch is not None and store is not None:
-            from engql.store.collect import DEFAULT_SETTLE, collect
+        with progress:
+            if fetch is not None and store is not None:
+                from engql.store.collect import DEFAULT_SETTLE, collect
 
-            report = collect(
-                plan,
-                fetch,
-                store,
-                credentials,
-                settings.base_url,
-                options,
-                output=Output(fmt, out, args.grouping, args.long),
-                hooks=hooks,
-                settle=DEFAULT_SETTLE if args.settle is None else args.settle,
-            )
-        else:
-            report = run_plan(
-                plan,
-                credentials,
-                settings.base_url,
-                options,
-                output=_output(args, fmt, out, store),
-                journal=journal,
-                hooks=hooks,
-                sink=_sink(store, plan),
-            )
+                report = collect(
+                    plan,
+                    fetch,
+                    store,
+                    credentials,
+                    settings.base_url,
+                    options,
+                    output=Output(fmt, out, args.grouping, args.long),
+                    hooks=hooks,
+                    settle=DEFAULT_SETTLE if args.settle is None else args.settle,
+                )
+            else:
+                report = run_plan(
+                    plan,
+                    credentials,
+                    settings.base_url,
+                    options,
+                    output=_output(args, fmt, out, store),
+                    journal=journal,
+                    hooks=hooks,
+                    sink=_sink(store, plan),
+                )
     except KeyboardInterrupt:
         resume = getattr(args, "resume", None)
         kept = f"; rerun with --resume {resume} to finish" if resume else ""
@@ -316,17 +314,13 @@ def _execute(
             kept = "; collect again to finish (what was stored is kept)"
         print(f"engql: interrupted{kept}", file=err)
         return Exit.INTERRUPTED
-    finally:
-        if progress is not None:
-            progress.close()
     if journal is not None and journal.discarded:
-        lines = "1 line" if journal.discarded == 1 else f"{journal.discarded:,} lines"
         print(
-            f"engql: --resume: {lines} of the journal could not be used (cut short or damaged) "
-            "and the requests they held were sent again",
+            f"engql: --resume: {counted(journal.discarded, 'line')} of the journal could not "
+            "be used (cut short or damaged) and the requests they held were sent again",
             file=err,
         )
-    _report(report, err, "--store" if args.command == "collect" else "--into")
+    _report(report, err, "--store" if args.command == "collect" else "--into", args.quiet)
     return report.exit
 
 
@@ -345,25 +339,18 @@ def _sink(store: Store | None, plan: Plan) -> StoreSink | None:
     return StoreSink(store, plan)
 
 
-def resume_time(until: float, now: float | None = None) -> str:
-    """When a wait ends, in local time: ``14:03:10`` today, else with its date."""
-    ends = time.localtime(until)
-    today = time.localtime(time.time() if now is None else now)
-    if ends[:3] == today[:3]:
-        return time.strftime("%H:%M:%S", ends)
-    return time.strftime("%Y-%m-%d %H:%M:%S", ends)
+def attempt_line(request: Request, reply: Reply, several: bool) -> str:
+    """``--verbose``'s line for one attempt: which request, and what came of it
+    (``historical batch 0, window 1: HTTP 200``; ``totals batch 2: connection refused``)."""
+    where = f"{request.endpoint} batch {request.batch}"
+    if request.window is not None:
+        where += f", window {request.window}"
+    if several:
+        where = f"statement {request.statement + 1}, {where}"
+    return f"{where}: {reply.broken or f'HTTP {reply.status}'}"
 
 
-def _progress_bar(total: int, err: IO[str], hidden: bool) -> Any:
-    """A bar over requests on a terminal; none when stderr is not one or when asked."""
-    if hidden or total < 2 or not err.isatty():
-        return None
-    from tqdm import tqdm  # type: ignore[import-untyped]  # loaded only for a terminal run
-
-    return tqdm(total=total, unit="request", file=err, leave=False)
-
-
-def _report(report: RunReport, err: IO[str], store_flag: str) -> None:
+def _report(report: RunReport, err: IO[str], store_flag: str, quiet: bool) -> None:
     if report.credentials_missing:
         print(
             f"engql: credentials missing for this query: set "
@@ -379,13 +366,20 @@ def _report(report: RunReport, err: IO[str], store_flag: str) -> None:
         return
     for warning in report.warnings:
         print(warning.render(), file=err)
+    if report.unreachable:
+        print(
+            f"engql: {counted(report.unreachable, 'Tweet is', 'Tweets are')} missing: "
+            "the server could not be reached (--format json lists them all)",
+            file=err,
+        )
     if report.more_missing:
         print(
             f"engql: {counted(report.more_missing, 'more Tweet is', 'more Tweets are')} "
             "missing (--format json lists them all)",
             file=err,
         )
-    print(f"engql: {report.summary}", file=err)
+    if not quiet:
+        print(f"engql: {report.summary}", file=err)
 
 
 def _dry_run(plan: Plan, credentials: Credentials, settings: Settings, err: IO[str]) -> None:

@@ -23,16 +23,28 @@ from engql.executor.journal import Journal
 from engql.executor.limiter import WaitHook
 from engql.executor.missing import GIVEN_UP, MissingKind
 from engql.executor.result import Result
-from engql.executor.runner import Batch, BatchHook, Executor, ResponseHook, RunFailed, RunOptions
-from engql.executor.transport import InsecureURL, Reply
+from engql.executor.runner import (
+    Batch,
+    BatchHook,
+    Executor,
+    ResponseHook,
+    RunFailed,
+    RunOptions,
+    UnreachableHook,
+)
+from engql.executor.transport import InsecureURL, Reply, is_loopback
 from engql.exits import Exit
 from engql.output import RowStream, output_format, write_result
 from engql.plan.planner import Plan, Request
 from engql.record import Record
+from engql.redact import shown_url
 from engql.store.url import StoreError
 
 MAX_MISSING_SHOWN = 20
 """Missing Tweets warned about one by one (W601); the rest are counted."""
+TOLD_ONCE = frozenset({MissingKind.UNREACHABLE})
+"""Kinds of missing Tweets not warned about one by one: their cause is said once, as the
+run goes (``RunHooks.on_unreachable``), and their number after it."""
 
 
 def sandbox_settings(sandbox: Any) -> Settings:
@@ -101,12 +113,15 @@ class RunHooks(Record):
     ``on_interrupt``: None lets Ctrl-C (KeyboardInterrupt) out of ``run_plan``; a
     function makes Ctrl-C cancel the run instead (requests in flight finish, the rest
     are missing as cancelled) and is called at the first one, to say so.
+    ``on_unreachable``: called once, at the first attempt that could not connect, with
+    the sentence to show (``cannot connect to URL: connection refused``).
     """
 
     on_wait: WaitHook | None = None
     on_response: ResponseHook | None = None
     on_done: Callable[[Request], None] | None = None
     on_interrupt: Callable[[], None] | None = None
+    on_unreachable: UnreachableHook | None = None
 
 
 @attrs.frozen(repr=False)
@@ -122,14 +137,17 @@ class RunReport(Record):
     """The API refused the run (exit 4), the base URL is not safe to send to (exit 2), or
     the store failed (its own exit code)."""
     warnings: tuple[Diagnostic, ...] = ()
-    """A W601 for each of the first MAX_MISSING_SHOWN missing Tweets."""
+    """A W601 for each of the first MAX_MISSING_SHOWN missing Tweets, but those ``unreachable``."""
     missing_count: int = 0
     """Missing Tweets, counted per statement as the warnings are."""
+    unreachable: int = 0
+    """Missing Tweets whose requests could not connect (TOLD_ONCE): the cause was said as
+    the run went, so they are counted, not warned about."""
 
     @property
     def more_missing(self) -> int:
-        """Missing Tweets beyond those warned about."""
-        return self.missing_count - len(self.warnings)
+        """Missing Tweets beyond those warned about and those ``unreachable``."""
+        return self.missing_count - len(self.warnings) - self.unreachable
 
     @property
     def unanswered(self) -> int:
@@ -195,6 +213,7 @@ def _run(
         on_wait=hooks.on_wait,
         on_response=_responses(hooks.on_response, output, base_url),
         on_done=hooks.on_done,
+        on_unreachable=_unreachable(hooks.on_unreachable, base_url),
     )
     stream = row_stream(output, plan)
     with ended(stream):  # after a stop, the rows so far as a whole file
@@ -255,9 +274,25 @@ def report_of(result: Result, code: Exit) -> RunReport:
     return RunReport(
         code,
         result,
-        warnings=tuple(result.warnings(MAX_MISSING_SHOWN)),
+        warnings=tuple(result.warnings(MAX_MISSING_SHOWN, TOLD_ONCE)),
         missing_count=sum(len(s.missing) for s in result.statements),
+        unreachable=sum(
+            reason.kind in TOLD_ONCE for s in result.statements for reason in s.missing.values()
+        ),
     )
+
+
+def cannot_connect(base_url: str, why: str) -> str:
+    """What a run says when it cannot reach the API: where, why, and, on this machine,
+    the likely cause."""
+    hint = " (is `engql sandbox` running?)" if is_loopback(base_url) else ""
+    return f"cannot connect to {shown_url(base_url)}: {why}{hint}"
+
+
+def _unreachable(hook: UnreachableHook | None, base_url: str) -> UnreachableHook | None:
+    if hook is None:
+        return None
+    return lambda why: hook(cannot_connect(base_url, why))
 
 
 def _batch_hook(write: BatchHook | None, sink: Sink | None) -> BatchHook | None:

@@ -41,7 +41,7 @@ from engql.executor.rows import long_rows, wide_rows
 from engql.executor.runner import RunOptions
 from engql.executor.shape import answer_problem
 from engql.executor.transport import ATTEMPT_DEADLINE, MAX_ANSWER_BYTES
-from engql.run_command import resume_time
+from engql.progress import resume_time
 from engql.sandbox.faults import Fault, FaultPlan
 from engql.sandbox.server import Sandbox
 
@@ -336,7 +336,7 @@ def test_a_gzip_bomb_is_cut_at_the_cap_and_retried(
     ran, _ = sandbox_run(engql_sandbox_factory, engql_run, monkeypatch, script, IDS, "--verbose")
     assert ran.code == 0, ran.err
     assert accounted(ran, IDS) == {}
-    assert "engql: totals batch 0 window None: answer over 256 MiB once decompressed" in ran.err
+    assert "engql: totals batch 0: answer over 256 MiB once decompressed" in ran.err
 
 
 def test_a_gzip_bomb_takes_no_more_memory_than_the_cap(tmp_path: Path) -> None:
@@ -378,7 +378,7 @@ def test_a_slow_body_meets_the_attempt_deadline_and_is_retried(
     took = time.monotonic() - started
     assert ran.code == 0, ran.err
     assert accounted(ran, IDS) == {}
-    assert "engql: totals batch 0 window None: no whole answer within 1.5 s" in ran.err
+    assert "engql: totals batch 0: no whole answer within 1.5 s" in ran.err
     assert took < 30
 
 
@@ -701,5 +701,5 @@ def test_headers_dripped_a_byte_at_a_time_meet_the_deadline_too(
     ran = engql_run(server.base_url, IDS, "--verbose")
     assert ran.code == 0, ran.err
     assert accounted(ran, IDS) == {}
-    assert "engql: totals batch 0 window None: no whole answer within 1 s" in ran.err
+    assert "engql: totals batch 0: no whole answer within 1 s" in ran.err
     assert time.monotonic() - started < 8, "not the 15 s the headers take"

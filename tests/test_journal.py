@@ -87,7 +87,7 @@ def test_failed_requests_are_tried_again_on_resume(
     plan = engql.compile(f"SELECT favorites FROM totals WHERE tweet = {FIRST}", now=NOW)
     options = RunOptions(max_attempts=1)
     first = executor_for(api, options).run(plan, Journal(str(tmp_path), plan))
-    assert first.missing[str(FIRST)].text.startswith("failed after 1 attempts")
+    assert first.missing[str(FIRST)].text == "failed after 1 attempt (HTTP 503)"
     second = executor_for(api, options).run(plan, Journal(str(tmp_path), plan))
     assert second.missing == {}
 
@@ -383,3 +383,54 @@ def test_engql_run_sends_damaged_journal_entries_again(
             file.write(json.dumps(entry) + "\n")
     code, answer, err, sent = cli("--resume", str(folder))
     assert (code, answer, sent) == (0, uninterrupted, 1), err
+
+
+# A run directory that cannot be one ------------------------------------------------------
+
+
+def _a_file(tmp_path: Path) -> Path:
+    made = tmp_path / "notes.txt"
+    made.write_text("not a run directory\n", encoding="utf-8")
+    return made
+
+
+def _with_folder_in_place_of(folder: Path, name: str) -> Path:
+    (folder / name).mkdir(parents=True)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("folder", "says"),
+    [
+        (
+            _a_file,
+            "{path} is not a directory: give a directory to keep the run in",
+        ),
+        (
+            lambda tmp: _a_file(tmp) / "run" / "deeper",
+            "cannot make the directory {path}: {tmp}/notes.txt is not a directory",
+        ),
+        (
+            lambda tmp: _with_folder_in_place_of(tmp / "run", JOURNAL_FILE),
+            "{path}/journal.jsonl is a directory, where the run keeps a file; use a new directory",
+        ),
+        (
+            lambda tmp: _with_folder_in_place_of(tmp / "run", PLAN_FILE),
+            "{path}/plan.json is a directory, where the run keeps a file; use a new directory",
+        ),
+    ],
+    ids=["a file", "a file on the way", "journal is a folder", "plan is a folder"],
+)
+def test_a_run_directory_that_cannot_be_one_is_named_in_a_sentence(
+    cli: Callable[..., tuple[int, Any, str, int]],
+    tmp_path: Path,
+    folder: Callable[[Path], Path],
+    says: str,
+) -> None:
+    """No errno text ('[Errno 17] File exists: ...'): the path at fault and what is wrong."""
+    path = folder(tmp_path)
+    code, answer, err, sent = cli("--resume", str(path))
+    assert (code, answer, sent) == (2, None, 0)
+    assert err == f"engql: --resume: {says.format(path=path, tmp=tmp_path)}\n"
+    with pytest.raises(UnusableRunDirectory):
+        Journal(str(path), engql.compile(TWO_REQUESTS, now=NOW))

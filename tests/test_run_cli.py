@@ -292,7 +292,7 @@ def test_flags_beat_the_environment_which_beats_the_profile(
     assert ran.code == 0, ran.err
     assert "engql: consumer_secret: set (env ENGQL_CONSUMER_SECRET)" in ran.err
     assert f"engql: access_token: set (profile work in {profile})" in ran.err
-    assert "engql: historical batch 0 window 0: 200" in ran.err  # --verbose, per response
+    assert "engql: historical batch 0, window 0: HTTP 200" in ran.err  # --verbose, per response
     assert "engql: profile: work (default_profile in " in ran.err
     assert f"engql: base_url: {api.base_url} (flag)" in ran.err
     monkeypatch.delenv("ENGQL_CONSUMER_SECRET")
@@ -545,6 +545,18 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_is_sent(
     assert ran.err == f"engql: -o {path}: {says.format(tmp=tmp_path)}\n"
     assert api.log.entries() == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_output_whose_folder_is_a_file_says_so(
+    api: Sandbox, totals_run: Callable[..., Ran], tmp_path: Path
+) -> None:
+    """Not 'its folder does not exist': it exists, as a file."""
+    (tmp_path / "notes.txt").write_text("a file\n", encoding="utf-8")
+    path = str(tmp_path / "notes.txt" / "out.json")
+    ran = totals_run("--format", "json", "-o", path)
+    assert ran.code == 2
+    assert ran.err == f"engql: -o {path}: its folder {tmp_path}/notes.txt is not a folder\n"
+    assert api.log.entries() == []
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,10 @@ def test_rewording_a_reason_does_not_change_the_exit_code(
             Missing(MissingKind.GAVE_UP, "5 attempts (HTTP 503)"),
             "failed after 5 attempts (HTTP 503)",
         ),
+        (
+            Missing(MissingKind.UNREACHABLE, "5 attempts (connection refused)"),
+            "could not connect after 5 attempts (connection refused)",
+        ),
         (Missing(MissingKind.RATE_LIMITED, "21 times"), "rate limited 21 times"),
         (Missing(MissingKind.CANCELLED), "cancelled before it was answered"),
         (Missing(MissingKind.NOT_IN_ANSWER), "not in the answer"),
@@ -128,6 +132,21 @@ def test_the_json_output_and_the_warnings_show_the_text() -> None:
     assert result.statements[0].to_json()["missing"] == {"2": "failed after 3 attempts (HTTP 500)"}
     (warning,) = result.warnings()
     assert warning.message == "Tweet 2 is missing: failed after 3 attempts (HTTP 500)"
+
+
+def test_tweets_whose_request_could_not_connect_are_counted_not_warned_about() -> None:
+    """Their cause was said once as the run went: no W601 for each, one count instead."""
+    unreachable = Missing(MissingKind.UNREACHABLE, "5 attempts (connection refused)")
+    result = result_of(
+        {"1": unreachable, "2": unreachable}, {"1": Missing(MissingKind.UNAVAILABLE)}
+    )
+    report = running.report_of(result, exit_for(result))
+    assert report.exit is Exit.GAVE_UP
+    assert [w.message for w in report.warnings] == [
+        "Tweet 1 is missing: unavailable (deleted or not public)"
+    ]
+    assert (report.missing_count, report.unreachable, report.more_missing) == (3, 2, 0)
+    assert len(result.warnings()) == 3  # the Python API's Result still lists them all
 
 
 # One run function for the three callers -------------------------------------------------

@@ -23,7 +23,7 @@ import engql
 from engql.cli import build_parser, main
 from engql.sandbox.faults import Fault, FaultPlan
 from engql.sandbox.responses import UNAVAILABLE_FORMS
-from engql.sandbox.server import GZIP_REQUIRED, Sandbox
+from engql.sandbox.server import GZIP_REQUIRED, CannotServe, Sandbox
 
 NOW = datetime(2016, 3, 1, 12, 30, tzinfo=UTC)
 OWNED = "697506383516729344"
@@ -515,3 +515,25 @@ def test_settings_the_sandbox_cannot_use_are_usage_errors(
     assert main(["sandbox", *flags]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("engql: ") and line.endswith("(see 'engql sandbox --help')")
+
+
+def test_a_port_in_use_is_said_in_a_sentence_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """Not '[Errno 98] Address already in use': the address, and what to do instead."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        says = (
+            f"cannot serve on 127.0.0.1:{port}: "
+            "the port is already in use (--port 0 picks a free one)"
+        )
+        with pytest.raises(CannotServe) as refused:
+            Sandbox(port=port)
+        assert str(refused.value) == says
+        assert main(["sandbox", "--port", str(port)]) == 2
+    assert capsys.readouterr().err == f"engql: {says}\n"
+
+
+def test_a_port_past_65535_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """bind() raised OverflowError for it: an internal error, exit 70."""
+    assert main(["sandbox", "--port", "70000"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("engql: a port is 0 to 65535, not 70000 (0 picks a free one)")

@@ -46,12 +46,21 @@ class Journal:
     """Finished requests of one plan, kept in a directory; thread-safe appends."""
 
     def __init__(self, folder: str, plan: Plan) -> None:
+        """Open (or make) the run directory ``folder`` for ``plan``; UnusableRunDirectory,
+        in a sentence that names the path, when it cannot be used."""
         self.folder = folder
         self._lock = threading.Lock()
         self._requests = plan.requests
         self._path = os.path.join(folder, JOURNAL_FILE)
         self.discarded = 0
         """Lines the last ``finished`` could not use: cut short, damaged, of another shape."""
+        try:
+            self._open(plan)
+        except OSError as error:
+            raise UnusableRunDirectory(_unusable(folder, error)) from None
+
+    def _open(self, plan: Plan) -> None:
+        folder = self.folder
         os.makedirs(folder, mode=0o700, exist_ok=True)
         digest = plan_hash(plan)
         plan_path = os.path.join(folder, PLAN_FILE)
@@ -121,6 +130,30 @@ class Journal:
             self._cut = False
             if created:
                 sync_folder(self.folder)
+
+
+def _unusable(folder: str, error: OSError) -> str:
+    """Why ``folder`` cannot be a run directory, naming the path at fault."""
+    if isinstance(error, FileExistsError):
+        return f"{folder} is not a directory: give a directory to keep the run in"
+    if isinstance(error, NotADirectoryError):
+        return f"cannot make the directory {folder}: {_file_above(folder)} is not a directory"
+    if isinstance(error, IsADirectoryError) and error.filename:
+        return f"{error.filename} is a directory, where the run keeps a file; use a new directory"
+    made = os.path.isdir(folder)
+    doing = (
+        f"cannot use {folder} as a run directory" if made else f"cannot make the directory {folder}"
+    )
+    return f"{doing}: {error.strerror or error}"
+
+
+def _file_above(path: str) -> str:
+    """The nearest path above ``path`` that exists: not a directory, when making ``path``
+    met one on its way."""
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent) and parent != os.path.dirname(parent):
+        parent = os.path.dirname(parent)
+    return parent
 
 
 def _recorded_hash(path: str) -> str | None:

@@ -33,6 +33,9 @@ class MissingKind(enum.Enum):
     """Its request was refused with a status that is not retried (a 400)."""
     GAVE_UP = "gave_up"
     """Its request kept failing (5xx, broken answers) until the attempts ran out."""
+    UNREACHABLE = "unreachable"
+    """Its request never reached the server: the last of its attempts could not connect
+    (refused, name not found, timed out connecting)."""
     RATE_LIMITED = "rate_limited"
     """Its request met too many 429s, or was asked to wait past ``--max-wait``."""
     CANCELLED = "cancelled"
@@ -41,9 +44,9 @@ class MissingKind(enum.Enum):
     """A grouping keyed by Tweet has no entry for it."""
 
 
-GIVEN_UP = frozenset({MissingKind.GAVE_UP, MissingKind.RATE_LIMITED})
-"""The kinds of a request given up after retries or rate limits (exit 6); a rerun,
-later, may get them."""
+GIVEN_UP = frozenset({MissingKind.GAVE_UP, MissingKind.UNREACHABLE, MissingKind.RATE_LIMITED})
+"""The kinds of a request given up after retries, failed connections or rate limits
+(exit 6); a rerun, later, may get them."""
 
 _WORDS = {
     MissingKind.UNAVAILABLE: "unavailable (deleted or not public)",
@@ -58,6 +61,7 @@ _WORDS = {
     MissingKind.PROTECTED: "protected: the API never returns it",
     MissingKind.REFUSED: "request refused",
     MissingKind.GAVE_UP: "failed after",
+    MissingKind.UNREACHABLE: "could not connect after",
     MissingKind.RATE_LIMITED: "rate limited",
     MissingKind.CANCELLED: "cancelled before it was answered",
     MissingKind.NOT_IN_ANSWER: "not in the answer",

@@ -164,16 +164,21 @@ class Result(Record):
                 found.setdefault(tweet, reason)
         return found
 
-    def warnings(self, limit: int | None = None) -> list[Diagnostic]:
-        """One W601 per missing Tweet (the first ``limit`` of them), pointing at where the
-        query or its IDs file named it. Locating reads the query's Tweets again, so a
-        caller that shows a few asks for a few."""
+    def warnings(
+        self, limit: int | None = None, skip: frozenset[MissingKind] = frozenset()
+    ) -> list[Diagnostic]:
+        """One W601 per missing Tweet (the first ``limit`` of them, none of the kinds in
+        ``skip``, which the caller tells otherwise), pointing at where the query or its
+        IDs file named it. Locating reads the query's Tweets again, so a caller that
+        shows a few asks for a few."""
         found: list[Diagnostic] = []
         for statement in self.statements:
             origin = statement.plan.query.origin
             for tweet, reason in statement.missing.items():
                 if limit is not None and len(found) >= limit:
                     return found
+                if reason.kind in skip:
+                    continue
                 span = origin.locate(tweet) if origin is not None else None
                 found.append(Diagnostic("W601", f"Tweet {tweet} is missing: {reason.text}", span))
         return found

@@ -3,6 +3,8 @@
 Retries live here, not in the transport: every attempt is signed again. 429s wait for
 the minute's reset or ``Retry-After``; 5xx, dropped connections and broken bodies back
 off exponentially with jitter, a bounded number of times; 400, 401 and 403 are final.
+Once a request has given up because it could not connect, the server is taken to be
+down: each later request gets one attempt, not its full count, until an attempt connects.
 Every Tweet ID that goes in comes out in the answer or in ``missing`` with a reason.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 import attrs
 
 from engql import facts
+from engql.counted import counted
 from engql.credentials import Credentials, Scheme
 from engql.executor.journal import Journal
 from engql.executor.limiter import RateGate, WaitHook, WaitTooLong
@@ -91,6 +94,8 @@ class RunFailed(Exception):
 
 ResponseHook = Callable[[Request, dict[str, Any], Reply], None]
 """Called after every attempt with the body sent and what came back (for --format raw)."""
+UnreachableHook = Callable[[str], None]
+"""Called once a run, at its first attempt that could not connect, with why."""
 
 
 @attrs.define(repr=False)
@@ -131,6 +136,7 @@ class Executor:
         on_response: ResponseHook | None = None,
         on_done: Callable[[Request], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_unreachable: UnreachableHook | None = None,
     ) -> None:
         self.credentials = credentials
         self.base_url = base_url
@@ -143,6 +149,12 @@ class Executor:
         self._on_done = on_done
         self._sleep = sleep
         self._stop = threading.Event()
+        self._on_unreachable = on_unreachable
+        self._unreachable_said = False
+        self._said_lock = threading.Lock()
+        self._down = threading.Event()
+        """Set when a request gave up without connecting; cleared by any attempt that
+        connects. While set, a request has one attempt."""
 
     def run(
         self,
@@ -174,6 +186,8 @@ class Executor:
             if request.index not in outcomes
         ]
         self._stop.clear()
+        self._unreachable_said = False
+        self._down.clear()
         streams = _Streams(plan, on_batch, keep) if on_batch is not None else None
         if streams is not None:
             for index in list(outcomes):
@@ -275,6 +289,7 @@ class Executor:
                 options.max_answer_bytes,
             )
             counters.add(attempts=1)
+            self._connected(reply)
             if self._on_response is not None:
                 self._on_response(request, body, reply)
             gate.update(reply.headers)
@@ -313,8 +328,11 @@ class Executor:
             if reply.status in RETRYABLE or reply.status == 0 or broken:
                 failures += 1
                 why = broken or f"HTTP {reply.status}"
-                if failures >= self.options.max_attempts:
-                    gave_up = Missing(MissingKind.GAVE_UP, f"{failures} attempts ({why})")
+                if failures >= self.options.max_attempts or self._down.is_set():
+                    kind = MissingKind.GAVE_UP if reply.connected else MissingKind.UNREACHABLE
+                    if not reply.connected:
+                        self._down.set()
+                    gave_up = Missing(kind, f"{counted(failures, 'attempt')} ({why})")
                     return _failed(outcome, body, gave_up)
                 counters.add(retries=1)
                 self._sleep(self._backoff(failures))
@@ -325,6 +343,16 @@ class Executor:
             said = "; ".join(map(str, errors)) or f"HTTP {reply.status}"
             refused = Missing(MissingKind.REFUSED, f"({reply.status}): {said}")
             return _failed(outcome, body, refused)
+
+    def _connected(self, reply: Reply) -> None:
+        """Keep track of whether the server can be reached; say so the first time not."""
+        if reply.connected:
+            self._down.clear()
+            return
+        with self._said_lock:
+            said, self._unreachable_said = self._unreachable_said, True
+        if not said and self._on_unreachable is not None:
+            self._on_unreachable(reply.broken or "cannot connect")
 
     def _isolate_protected(
         self,

@@ -7,6 +7,8 @@ OAuth nonce and timestamp and a replay-checking server accepts it.
 from __future__ import annotations
 
 import contextlib
+import errno
+import http.client
 import ipaddress
 import json
 import math
@@ -47,10 +49,25 @@ class Reply(Record):
     raw: bytes | bytearray = attrs.field(repr=False)
     broken: str | None = None
     """Why there is no usable answer (dropped connection, truncated gzip, not JSON)."""
+    connected: bool = True
+    """False when no connection was made (refused, name not found, timed out connecting,
+    TLS refused): nothing reached the server."""
 
 
 class InsecureURL(ValueError):
     """Plain http:// to a host that is not this machine, without --insecure."""
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def check_url(url: str, insecure: bool) -> None:
@@ -58,11 +75,7 @@ def check_url(url: str, insecure: bool) -> None:
     if parts.scheme == "https" or insecure:
         return
     host = parts.hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if parts.scheme != "http" or not loopback:
+    if parts.scheme != "http" or not is_loopback(url):
         raise InsecureURL(
             f"{parts.scheme}://{host} is not HTTPS; plain HTTP goes only to this machine "
             "unless --insecure is given"
@@ -236,13 +249,14 @@ def _exchange(
             "POST", url, body=body, headers=headers, decode_content=False, preload_content=False
         )
     except urllib3.exceptions.HTTPError as error:
-        return Reply(0, None, {}, b"", f"connection failed: {type(error).__name__}")
+        unconnected = (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.SSLError)
+        return Reply(0, None, {}, b"", failure(error), not isinstance(error, unconnected))
     found = {name.lower(): value for name, value in response.headers.items()}
     status = response.status
     try:
         raw = _read(response, found.get("content-encoding") == "gzip", max_bytes)
     except urllib3.exceptions.HTTPError as error:
-        return Reply(status, None, found, b"", f"connection failed: {type(error).__name__}")
+        return Reply(status, None, found, b"", failure(error, answering=True))
     except _TooBig:
         why = f"answer over {_size(max_bytes)} once decompressed"
         return Reply(status, None, found, b"", why)
@@ -254,6 +268,57 @@ def _exchange(
         return Reply(status, json.loads(raw), found, raw)
     except ValueError:
         return Reply(status, None, found, raw, "body is not JSON")
+
+
+_CONNECT_ERRORS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ENETUNREACH: "network unreachable",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.ETIMEDOUT: "timed out connecting",
+}
+
+
+def failure(error: urllib3.exceptions.HTTPError, answering: bool = False) -> str:
+    """Why an attempt broke, in the words people read: what the network or the server
+    did, never the name of the exception that said so. ``answering``: the status line
+    had come, so the connection broke in the answer's body."""
+    cause = error.__cause__ or error.__context__
+    if len(error.args) > 1 and isinstance(error.args[1], BaseException):
+        cause = error.args[1]  # urllib3's ProtocolError("Connection aborted.", cause)
+    if isinstance(error, urllib3.exceptions.NameResolutionError):
+        return "name not found"
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        if not isinstance(cause, OSError) or not cause.strerror:
+            return "cannot connect"
+        said = _CONNECT_ERRORS.get(cause.errno or 0, cause.strerror)
+        return said[:1].lower() + said[1:]
+    if isinstance(error, urllib3.exceptions.ConnectTimeoutError):
+        return "timed out connecting"
+    if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+        return "timed out waiting for the answer"
+    if isinstance(error, urllib3.exceptions.SSLError):
+        return "TLS handshake failed" + _tls_reason(cause)
+    if isinstance(cause, http.client.RemoteDisconnected):  # a ConnectionResetError too
+        return "the server closed the connection without answering"
+    if isinstance(cause, ConnectionResetError):
+        return "connection reset by the server"
+    if answering or isinstance(cause, http.client.IncompleteRead):
+        return "the server closed the connection mid-answer"
+    if isinstance(cause, BrokenPipeError):
+        return "the server closed the connection while the request was sent"
+    return "the connection broke"
+
+
+def _tls_reason(cause: BaseException | None) -> str:
+    """``: self-signed certificate``; OpenSSL's own code (``WRONG_VERSION_NUMBER``) in
+    words; nothing when none is known."""
+    verified = getattr(cause, "verify_message", None)
+    if verified:
+        return f": {verified}"
+    code = getattr(cause, "reason", None)
+    if code == "WRONG_VERSION_NUMBER":
+        return ": the server does not speak TLS (is the URL http://?)"
+    return f": {code.lower().replace('_', ' ')}" if isinstance(code, str) else ""
 
 
 INFLATE_STEP = 1 << 20

@@ -21,6 +21,7 @@ from engql.exits import Exit
 from engql.params import ParamSyntaxError, parse_cli_params
 from engql.pipeline import plan_source
 from engql.plan.planner import Plan
+from engql.progress import Progress
 from engql.repl.commands import BY_NAME, COMMANDS, RESULT_FORMATS
 from engql.repl.live_check import check_options
 from engql.repl.tables import describe_endpoint, metrics_table
@@ -134,25 +135,34 @@ class Shell:
         credentials = Credentials.from_settings(settings)
         options = RunOptions(rate_limit=settings.rate_limit)
         output = Output(self.format, buffer, stream=False)
-        hooks = RunHooks(on_interrupt=self._cancelling)
+        fetch = None
         if self.store is not None:
             from engql.store.collect import collect, planned
 
             fetch = planned(plan, self.store)
-            report = collect(
-                plan,
-                fetch,
-                self.store,
-                credentials,
-                settings.base_url,
-                options,
-                output=output,
-                hooks=hooks,
-            )
-        else:
-            report = run_plan(
-                plan, credentials, settings.base_url, options, output=output, hooks=hooks
-            )
+        progress = Progress(len((fetch.plan if fetch else plan).requests), self.err)
+        hooks = RunHooks(
+            on_wait=progress.on_wait,
+            on_done=progress.on_done,
+            on_interrupt=progress.around(self._cancelling),
+            on_unreachable=lambda sentence: progress.say(f"engql: {sentence}"),
+        )
+        with progress:
+            if fetch is not None:
+                report = collect(
+                    plan,
+                    fetch,
+                    self.store,
+                    credentials,
+                    settings.base_url,
+                    options,
+                    output=output,
+                    hooks=hooks,
+                )
+            else:
+                report = run_plan(
+                    plan, credentials, settings.base_url, options, output=output, hooks=hooks
+                )
         if not self._show(report, buffer.getvalue()):
             return
         if self.timing:

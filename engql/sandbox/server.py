@@ -8,6 +8,7 @@ thread and is a context manager; ``engql sandbox`` runs it in the foreground.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import ipaddress
 import json
@@ -59,6 +60,26 @@ sandbox closes it; a keep-alive client opens a new one when it needs it."""
 MAX_CONNECTIONS = 128
 """Connections served at once, each on its own thread; past it a new connection is closed
 at once. Well above any client's concurrency, far below what exhausts a machine."""
+
+
+class CannotServe(OSError):
+    """The sandbox's address cannot be served on; the message says why, naming it."""
+
+
+_BIND_ERRORS = {
+    errno.EADDRINUSE: "the port is already in use (--port 0 picks a free one)",
+    errno.EADDRNOTAVAIL: "the address is not one of this machine's",
+    errno.EAFNOSUPPORT: "this machine has no IPv6",
+}
+
+
+def _cannot_serve(host: str, port: int, error: OSError) -> CannotServe:
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if error.errno in (errno.EACCES, errno.EPERM) and 0 < port < 1024:
+        why = "ports below 1024 need root; choose another with --port, or --port 0"
+    else:
+        why = _BIND_ERRORS.get(error.errno or 0, error.strerror or str(error))
+    return CannotServe(f"cannot serve on {where}: {why}")
 
 
 @attrs.frozen(repr=False)
@@ -162,6 +183,8 @@ class Sandbox:
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"the sandbox serves on loopback only, not on {host!r}")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"a port is 0 to 65535, not {port} (0 picks a free one)")
         if latency_ms < 0:
             raise ValueError("the latency cannot be negative")
         if not connection_timeout > 0:
@@ -201,9 +224,12 @@ class Sandbox:
             log=self.log,
             echo=echo,
         )
-        self._server = _Server(
-            (host, port), _Handler, self._state, connection_timeout, max_connections
-        )
+        try:
+            self._server = _Server(
+                (host, port), _Handler, self._state, connection_timeout, max_connections
+            )
+        except OSError as error:
+            raise _cannot_serve(host, port, error) from None
         self._thread: threading.Thread | None = None
 
     @property
