@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_examples import EXAMPLES, NOW, header_params
+from test_examples import EXAMPLES, NOW, command_params
 
 import engql
 from engql import facts
@@ -112,7 +112,7 @@ def test_doc_has_engql_examples() -> None:
 def test_engql_block_compiles(text: str) -> None:
     try:
         engql.compile(
-            text, params=header_params(text), now=NOW, allow_files=True, base_dir=EXAMPLES
+            text, params=command_params(text), now=NOW, allow_files=True, base_dir=EXAMPLES
         )
     except engql.EngqlError as error:
         pytest.fail("\n".join(d.render() for d in error.diagnostics))
@@ -127,5 +127,5 @@ def test_json_blocks_are_the_bodies_of_the_query_before_them() -> None:
     ]
     assert pairs
     for query, bodies in pairs:
-        plan = engql.compile(query, params=header_params(query), now=NOW, base_dir=EXAMPLES)
+        plan = engql.compile(query, params=command_params(query), now=NOW, base_dir=EXAMPLES)
         assert [r.body for r in plan.requests] == json.loads(bodies)

@@ -414,53 +414,6 @@ def _umask() -> int:
     return mask
 
 
-_PARAMS = re.compile(r"^--\s*params:(.*)$", re.M)
-
-
-_WARNINGS = re.compile(r"^--\s*warnings:(.*)$", re.M)
-
-
-LEGITIMATELY_MISSING = (
-    "no impressions or engagements: older than 90 days",
-    "no video_views: older than 1800 days",
-)
-"""What the sandbox, on the examples' clock, says of their older Tweets (the quickstart's
-are from 2017 and 2020)."""
-
-
-def example_params(text: str) -> list[str]:
-    """The ``-- params:`` header as -p options (see tests/test_examples.py); @paths are
-    relative to examples/."""
-    options = []
-    for word in (w for line in _PARAMS.findall(text) for w in line.split()):
-        name, _, value = word.partition("=")
-        if value.startswith("@"):
-            value = "@" + str(EXAMPLES / value[1:])
-        options += ["-p", f"{name}={value}"]
-    return options
-
-
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.engql")), ids=lambda p: p.name)
-def test_every_example_runs_against_the_sandbox(path: Path, engql_run: Callable[..., Ran]) -> None:
-    """With the examples' clock (--now), for the query and the sandbox alike."""
-    text = path.read_text(encoding="utf-8")
-    ran = engql_run(
-        str(path), "--sandbox", "--now", NOW_TEXT, "--format", "json", *example_params(text)
-    )
-    assert ran.code in (0, 5), ran.err
-    answers = json.loads(ran.out)
-    answers = answers if isinstance(answers, list) else [answers]
-    assert len(answers) == len(re.findall(r"^SELECT\b", text, re.M | re.I))
-    expected_warnings = {c for line in _WARNINGS.findall(text) for c in re.findall(r"W\d{3}", line)}
-    codes = set(re.findall(r"^\S+: (\w+)\[(\w\d{3})\]", ran.err, re.M))
-    assert {code for severity, code in codes if severity == "error"} == set()
-    assert {code for _, code in codes} <= expected_warnings | {"W601"}
-    for reasons in (a["missing"] for a in answers):
-        assert set(reasons.values()) <= set(LEGITIMATELY_MISSING), reasons
-    assert (ran.code == 5) == any(a["missing"] for a in answers)
-    assert "retried" in ran.err and "0 rate limited" in ran.err
-
-
 def test_sandbox_ignores_the_environments_credentials(
     monkeypatch: pytest.MonkeyPatch, engql_run: Callable[..., Ran]
 ) -> None:

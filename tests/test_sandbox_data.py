@@ -15,12 +15,18 @@ from hypothesis import strategies as st
 
 from engql import facts
 from engql.plan.planner import ceil_hour, floor_hour
-from engql.sandbox.data import MAX_ACTIVE_HOURS, PRE_SNOWFLAKE_START, SyntheticEngagement
+from engql.sandbox.data import (
+    MAX_ACTIVE_HOURS,
+    PRE_SNOWFLAKE_START,
+    TAIL_START,
+    SyntheticEngagement,
+)
 from engql.sandbox.responses import answer
 from engql.sandbox.rules import ParsedRequest, parse_request
 from engql.times import iso
 
 HOUR = timedelta(hours=1)
+YEAR = 365 * 24 * HOUR
 DATA = SyntheticEngagement()
 TOTALS_METRICS = facts.ENDPOINTS["totals"].metrics
 SERIES_METRICS = facts.ENDPOINTS["historical"].metrics
@@ -68,6 +74,27 @@ moments = st.datetimes(
 snowflake_ids = st.builds(tweet_at, moments, st.integers(0, (1 << 22) - 1))
 old_ids = st.integers(1, facts.SNOWFLAKE_FIRST_ID - 1)
 tweet_ids = st.one_of(snowflake_ids, old_ids)
+tailed_ids = st.builds(
+    tweet_at,
+    st.datetimes(
+        min_value=datetime(2021, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ),
+    st.integers(0, (1 << 22) - 1),
+)
+"""Tweets with the long tail: created from TAIL_START on."""
+fading_ids = st.one_of(
+    old_ids,
+    st.builds(
+        tweet_at,
+        st.datetimes(
+            min_value=datetime(2011, 1, 1),
+            max_value=datetime(2020, 12, 31, 23, 59, 59, 998999),
+            timezones=st.just(UTC),
+        ),
+        st.integers(0, (1 << 22) - 1),
+    ),
+)
+"""Tweets without it: created before TAIL_START."""
 seeds = st.integers(0, 2**64)
 all_metrics = st.sampled_from(sorted(facts.METRICS))
 
@@ -76,7 +103,7 @@ all_metrics = st.sampled_from(sorted(facts.METRICS))
 def test_a_sum_is_the_sum_of_its_hours(tweet: int, metric: str, seed: int, data: Any) -> None:
     source = SyntheticEngagement(seed)
     created = floor_hour(source.created_at(tweet))
-    start = created + data.draw(st.integers(-30, MAX_ACTIVE_HOURS)) * HOUR
+    start = created + data.draw(st.integers(-30, 24 * 365 * 12)) * HOUR
     end = start + data.draw(st.integers(0, 200)) * HOUR
     hourly = [source.hourly(tweet, metric, h) for h in hours_of((start, end))]
     assert source.hours(tweet, metric, start, end) == hourly
@@ -102,22 +129,43 @@ def test_lifetime_is_every_hour_before_now(
 
 
 @given(tweet=tweet_ids, metric=all_metrics, seed=seeds)
-def test_nothing_before_creation_nor_after_the_active_hours(
-    tweet: int, metric: str, seed: int
-) -> None:
+def test_nothing_before_creation(tweet: int, metric: str, seed: int) -> None:
     source = SyntheticEngagement(seed)
     first = floor_hour(source.created_at(tweet))
     assert source.between(tweet, metric, first - 1000 * HOUR, first) == 0
     assert source.hourly(tweet, metric, first - HOUR) == 0
+
+
+@given(tweet=tailed_ids, seed=seeds)
+def test_impressions_never_stop_and_slowly_fade(tweet: int, seed: int) -> None:
+    """The long tail: every year of its first fifteen a Tweet gains impressions, and five
+    years on it gains fewer in a year than it did."""
+    source = SyntheticEngagement(seed)
+    first = floor_hour(source.created_at(tweet))
+    years = [
+        source.between(tweet, "impressions", first + n * YEAR, first + (n + 1) * YEAR)
+        for n in range(15)
+    ]
+    assert min(years) > 0
+    assert all(later < earlier for earlier, later in zip(years[1:-5], years[6:], strict=True))
+
+
+@given(tweet=fading_ids, metric=all_metrics, seed=seeds)
+def test_before_2021_nothing_is_counted_after_the_active_hours(
+    tweet: int, metric: str, seed: int
+) -> None:
+    source = SyntheticEngagement(seed)
+    first = floor_hour(source.created_at(tweet))
     late = first + MAX_ACTIVE_HOURS * HOUR
     assert source.between(tweet, metric, late, late + 10_000 * HOUR) == 0
+    assert source.hours(tweet, metric, late, late + 700 * HOUR) == [0] * 700
     assert source.lifetime(tweet, metric, late + 10_000 * HOUR) == source.lifetime(
         tweet, metric, late
     )
 
 
-@given(tweet=tweet_ids, metric=all_metrics, seed=seeds)
-def test_a_whole_life_adds_up_to_the_lifetime_hour_by_hour(
+@given(tweet=fading_ids, metric=all_metrics, seed=seeds)
+def test_before_2021_a_whole_life_adds_up_to_the_lifetime_hour_by_hour(
     tweet: int, metric: str, seed: int
 ) -> None:
     """The running count under the hours never falls and stops at MAX_ACTIVE_HOURS."""
@@ -128,6 +176,43 @@ def test_a_whole_life_adds_up_to_the_lifetime_hour_by_hour(
     assert min(hourly) >= 0
     assert hourly[0] == hourly[-1] == 0
     assert sum(hourly) == source.lifetime(tweet, metric, first + 10_000 * HOUR)
+
+
+def test_the_tail_starts_with_the_tweets_of_2021() -> None:
+    """A year on, a Tweet of the last second of 2020 is quiet; one of 2021 is not."""
+    before, after = tweet_at(TAIL_START - timedelta(seconds=1)), tweet_at(TAIL_START)
+    for tweet, quiet in ((before, True), (after, False)):
+        later = floor_hour(DATA.created_at(tweet)) + YEAR
+        assert (DATA.between(tweet, "impressions", later, later + 24 * HOUR) == 0) is quiet
+
+
+@given(tweet=tweet_ids, metric=all_metrics, seed=seeds)
+def test_a_life_adds_up_to_the_lifetime_hour_by_hour(tweet: int, metric: str, seed: int) -> None:
+    """The running count under the hours starts at 0 and never falls."""
+    source = SyntheticEngagement(seed)
+    first = floor_hour(source.created_at(tweet))
+    life = hours_of((first - HOUR, first + 700 * HOUR))
+    hourly = [source.hourly(tweet, metric, h) for h in life]
+    assert min(hourly) >= 0
+    assert hourly[0] == 0
+    assert sum(hourly) == source.lifetime(tweet, metric, first + 700 * HOUR)
+
+
+def test_the_tail_is_busiest_in_the_afternoon_and_midweek() -> None:
+    """A year and more after their burst, Tweets gain most at 15:00 UTC and on Wednesdays."""
+    tweets = [tweet_at(utc(2023, 1, 1) + n * 11 * HOUR, n) for n in range(20)]
+    start, end = utc(2024, 6, 3), utc(2024, 7, 1)  # four weeks from a Monday
+    hours = hours_of((start, end))
+    by_hour = [0] * 24
+    by_weekday = [0] * 7
+    for tweet in tweets:
+        for hour, count in zip(hours, DATA.hours(tweet, "impressions", start, end), strict=True):
+            by_hour[hour.hour] += count
+            by_weekday[hour.weekday()] += count
+    assert max(range(24), key=by_hour.__getitem__) in (14, 15, 16)
+    assert by_hour[15] > 2 * by_hour[3]
+    assert max(range(7), key=by_weekday.__getitem__) == 2  # Wednesday
+    assert by_weekday[2] > 1.3 * by_weekday[6]
 
 
 @given(tweet=tweet_ids)

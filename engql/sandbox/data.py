@@ -2,15 +2,17 @@
 
 Each (Tweet, metric) pair is a running count in closed form, a handful of arithmetic
 operations for any hour: zero before the hour the Tweet was created in, then rising along
-a geometrically decaying curve to the value it keeps from ``MAX_ACTIVE_HOURS`` after
-creation on. An hour's count is what the running count rises by in that hour and a sum
-over hours is the difference of two running counts, so nothing loops over hours that an
-answer does not list, and the law the answers rest on holds by construction: any sum
-equals the sum of ``hourly`` over the same hours, exactly.
+a curve that is the same for all the Tweet's metrics up to a scale: a burst that decays
+geometrically within a day or two, and a long tail that goes on for years, a little less
+each week but never nothing (Tweets created before ``TAIL_START`` have no tail). An
+hour's count is what the running count rises by in that hour and a sum over hours is the
+difference of two running counts, so nothing loops over hours that an answer does not
+list, and the law the answers rest on holds by construction: any sum equals the sum of
+``hourly`` over the same hours, exactly.
 
-A pair's curve starts at an amplitude drawn from a hash of (seed, Tweet, metric) and
-decays by a factor drawn for the Tweet. Each hour boundary moves a little along the curve
-(jitter), never past its neighbours, so counts vary from hour to hour but never go
+A pair's curve is scaled by an amplitude drawn from a hash of (seed, Tweet, metric); the
+burst decays by a factor drawn for the Tweet. Each hour boundary moves a little along the
+curve (jitter), never past its neighbours, so counts vary from hour to hour but never go
 negative. A rounding offset drawn per pair keeps small metrics alive: a curve that adds
 up to 0.3 ends at 1 for about every third Tweet, not always at 0.
 
@@ -21,7 +23,9 @@ the matching metrics.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import math
 import random
 from datetime import UTC, datetime, timedelta
@@ -32,30 +36,58 @@ import attrs
 from engql import facts
 from engql.record import Record
 
-MAX_ACTIVE_HOURS = 21 * 24
-"""Hours after the creation hour in which a Tweet can still have engagement (3 weeks)."""
-
 PRE_SNOWFLAKE_START = datetime(2008, 1, 1, tzinfo=UTC)
 """IDs without a time get a creation time from a hash, between this and the scheme's start."""
+TAIL_START = datetime(2021, 1, 1, tzinfo=UTC)
+"""Tweets created from this time on have the long tail. Older ones keep the sandbox's first
+data, a burst that ends ``MAX_ACTIVE_HOURS`` after creation: their lifetime counts no longer
+change, so what the documentation shows for the API docs' older Tweets (2017 to 2020),
+run on the real clock, stays true on any day."""
+MAX_ACTIVE_HOURS = 21 * 24
+"""Hours after the creation hour in which a Tweet created before ``TAIL_START`` can still
+have engagement (3 weeks)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MILLISECOND = timedelta(milliseconds=1)
 _HOUR_MS = 3_600_000
 _MASK = (1 << 64) - 1
 _UNIT = 1.0 / (1 << 24)
+_TAIL_START_MS = (TAIL_START - _EPOCH) // _ONE_MILLISECOND
 
 _REACH = (50.0, 50_000.0)
 """First-hour impressions of a Tweet, drawn log-uniformly from this range."""
 _DECAY = (0.78, 0.92)
 """Per-hour decay factor of a Tweet's engagement (half-lives of about 3 to 8 hours)."""
+_TAIL_SHARE, _TAIL_KNEE, _TAIL_POWER = 0.25, 1000.0, 0.7
+"""The tail's part of the curve ``clock`` hours after creation: ``share · ((1 + clock /
+knee) ** power − 1)`` of the burst's mass. It adds about 0.02 % of that mass an hour in
+the first weeks, then less and less (as ``clock ** (power − 1)``), never nothing: about a
+fifth of the burst again in the first two months, so most of a young Tweet's engagement
+comes in its first day, and five times the burst in ten years."""
+_DAILY = (0.45, 15.0, 24.0)
+_WEEKLY = (0.2, 159.0, 168.0)
+"""The tail's rhythms, (amplitude, peak, period) in hours since 1970-01-01, a Thursday:
+an hour of the tail counts up to 45 % more or less by the time of day (busiest at 15:00
+UTC) and 20 % by the day of the week (busiest on Wednesdays). The tail's clock reads the
+rhythms at whole hours, so an hour of it moves by 1 ± 0.65 plus the jitter of its two
+ends (``_JITTER``): the amplitudes are small enough that it never runs backwards."""
+_DAY_SIZE, _DAY_RATE = _DAILY[0] * _DAILY[2] / math.tau, math.tau / _DAILY[2]
+_WEEK_SIZE, _WEEK_RATE = _WEEKLY[0] * _WEEKLY[2] / math.tau, math.tau / _WEEKLY[2]
+_WEEK_HOURS = 168
+_SETTLED = 50.0
 _JITTER = 0.15
 """How far, in hours, an hour boundary moves along the curve at most: an hour counts what
 the curve gains over 0.7 to 1.3 hours. Under half an hour, so boundaries never cross and
 no count is negative."""
+_SPARSE = 4
+"""A window whose running count rises by at most 1 in this many hours is counted by finding
+the hour each unit comes in (a binary search), not by the count of every hour: the tail of
+most metrics rises by a few a day."""
 _SHIFT_COUNT = 1024
 _SHIFTS = tuple(map(random.Random(0).uniform, [-_JITTER] * _SHIFT_COUNT, [_JITTER] * _SHIFT_COUNT))
 """The boundary shifts, read in turn from a place drawn per Tweet: cheaper than a hash per
-hour, and longer than ``MAX_ACTIVE_HOURS`` so that a Tweet never meets one twice."""
+hour, and longer than a Tweet's burst, so the pattern repeats only in its tail, every
+1,024 hours, where a repeat does not show."""
 
 _SHARE: dict[str, float] = {
     "impressions": 1.0,
@@ -102,9 +134,9 @@ class Tweet(Record):
     """What the metrics of one Tweet share: its creation, reach, decay, jitter and digest.
 
     A metric's running count at the end of the Tweet's ``age``-th hour (0 in its creation
-    hour) is ``floor(rounding + mass · (1 − decay^clock))``: ``mass`` is what the count
-    would reach if it never stopped, ``rounding`` an offset in [0, 1) drawn for the
-    metric, and ``clock`` the hours since creation, moved by that hour boundary's jitter.
+    hour) is ``floor(rounding + mass · level(age))``: ``mass`` is what the metric's burst
+    adds up to, ``rounding`` an offset in [0, 1) drawn for the metric, and ``level`` the
+    Tweet's curve, which all its metrics share.
 
     Not frozen, though nothing assigns to one: one is built for every new Tweet ID a
     /totals request names, and a frozen class costs four times as much to build.
@@ -115,8 +147,11 @@ class Tweet(Record):
     first_hour_left: float
     """The part of the creation hour after the Tweet was created, in (0, 1]."""
     reach_mass: float
-    """The mass of impressions: first-hour reach ÷ (1 − decay)."""
+    """The mass of the burst of impressions: first-hour reach ÷ (1 − decay)."""
     log_decay: float
+    settled: float
+    """The clock from which the burst is whole: ``decay^clock`` is under 10^−21 there, far
+    below what a count can show, and the burst is taken as 1 without computing it."""
     jitter: int
     """Where in ``_SHIFTS`` the Tweet's hours start."""
     metric_draw: float
@@ -124,22 +159,61 @@ class Tweet(Record):
     digest: int
     """A 256-bit hash of (seed, Tweet ID), read in 24-bit slots (``_*_SLOT``); its top 53
     bits are ``metric_draw``."""
+    created_rhythm: float
+    """``_rhythm`` at the Tweet's creation, where its tail's clock starts at 0."""
+    fades: bool
+    """Created before ``TAIL_START``: no tail, and nothing after ``MAX_ACTIVE_HOURS``."""
+
+    def curve(self, ages: range) -> list[float]:
+        """The curve at the end of each of the Tweet's hours in ``ages`` (0 is the creation
+        hour): its burst, ``1 − decay^clock``, plus its tail, where ``clock`` is the hours
+        since creation, moved by that hour boundary's jitter, and the tail's clock runs with
+        the rhythms; 0 before creation. One loop for an hour and for a window, so that the
+        two give the same floats, and a window costs no call per hour."""
+        first_hour, left, jitter, fades = (
+            self.first_hour,
+            self.first_hour_left,
+            self.jitter,
+            self.fades,
+        )
+        log_decay, settled, created_rhythm = self.log_decay, self.settled, self.created_rhythm
+        levels: list[float] = []
+        append = levels.append
+        for age in ages:
+            if age < 0:
+                append(0.0)
+                continue
+            if fades and age >= MAX_ACTIVE_HOURS:
+                age = MAX_ACTIVE_HOURS - 1
+            shift = _SHIFTS[(jitter + age) % _SHIFT_COUNT]
+            clock = age + left + shift
+            if clock <= 0.0:
+                append(0.0)
+                continue
+            burst = -math.expm1(clock * log_decay) if clock < settled else 1.0
+            tail_clock = clock + _RHYTHMS[(first_hour + age + 1) % _WEEK_HOURS] - created_rhythm
+            if fades or tail_clock <= 0.0:
+                append(burst)
+            else:
+                append(_TAIL_SHARE * ((1.0 + tail_clock / _TAIL_KNEE) ** _TAIL_POWER - 1.0) + burst)
+        return levels
+
+    def scale(self, metric: str) -> tuple[float, float]:
+        """The metric's (mass, rounding); a mass of 0 for content the Tweet lacks."""
+        content = _NEEDS.get(metric)
+        if content is not None and not self.carries(content):
+            return 0.0, 0.0
+        factor_key, rounding_key = _METRIC_KEYS[metric]
+        mass = self.reach_mass * _SHARE[metric] * (0.5 + self.metric_draw * factor_key % 1.0)
+        return mass, self.metric_draw * rounding_key % 1.0
 
     def running(self, metric: str, hour: int) -> int:
         """The sum of the metric's counts of every hour up to and including ``hour``."""
+        mass, rounding = self.scale(metric)
+        if not mass:
+            return 0
         age = hour - self.first_hour
-        if age < 0:
-            return 0
-        if age >= MAX_ACTIVE_HOURS:
-            age = MAX_ACTIVE_HOURS - 1
-        clock = age + self.first_hour_left + _SHIFTS[(self.jitter + age) % _SHIFT_COUNT]
-        content = _NEEDS.get(metric)
-        if clock <= 0.0 or (content is not None and not self.carries(content)):
-            return 0
-        factor_key, rounding_key = _METRIC_KEYS[metric]
-        mass = self.reach_mass * _SHARE[metric] * (0.5 + self.metric_draw * factor_key % 1.0)
-        rounding = self.metric_draw * rounding_key % 1.0
-        return int(rounding - mass * math.expm1(clock * self.log_decay))
+        return int(rounding + mass * self.curve(range(age, age + 1))[0])
 
     def carries(self, content: str) -> bool:
         """Whether the Tweet has this kind of content (a video, media, a link, an app card)."""
@@ -151,23 +225,37 @@ class Tweet(Record):
             return 0
         return self.running(metric, stop - 1) - self.running(metric, start - 1)
 
-    def window(self, metric: str, start: int, stop: int) -> list[int]:
-        """The metric's counts of the hours ``start <= h < stop``, zero-filled."""
-        length = max(stop - start, 0)
-        last = self.first_hour + MAX_ACTIVE_HOURS - 1
-        lo, hi = max(start, self.first_hour), min(stop, last + 1)
-        if hi <= lo:
-            return [0] * length
-        final = self.running(metric, last)
-        before = self.running(metric, lo - 1)
-        counts = [0] * (lo - start)
-        for hour in range(lo, hi):
-            if before == final:
-                break  # a running count never falls, so it stays at its final value
-            after = self.running(metric, hour)
-            counts.append(after - before)
-            before = after
-        counts.extend([0] * (length - len(counts)))
+    def levels(self, start: int, stop: int) -> tuple[float, ...]:
+        """The curve at the end of each hour from ``start - 1`` to ``stop - 1``: the running
+        counts before and after each hour ``start <= h < stop``, for any metric."""
+        ages = range(start - 1 - self.first_hour, max(stop, start) - self.first_hour)
+        if self.fades and ages[0] >= MAX_ACTIVE_HOURS:
+            return tuple(self.curve(ages[:1])) * len(ages)
+        return tuple(self.curve(ages))
+
+    def window(self, metric: str, levels: tuple[float, ...]) -> list[int]:
+        """The metric's counts of the hours that ``levels`` (from ``levels()``) bound."""
+        mass, rounding = self.scale(metric)
+        hours = len(levels) - 1
+        if not mass:
+            return [0] * hours
+        low, high = int(rounding + mass * levels[0]), int(rounding + mass * levels[-1])
+        if high - low > hours // _SPARSE:
+            running = [int(rounding + mass * level) for level in levels]
+            return [after - before for before, after in itertools.pairwise(running)]
+
+        counts = [0] * hours
+        at = 1
+        for unit in range(low + 1, high + 1):
+            # The first level whose running count reaches the unit: a search by the level
+            # it takes, then a step or two where that quotient's rounding misleads (the
+            # last level always reaches it).
+            at = min(bisect.bisect_left(levels, (unit - rounding) / mass, at), hours)
+            while int(rounding + mass * levels[at]) < unit:
+                at += 1
+            while int(rounding + mass * levels[at - 1]) >= unit:
+                at -= 1
+            counts[at - 1] += 1  # the hour that ends at levels[at] gains it
         return counts
 
 
@@ -180,6 +268,9 @@ class SyntheticEngagement:
         """Each Tweet's digest goes on from a copy, a third cheaper than hashing it all."""
         self.tweet = lru_cache(maxsize=1 << 16)(self._tweet)
         """The Tweet of an ID; cached, and safe across threads."""
+        self._levels = lru_cache(maxsize=64)(self._window_levels)
+        """A window's curve, shared by the metrics of one Tweet that an answer asks for in
+        turn: the curve costs more than applying it to a metric."""
 
     def created_at(self, tweet_id: int) -> datetime:
         """The Snowflake time of the ID, or for older IDs one drawn from a hash of the ID."""
@@ -202,12 +293,16 @@ class SyntheticEngagement:
 
     def hours(self, tweet_id: int, metric: str, start: datetime, end: datetime) -> list[int]:
         """The count of each hour that starts in ``[start, end)``, in order."""
-        return self.tweet(tweet_id).window(
-            metric, epoch_hour_at_or_after(start), epoch_hour_at_or_after(end)
-        )
+        levels = self._levels(tweet_id, epoch_hour_at_or_after(start), epoch_hour_at_or_after(end))
+        return self.tweet(tweet_id).window(metric, levels)
+
+    def _window_levels(self, tweet_id: int, start: int, stop: int) -> tuple[float, ...]:
+        return self.tweet(tweet_id).levels(start, stop)
 
     def _tweet(self, tweet_id: int) -> Tweet:
-        first_hour, before = divmod(_created_ms(tweet_id), _HOUR_MS)
+        created = _created_ms(tweet_id)
+        first_hour, before = divmod(created, _HOUR_MS)
+        fades = created < _TAIL_START_MS
         hashing = self._hash_of_seed.copy()
         hashing.update(f"{tweet_id}:".encode())
         digest = int.from_bytes(hashing.digest(), "little")
@@ -222,9 +317,12 @@ class SyntheticEngagement:
             first_hour_left,
             reach / (1.0 - decay),
             math.log(decay),
+            _SETTLED / -math.log(decay),
             jitter,
             metric_draw,
             digest,
+            0.0 if fades else _rhythm(first_hour % _WEEK_HOURS + 1 - first_hour_left),
+            fades,
         )
 
 
@@ -260,6 +358,20 @@ def epoch_hour_at_or_after(moment: datetime) -> int:
     elapsed = moment - _EPOCH
     hours, seconds = divmod(elapsed.seconds, 3600)
     return elapsed.days * 24 + hours + (1 if seconds or elapsed.microseconds else 0)
+
+
+def _rhythm(moment: float) -> float:
+    """How many hours the tail's clock is ahead at ``moment`` (hours since the start of a
+    week that starts on a Thursday): its rate is 1 plus ``amplitude · cos(2π (moment −
+    peak) / period)`` of each rhythm."""
+    return _DAY_SIZE * math.sin(_DAY_RATE * (moment - _DAILY[1])) + _WEEK_SIZE * math.sin(
+        _WEEK_RATE * (moment - _WEEKLY[1])
+    )
+
+
+_RHYTHMS = tuple(map(_rhythm, range(_WEEK_HOURS)))
+"""``_rhythm`` at each whole hour of the week, as the tail's clock reads it (both rhythms'
+periods divide a week)."""
 
 
 def _digest(seed: int, tweet_id: int, name: str) -> int:
