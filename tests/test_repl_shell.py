@@ -9,6 +9,8 @@ import os
 import re
 import signal
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -251,8 +253,8 @@ def test_ctrl_c_cancels_the_query_and_says_in_one_line_what_has_no_answer() -> N
     from engql.sandbox.server import Sandbox
 
     screen = Screen()
-    screen.shell._sandbox = Sandbox(latency_ms=400).start()
     first = 1460323737035677698
+    screen.shell._sandbox = Sandbox(latency_ms=400, unavailable=[first]).start()
     ids = ", ".join(str(first + (i << 22)) for i in range(2500))  # 10 requests
     interrupt = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
     interrupt.start()
@@ -266,16 +268,19 @@ def test_ctrl_c_cancels_the_query_and_says_in_one_line_what_has_no_answer() -> N
     cancelling, cancelled = err.splitlines()
     assert "cancelling" in cancelling
     found = re.fullmatch(
-        r"engql: cancelled: ([\d,]+) Tweets have no answer; \\missing lists them", cancelled
+        r"engql: cancelled: ([\d,]+) Tweets have no answer and 1 more is missing; "
+        r"\\missing lists them",
+        cancelled,
     )
     assert found is not None, err
     unanswered = int(found[1].replace(",", ""))
     answered = len(out.splitlines()) - 2
     assert 0 < answered < 2500
-    assert answered + unanswered == 2500
+    assert answered + unanswered + 1 == 2500
     rows = listed.splitlines()[2:]
-    assert len(rows) == unanswered
-    assert {row.split(None, 1)[1] for row in rows} == {"cancelled before it was answered"}
+    assert rows[0].split(None, 1) == [str(first), "unavailable (deleted or not public)"]
+    assert len(rows) == unanswered + 1
+    assert {row.split(None, 1)[1] for row in rows[1:]} == {"cancelled before it was answered"}
 
 
 # psql's habits ------------------------------------------------------------------------
@@ -339,6 +344,10 @@ def test_x_toggles_auto_follows_the_width_and_other_formats_stay(
     assert screen.run("\\x")[0] == "expanded display is off\n"
     assert "tables wider than the screen" in screen.run("\\x auto")[0]
     try:
+        monkeypatch.delenv("COLUMNS", raising=False)
+        wide = QUERY.replace("replies", "replies, retweets, quote_tweets, video_views")
+        table = screen.run(wide)[0]
+        assert table.startswith("tweet_id ") and max(map(len, table.splitlines())) > 80
         monkeypatch.setenv("COLUMNS", "200")
         assert screen.run(QUERY)[0].startswith("tweet_id ")
         monkeypatch.setenv("COLUMNS", "30")
@@ -414,6 +423,23 @@ def test_profile_and_sandbox_say_where_queries_go(profiled: Screen) -> None:
         f"the sandbox is not on; queries go to {api} (profile default)\n"
     )
     assert "in the sandbox" not in profiled.run("\\describe totals")[0]
+
+
+def test_a_profile_flag_that_does_not_exist_ends_the_shell_at_once(tmp_path: Path) -> None:
+    write_profile("work", {"bearer_token": "a-token"}, str(tmp_path / "config"))
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run(
+        [sys.executable, "-m", "engql", "repl", "--profile", "nope"],
+        input=QUERY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (Exit.CONFIG, "")
+    assert done.stderr == (
+        "engql: no profile 'nope'; the profiles in ~/config/engql/credentials.toml are work\n"
+    )
 
 
 def test_the_destination_says_when_no_credentials_are_set() -> None:

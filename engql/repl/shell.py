@@ -282,7 +282,7 @@ class Shell:
             self._page(text)
         if result is not None and result.stats.cancelled:
             self.failed = Exit.INTERRUPTED
-            self._say(self._cancelled(result))
+            self._say(_cancelled(report.unanswered, len(result.missing)))
             return True
         if report.exit != Exit.OK:
             self.failed = report.exit
@@ -293,27 +293,16 @@ class Shell:
             self._say(f"{more} missing; \\missing lists them")
         return True
 
-    def _cancelled(self, result: Result) -> str:
-        """The one line of a cancelled run about what it lacks: its warnings, one per
-        Tweet, would fill the screen."""
-        from engql.executor.missing import MissingKind
-
-        missing = result.missing
-        unanswered = sum(reason.kind is MissingKind.CANCELLED for reason in missing.values())
-        line = f"cancelled: {counted(unanswered, 'Tweet has', 'Tweets have')} no answer"
-        others = len(missing) - unanswered
-        if others:
-            line += f" and {counted(others, 'more is', 'more are')} missing"
-        return f"{line}; \\missing lists them" if missing else line
-
     def _expands(self, table: str) -> bool:
         """Whether a result is shown as records: ``\\x on``, or ``\\x auto`` and its
-        table is wider than the screen it goes to."""
+        table is wider than the screen it goes to. A pipe has no width unless
+        ``COLUMNS`` gives one (as psql's)."""
         if self.format != "table" or self.expanded == "off":
             return False
         if self.expanded == "on":
             return True
-        return self.output_path is None and _widest(table) > shutil.get_terminal_size().columns
+        on_screen = self.output_path is None and (self.out.isatty() or "COLUMNS" in os.environ)
+        return on_screen and _widest(table) > shutil.get_terminal_size().columns
 
     def _page(self, text: str) -> None:
         size = shutil.get_terminal_size()
@@ -574,6 +563,15 @@ class Shell:
         """Say why the input cannot be done; ``exit`` is what ``--on-error-stop`` ends with."""
         self.failed = exit
         self._say(message)
+
+
+def _cancelled(unanswered: int, missing: int) -> str:
+    """The one line of a cancelled run about the Tweets it lacks, instead of a warning
+    for each, which would fill the screen."""
+    line = f"cancelled: {counted(unanswered, 'Tweet has', 'Tweets have')} no answer"
+    if missing > unanswered:
+        line += f" and {counted(missing - unanswered, 'more is', 'more are')} missing"
+    return f"{line}; \\missing lists them" if missing else line
 
 
 def _widest(text: str) -> int:
