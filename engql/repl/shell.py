@@ -125,10 +125,6 @@ class Shell:
         if sandbox:
             self._start_sandbox()
 
-    @property
-    def sandbox_on(self) -> bool:
-        return self._sandbox is not None
-
     def close(self) -> None:
         """Stop the sandbox, if one runs, and close the store."""
         self._stop_sandbox()
