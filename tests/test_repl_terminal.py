@@ -260,6 +260,7 @@ def test_keys_typed_while_a_query_runs_are_not_echoed(tmp_path: Path) -> None:
             child.expect(rf"\r\n{TWEETS[0]} +[\d,]+ *\r\n")
             assert "^[[A" not in child.before and "zzz" not in child.before
             child.expect_exact(PROMPT)
+            child.expect("zzz")  # typed ahead: Up recalls the query, then zzz goes on it
             child.sendcontrol("c")
             child.sendcontrol("d")
             child.expect(pexpect.EOF)
