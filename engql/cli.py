@@ -232,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--sandbox", action="store_true", help="start with queries running against the emulator"
     )
     repl.add_argument("--profile", metavar="NAME", help="the credentials profile to use")
+    repl.add_argument(
+        "--on-error-stop",
+        action="store_true",
+        help="input that is not a terminal stops at the first error, with its exit code "
+        "(as psql -v ON_ERROR_STOP=1)",
+    )
 
     sandbox = commands.add_parser("sandbox", help="serve a local emulator of the API")
     sandbox.add_argument("--host", default="127.0.0.1", help="a loopback address")
@@ -623,7 +629,7 @@ def run_run(args: argparse.Namespace) -> int:
 def run_repl(args: argparse.Namespace) -> int:
     from engql.repl.session import main as repl
 
-    return repl(args.sandbox, args.profile)
+    return repl(args.sandbox, args.profile, args.on_error_stop)
 
 
 def run_configure(args: argparse.Namespace) -> int:

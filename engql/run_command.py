@@ -367,11 +367,7 @@ def _report(report: RunReport, err: IO[str], store_flag: str, quiet: bool) -> No
     for warning in report.warnings:
         print(warning.render(), file=err)
     if report.unreachable:
-        print(
-            f"engql: {counted(report.unreachable, 'Tweet is', 'Tweets are')} missing: "
-            "the server could not be reached (--format json lists them all)",
-            file=err,
-        )
+        print(f"engql: {report.unreachable_line} (--format json lists them all)", file=err)
     if report.more_missing:
         print(
             f"engql: {counted(report.more_missing, 'more Tweet is', 'more Tweets are')} "

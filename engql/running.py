@@ -150,6 +150,14 @@ class RunReport(Record):
         return self.missing_count - len(self.warnings) - self.unreachable
 
     @property
+    def unreachable_line(self) -> str:
+        """How many Tweets the server could not be reached for; "" when none."""
+        if not self.unreachable:
+            return ""
+        tweets = counted(self.unreachable, "Tweet is", "Tweets are")
+        return f"{tweets} missing: the server could not be reached"
+
+    @property
     def unanswered(self) -> int:
         """Tweets that have no answer because the run was cancelled."""
         if self.result is None:

@@ -127,6 +127,12 @@ def test_the_shell_says_it_once_too(nowhere: str, monkeypatch: pytest.MonkeyPatc
     assert said.count("cannot connect to") == 1, said
     assert f"engql: cannot connect to {nowhere}: {REFUSED}\n" in said
     assert "W601" not in said and not any(name in said for name in CLASS_NAMES)
+    counted = "engql: 2 Tweets are missing: the server could not be reached; \\missing lists them"
+    assert counted in said
+    listed = io.StringIO()
+    shell.out = listed
+    shell.handle("\\missing")
+    assert listed.getvalue().count("could not connect after") == 2, listed.getvalue()
 
 
 def test_on_another_machine_it_does_not_ask_for_the_sandbox() -> None:

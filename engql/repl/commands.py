@@ -19,7 +19,7 @@ class MetaCommand(Record):
     ``argument`` names the kind of value that follows, for completion and checks:
     "" (none), "endpoint", "statement", "format", "on_off", "param" (a set parameter),
     "param_value" (a parameter name, then its value), "profile", "file", "store" (a
-    store URL).
+    store URL), "expanded" (on, off or auto).
     """
 
     name: str
@@ -28,10 +28,17 @@ class MetaCommand(Record):
     argument: str = ""
     optional: bool = False
     """The argument may be left out."""
+    aliases: tuple[str, ...] = ()
+    """Other names it answers to: psql's short ones (``\\q``, ``\\?``)."""
+
+    @property
+    def names(self) -> str:
+        """Its usage, then its other names: ``\\help, \\?``."""
+        return ", ".join([self.usage, *(f"\\{alias}" for alias in self.aliases)])
 
 
 COMMANDS: tuple[MetaCommand, ...] = (
-    MetaCommand("help", "\\help", "list these commands"),
+    MetaCommand("help", "\\help", "list these commands", aliases=("?",)),
     MetaCommand(
         "metrics",
         "\\metrics [ENDPOINT]",
@@ -50,7 +57,17 @@ COMMANDS: tuple[MetaCommand, ...] = (
         "format", f"\\format {'|'.join(RESULT_FORMATS)}", "how results are shown", "format"
     ),
     MetaCommand(
-        "set", "\\set NAME VALUE", "bind :NAME (VALUE: text, 1,2,3 or @ids.txt)", "param_value"
+        "x",
+        "\\x [on|off|auto]",
+        "each row as a block of lines (toggles; auto: for tables wider than the screen)",
+        "expanded",
+        optional=True,
+    ),
+    MetaCommand(
+        "set",
+        "\\set NAME VALUE",
+        "bind :NAME (VALUE: text, 1,2,3 or @ids.txt); \\set ON_ERROR_STOP on|off",
+        "param_value",
     ),
     MetaCommand("unset", "\\unset NAME", "forget :NAME", "param"),
     MetaCommand("params", "\\params", "the parameters that are set"),
@@ -72,8 +89,16 @@ COMMANDS: tuple[MetaCommand, ...] = (
         optional=True,
     ),
     MetaCommand("i", "\\i FILE", "run the statements of a query file", "file"),
+    MetaCommand(
+        "e",
+        "\\e",
+        "edit the statement being typed, or the last one, in $VISUAL or $EDITOR "
+        "(it runs if it ends with ;)",
+    ),
+    MetaCommand("missing", "\\missing", "the Tweets the last query has no answer for, and why"),
     MetaCommand("timing", "\\timing", "show how long each statement takes (toggles)"),
-    MetaCommand("quit", "\\quit", "leave the shell (Ctrl-D does too)"),
+    MetaCommand("quit", "\\quit", "leave the shell (Ctrl-D does too)", aliases=("q",)),
 )
 
-BY_NAME: dict[str, MetaCommand] = {c.name: c for c in COMMANDS}
+BY_NAME: dict[str, MetaCommand] = {name: c for c in COMMANDS for name in (c.name, *c.aliases)}
+"""Each command by its name and by its aliases."""

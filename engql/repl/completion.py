@@ -92,6 +92,12 @@ def _argument_values(command: MetaCommand, params: Mapping[str, object]) -> list
             return [(f, f"show results as {f}") for f in RESULT_FORMATS]
         case "on_off":
             return [("on", f"turn on: {command.help}"), ("off", "turn off")]
+        case "expanded":
+            return [
+                ("on", "each row as a block of lines"),
+                ("off", "rows as a table"),
+                ("auto", "blocks for a table wider than the screen"),
+            ]
         case "param":
             return [(name, _preview(value)) for name, value in params.items()]
         case "store":

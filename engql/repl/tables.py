@@ -31,13 +31,15 @@ def metrics_table(endpoint: str | None = None) -> str:
     return table
 
 
-def describe_endpoint(name: str) -> str:
+def describe_endpoint(name: str, sandbox_url: str | None = None) -> str:
+    """What ``name`` takes and gives; with ``sandbox_url``, where the sandbox serves it."""
     endpoint = facts.ENDPOINTS[name]
     auth = facts.auth_for(name, list(endpoint.metrics))
     public = [m for m in endpoint.metrics if facts.METRICS[m].public]
     lines = [
         f"{endpoint.name}: {endpoint.description}",
         f"  POST {facts.DEFAULT_BASE_URL}{endpoint.path}",
+        *([f"  in the sandbox: POST {sandbox_url}{endpoint.path}"] if sandbox_url else []),
         f"  up to {endpoint.max_tweet_ids} Tweet IDs a request (engql batches longer lists)",
         f"  metrics: {', '.join(endpoint.metrics)}",
         f"  grouping keys: {', '.join(endpoint.group_keys)}",
