@@ -1,16 +1,18 @@
 """``engql completion bash|zsh|fish``: each script completes engql in its real shell.
 
 bash is loaded and its completion function called as bash calls it on Tab (COMP_WORDS,
-COMP_CWORD); zsh and fish run where they are installed, and their tests are skipped
-elsewhere.
+COMP_CWORD), zsh is given Tab on a terminal, fish is asked with ``complete -C``. .ci/run
+installs zsh and fish; on a machine without them, their tests are skipped.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from engql.cli import build_parser, main
@@ -96,16 +98,31 @@ def test_bash_completes_the_query_file_and_every_format(
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="no zsh here")
-def test_zsh_loads_the_script(scripts: dict[str, Path]) -> None:
-    """zsh compiles the function (its completion system is interactive)."""
-    done = subprocess.run(
-        ["zsh", "-f", "-c", f"autoload -U compinit && compinit -u && source {scripts['zsh']}"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+def test_zsh_completes_commands_and_flags_on_tab(scripts: dict[str, Path], tmp_path: Path) -> None:
+    """zsh's completion runs only in its line editor: an interactive zsh on a terminal,
+    the script installed as fpath's ``_engql``, and Tab pressed after each prefix."""
+    (tmp_path / "_engql").write_text(scripts["zsh"].read_text(encoding="utf-8"))
+    zsh = pexpect.spawn(
+        "zsh",
+        ["-f", "-i"],
+        env={"PATH": os.environ["PATH"], "TERM": "dumb", "HOME": str(tmp_path)},
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(24, 200),
     )
-    assert (done.returncode, done.stderr) == (0, "")
+    try:
+        zsh.sendline(f"PS1='> '; fpath=({tmp_path} $fpath); autoload -U compinit; compinit -u -D")
+        zsh.sendline("print READY")
+        zsh.expect("READY")
+        zsh.send("engql ru\t")
+        zsh.expect("engql run ")
+        zsh.send("--for\t")
+        zsh.expect("--format ")
+        zsh.sendcontrol("u")
+        zsh.sendline("exit")
+        zsh.expect(pexpect.EOF)
+    finally:
+        zsh.close(force=True)
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="no fish here")
