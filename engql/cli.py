@@ -26,7 +26,13 @@ from engql import facts
 from engql.codes import CODES
 from engql.command_help import epilog
 from engql.completion import SHELLS
-from engql.diagnostics import COLOUR_CHOICES, Diagnostic, EngqlError, has_errors, wants_colour
+from engql.diagnostics import (
+    COLOUR_CHOICES,
+    Diagnostic,
+    EngqlError,
+    has_errors,
+    write_diagnostics,
+)
 from engql.exits import Exit, internal_error
 from engql.limits import MAX_QUERY_CHARS
 from engql.output import format_names
@@ -515,10 +521,7 @@ def _print_diagnostics(
     args: argparse.Namespace, diagnostics: Sequence[Diagnostic], out: IO[str]
 ) -> None:
     """As the command's --error-format and --color ask (fmt has no JSON form)."""
-    as_json = getattr(args, "error_format", "human") == "json"
-    colour = wants_colour(args.color, out, os.environ)
-    for d in diagnostics:
-        print(json.dumps(d.to_json()) if as_json else d.render(colour), file=out)
+    write_diagnostics(diagnostics, out, getattr(args, "error_format", "human"), args.color)
 
 
 def _with_file_warnings(source: Source, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

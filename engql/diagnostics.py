@@ -6,6 +6,8 @@ once, at the edge, as text with a caret (coloured on a terminal) or as JSON.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
 
@@ -164,3 +166,13 @@ def shortened(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
+
+
+def write_diagnostics(
+    diagnostics: Iterable[Diagnostic], out: IO[str], error_format: str, color: str
+) -> None:
+    """Each diagnostic as a command's ``--error-format`` (``human`` or ``json``, one
+    object a line) and ``--color`` ask, those before a run and those after it alike."""
+    colour = error_format == "human" and wants_colour(color, out, os.environ)
+    for d in diagnostics:
+        print(json.dumps(d.to_json()) if error_format == "json" else d.render(colour), file=out)

@@ -19,6 +19,7 @@ from engql.atomic import atomic_binary_file, atomic_file, is_stream
 from engql.config import ConfigError, Settings, load_settings
 from engql.counted import counted
 from engql.credentials import Credentials
+from engql.diagnostics import write_diagnostics
 from engql.executor.journal import Journal, UnusableRunDirectory
 from engql.executor.runner import RunOptions
 from engql.executor.transport import Reply
@@ -49,15 +50,9 @@ def run(args: argparse.Namespace, plan: Plan, err: IO[str]) -> int:
     """Run a compiled plan as the arguments say; returns the exit code. Whatever it
     writes is scrubbed of the credentials it loaded, a last line of defence."""
     err = scrubbed(err)
-    if args.concurrency < 1 or (args.rate_limit is not None and args.rate_limit < 1):
-        print("engql: --concurrency and --rate-limit must be at least 1", file=err)
-        return Exit.USAGE
-    if not 0 <= args.max_wait < math.inf:
-        print("engql: --max-wait takes a number of seconds, 0 or more", file=err)
-        return Exit.USAGE
-    ignored = _ignored_flags(args)
-    if ignored is not None:
-        print(f"engql: {ignored}", file=err)
+    refused = _refused_flags(args)
+    if refused is not None:
+        print(f"engql: {refused} (see 'engql {args.command} --help')", file=err)
         return Exit.USAGE
     fmt = _format(args, err)
     if fmt is None:
@@ -112,9 +107,14 @@ def _format(args: argparse.Namespace, err: IO[str]) -> str | None:
     return fmt
 
 
-def _ignored_flags(args: argparse.Namespace) -> str | None:
-    """Why flags given together cannot all apply, or None: a flag that would be ignored
-    is refused, so a run never goes elsewhere than where the user thinks."""
+def _refused_flags(args: argparse.Namespace) -> str | None:
+    """Why the flags cannot be run, or None: a value out of range, or flags given together
+    that cannot all apply (one would be ignored, so a run never goes elsewhere than where
+    the user thinks)."""
+    if args.concurrency < 1 or (args.rate_limit is not None and args.rate_limit < 1):
+        return "--concurrency and --rate-limit must be at least 1"
+    if not 0 <= args.max_wait < math.inf:
+        return "--max-wait takes a number of seconds, 0 or more"
     if args.sandbox:
         given = [
             flag
@@ -320,7 +320,7 @@ def _execute(
             "be used (cut short or damaged) and the requests they held were sent again",
             file=err,
         )
-    _report(report, err, "--store" if args.command == "collect" else "--into", args.quiet)
+    _report(report, err, args)
     return report.exit
 
 
@@ -350,7 +350,7 @@ def attempt_line(request: Request, reply: Reply, several: bool) -> str:
     return f"{where}: {reply.broken or f'HTTP {reply.status}'}"
 
 
-def _report(report: RunReport, err: IO[str], store_flag: str, quiet: bool) -> None:
+def _report(report: RunReport, err: IO[str], args: argparse.Namespace) -> None:
     if report.credentials_missing:
         print(
             f"engql: credentials missing for this query: set "
@@ -361,11 +361,10 @@ def _report(report: RunReport, err: IO[str], store_flag: str, quiet: bool) -> No
     if report.failure is not None:
         prefix = "refused: " if report.exit == Exit.REFUSED else ""
         if isinstance(report.failure, StoreError):
-            prefix = f"{store_flag}: "
+            prefix = "--store: " if args.command == "collect" else "--into: "
         print(f"engql: {prefix}{report.failure}", file=err)
         return
-    for warning in report.warnings:
-        print(warning.render(), file=err)
+    write_diagnostics(report.warnings, err, args.error_format, args.color)
     if report.unreachable:
         print(f"engql: {report.unreachable_line} (--format json lists them all)", file=err)
     if report.more_missing:
@@ -374,7 +373,7 @@ def _report(report: RunReport, err: IO[str], store_flag: str, quiet: bool) -> No
             "missing (--format json lists them all)",
             file=err,
         )
-    if not quiet:
+    if not args.quiet:
         print(f"engql: {report.summary}", file=err)
 
 

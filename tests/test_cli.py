@@ -461,6 +461,29 @@ def test_error_format_json_prints_the_diagnostics_check_prints(
             assert len(err.splitlines()) == len(expected)
 
 
+MISSING_AFTER_RUN = "SELECT impressions FROM totals WHERE tweet = 1260294888811347969;\n"
+"""/totals has impressions only for Tweets younger than 90 days: W501 is said before the
+run, W601 after it."""
+
+
+def test_the_warnings_after_a_run_follow_error_format_and_color(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "old.engql"
+    path.write_text(MISSING_AFTER_RUN)
+    words = ["run", str(path), "--sandbox", "--format", "json"]
+    code, _, err = run(capsys, *words, "--error-format", "json")
+    before, missing = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert code == 5
+    assert before["code"] == "W501"
+    assert (missing["code"], missing["severity"]) == ("W601", "warning")
+    assert "1260294888811347969 is missing" in missing["message"]
+    never = run(capsys, *words, "--color", "never")[2]
+    always = run(capsys, *words, "--color", "always")[2]
+    assert "warning[W601]" in never and "\x1b[" not in never
+    assert "\x1b[1;33mwarning[W601]\x1b[0m" in always
+
+
 @pytest.mark.parametrize(
     "command",
     [["check"], ["compile"], ["explain"], ["debug", "plan"], ["fmt"], ["run", "--dry-run"]],

@@ -231,7 +231,10 @@ def test_quiet_prints_no_summary_but_the_warnings(engql_run: Callable[..., Ran])
 def test_quiet_and_verbose_together_are_a_usage_error(engql_run: Callable[..., Ran]) -> None:
     ran = engql_run(str(EXAMPLES / "quickstart.engql"), "--sandbox", "--quiet", "--verbose")
     assert ran.code == 2
-    assert ran.err == "engql: --quiet and --verbose ask for opposite things: give one of them\n"
+    assert ran.err == (
+        "engql: --quiet and --verbose ask for opposite things: give one of them "
+        "(see 'engql run --help')\n"
+    )
 
 
 def test_verbose_names_each_request_without_a_window_none(engql_run: Callable[..., Ran]) -> None:

@@ -355,7 +355,9 @@ def test_plain_http_goes_only_to_loopback(
 def test_bad_numbers_are_usage_errors(engql_run: Callable[..., Ran], option: list[str]) -> None:
     ran = engql_run(query_file(TOTALS_QUERY), *ids_param(IDS_30), "--sandbox", *option)
     assert ran.code == 2
-    assert "must be at least 1" in ran.err
+    assert ran.err == (
+        "engql: --concurrency and --rate-limit must be at least 1 (see 'engql run --help')\n"
+    )
 
 
 def test_a_query_with_errors_exits_1_and_sends_nothing(
@@ -536,5 +538,5 @@ def test_flags_that_one_another_would_ignore_are_refused(
 ) -> None:
     """Silently ignoring one would send the run elsewhere than the user means."""
     ran = engql_run(query_file(TOTALS_QUERY), *ids_param(IDS_30), *flags)
-    assert (ran.code, ran.out, ran.err) == (2, "", f"engql: {says}\n")
+    assert (ran.code, ran.out, ran.err) == (2, "", f"engql: {says} (see 'engql run --help')\n")
     assert not (tmp_path / "out.json").exists()
