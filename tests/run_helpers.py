@@ -236,3 +236,17 @@ def on_a_terminal(stream: str, *args: str) -> tuple[int, bytes, bytes]:
     code = process.wait(timeout=20)
     terminal = b"".join(chunks)
     return (code, terminal, other) if stream == "stdout" else (code, other, terminal)
+
+
+def terminal_environment(tmp_path: Path) -> dict[str, str]:
+    """The environment of engql on a test's pseudo-terminal: its own home, no pager."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "TERM": "xterm",
+        "PAGER": "cat",
+        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor position requests
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }

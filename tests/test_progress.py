@@ -34,6 +34,7 @@ from run_helpers import (
     credential_env,
     ids_param,
     not_at_a_minute_end,
+    terminal_environment,
 )
 
 from engql.progress import Progress, resume_time, wait_text
@@ -258,13 +259,7 @@ def test_the_shell_counts_a_wait_down_too(tmp_path: Path) -> None:
     not_at_a_minute_end(10)
     with Sandbox(rate_limit=1) as api:
         env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "XDG_STATE_HOME": str(tmp_path / "state"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "TERM": "xterm",
-            "PAGER": "cat",
-            "PROMPT_TOOLKIT_NO_CPR": "1",
+            **terminal_environment(tmp_path),
             **credential_env(api),
             "ENGQL_BASE_URL": api.base_url,
         }

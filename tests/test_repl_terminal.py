@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat
@@ -12,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from run_helpers import terminal_environment
 
 from engql import facts
 
@@ -30,19 +30,6 @@ TWEETS = ("1260294888811347969", "850006245121695744")
 def plain(text: str) -> str:
     """Terminal output without escape sequences and carriage returns."""
     return ANSI.sub("", text)
-
-
-def terminal_environment(tmp_path: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "TERM": "xterm",
-        "PAGER": "cat",
-        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor position requests
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
 
 
 def spawn(
