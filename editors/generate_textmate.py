@@ -1,5 +1,5 @@
 """Write editors/engql.tmLanguage.json, the TextMate grammar VS Code (and any editor that
-reads TextMate grammars) colours ``.engql`` files with.
+reads TextMate grammars) colours ``.engql`` files with, and its copy in editors/vscode/.
 
 The grammar is made, not written, so it cannot drift from the language: its keywords come
 from the Lark grammar's terminals (``engql.syntax.keywords``, where the Pygments lexer
@@ -27,9 +27,15 @@ from engql.facts import ENDPOINTS, GROUP_KEYS, METRICS
 from engql.syntax.keywords import keyword_terminals, reserved_words, terminal_patterns
 
 ROOT = Path(__file__).resolve().parent.parent
-GRAMMAR = ROOT / "editors" / "engql.tmLanguage.json"
+GRAMMARS = (
+    ROOT / "editors" / "engql.tmLanguage.json",
+    ROOT / "editors" / "vscode" / "syntaxes" / "engql.tmLanguage.json",
+)
+"""The grammar, and its copy inside the VS Code extension, which may hold no file
+outside its own folder."""
 SCOPE = "source.engql"
 _END_OF_WORD = r"(?![A-Za-z0-9_])"
+_ATTRIBUTE = "entity.other.attribute-name"
 
 
 def _words(names: Iterable[str], *, caseless: bool) -> str:
@@ -78,7 +84,7 @@ def repository() -> dict[str, Any]:
             "name": "meta.grouping.engql",
             "patterns": [
                 {"include": "#comments"},
-                _rule(_words(GROUP_KEYS, caseless=False), "entity.other.attribute-name.grouping-key"),
+                _rule(_words(GROUP_KEYS, caseless=False), f"{_ATTRIBUTE}.grouping-key"),
                 {
                     "match": f"({_keyword(keywords['_AS'])})([^\\S\\n]+)({name})",
                     "captures": {
@@ -153,17 +159,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args()
+    made = text()
     if not args.check:
-        GRAMMAR.write_text(text(), encoding="utf-8")
+        for path in GRAMMARS:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(made, encoding="utf-8")
         return 0
-    if GRAMMAR.exists() and GRAMMAR.read_text(encoding="utf-8") == text():
-        return 0
-    print(
-        f"{GRAMMAR.relative_to(ROOT)} differs from what the grammar and the facts make; "
-        "run: python editors/generate_textmate.py",
-        file=sys.stderr,
-    )
-    return 1
+    stale = [p for p in GRAMMARS if not p.exists() or p.read_text(encoding="utf-8") != made]
+    for path in stale:
+        print(
+            f"{path.relative_to(ROOT)} differs from what the grammar and the facts make; "
+            "run: python editors/generate_textmate.py",
+            file=sys.stderr,
+        )
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

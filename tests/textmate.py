@@ -53,20 +53,18 @@ class Tokenizer:
         root: Scopes = (self.grammar["scopeName"],)
         stack: list[_Open] = []
         found: list[Scopes] = []
-        for number, line in enumerate(text.splitlines(keepends=True)):
+        for number, line in enumerate(re.findall(r"[^\n]*\n|[^\n]+$", text)):
             line_scopes: list[Scopes] = [()] * len(line)
             column = 0
             while column < len(line):
                 outer = stack[-1].scopes if stack else root
-                candidates: list[tuple[Mapping[str, Any], str]] = []
-                if stack:
-                    candidates.append((stack[-1].rule, "end"))
-                    candidates += [(r, "rule") for r in self.rules(stack[-1].rule.get("patterns", []))]
-                else:
-                    candidates += [(r, "rule") for r in self.rules(self.grammar["patterns"])]
+                patterns = stack[-1].rule.get("patterns", []) if stack else self.grammar["patterns"]
+                candidates = [(stack[-1].rule, "end")] if stack else []
+                candidates += [
+                    (r, "match" if "match" in r else "begin") for r in self.rules(patterns)
+                ]
                 best: tuple[re.Match[str], Mapping[str, Any], str] | None = None
-                for rule, kind in candidates:
-                    key = "end" if kind == "end" else ("match" if "match" in rule else "begin")
+                for rule, key in candidates:
                     match = compiled(rule[key]).search(line, column)
                     if match and (best is None or match.start() < best[0].start()):
                         best = (match, rule, key)
