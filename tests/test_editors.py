@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -276,6 +277,15 @@ def test_the_language_configuration() -> None:
     assert configuration["brackets"] == [["(", ")"]]
     closing = {pair["open"]: pair["close"] for pair in configuration["autoClosingPairs"]}
     assert closing["'"] == "'" and closing['"'] == '"' and closing["("] == ")"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_the_extension_is_javascript_node_reads() -> None:
+    """Syntax only: running it needs VS Code."""
+    checked = subprocess.run(
+        ["node", "--check", str(VSCODE / "extension.js")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_the_extension_starts_engql_lsp() -> None:
