@@ -336,4 +336,50 @@ def test_emacs_starts_engql_lsp_for_engql_files() -> None:
     elisp = (EDITORS / "emacs" / "engql.el").read_text()
     assert """(add-to-list 'auto-mode-alist '("\\\\.engql\\\\'" . engql-mode))""" in elisp
     assert """'eglot-server-programs '(engql-mode . ("engql" "lsp"))""" in elisp
-    assert elisp.count("(") == elisp.count(")")
+
+
+_LUAC = shutil.which("luac") or shutil.which("luac5.4")
+
+
+@pytest.mark.skipif(_LUAC is None, reason="Lua is not installed (.ci/run installs lua5.4)")
+def test_the_neovim_snippet_is_lua() -> None:
+    """Syntax only: Debian's Neovim is older than the 0.11 the snippet needs."""
+    assert _LUAC is not None
+    checked = subprocess.run(
+        [_LUAC, "-p", str(EDITORS / "nvim" / "engql.lua")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+_EMACS_PROBE = """
+(progn
+  (setq byte-compile-error-on-warn t)
+  (unless (byte-compile-file "engql.el") (error "engql.el does not compile"))
+  (require 'engql)
+  (remove-hook 'engql-mode-hook #'eglot-ensure)
+  (find-file "t.engql")
+  (insert "-- a\nSELECT x /* b */ FROM totals WHERE tweet = 'c';")
+  (let ((at (lambda (text) (goto-char (point-min)) (search-forward text) (syntax-ppss))))
+    (princ (format "%s %S %S %S %S %S"
+                   major-mode comment-start
+                   (nth 4 (funcall at "a")) (nth 4 (funcall at "b"))
+                   (nth 3 (funcall at "'c")) (nth 8 (funcall at "totals"))))))
+"""
+
+
+@pytest.mark.skipif(
+    shutil.which("emacs") is None, reason="Emacs is not installed (.ci/run installs emacs-nox)"
+)
+def test_the_emacs_mode_compiles_and_knows_comments_and_strings(tmp_path: Path) -> None:
+    """Without eglot, which Emacs 29 brings and Debian 12's Emacs 28 lacks, so the
+    mode's hook that starts it is taken off here."""
+    (tmp_path / "engql.el").write_bytes((EDITORS / "emacs" / "engql.el").read_bytes())
+    ran = subprocess.run(
+        ["emacs", "--batch", "-Q", "-L", ".", "--eval", _EMACS_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == 'engql-mode "-- " t t 39 nil'

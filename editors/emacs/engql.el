@@ -6,6 +6,9 @@
 
 ;;; Code:
 
+(defvar eglot-server-programs)
+(declare-function eglot-ensure "eglot")
+
 (defvar engql-mode-syntax-table
   (let ((table (make-syntax-table)))
     ;; "--" to the end of the line, and "/* ... */", as in sql-mode.
