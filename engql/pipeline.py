@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from engql.plan.planner import Plan, plan_queries
 from engql.syntax.ast import Script
 from engql.syntax.parser import parse_script, stopped_checking
 from engql.syntax.source import Source, Span
+from engql.syntax.statements import scan
 from engql.times import as_utc
 
 
@@ -57,6 +58,20 @@ def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], li
             queries.append(query)
     keyed.sort(key=lambda pair: pair[0])
     return script, queries, _within_limit([d for _, d in keyed])
+
+
+def with_file_warnings(source: Source, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics and W002 when the file holds no statement (it is empty or only
+    comments): a command would otherwise check, compile or run nothing and say all is
+    well, while the user meant to give it a query. The commands and the language
+    server add it; ``check`` does not, since a Python caller gives text, not a file."""
+    if scan(source.text).pieces:
+        return list(diagnostics)
+    hint = "write one, such as SELECT favorites FROM totals WHERE tweet = 20;"
+    return [
+        *diagnostics,
+        Diagnostic("W002", "the file has no statements", Span(source, 0, 0), hint),
+    ]
 
 
 def _within_limit(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
