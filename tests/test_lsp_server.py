@@ -4,7 +4,6 @@ subprocess and talks to it over stdio, as an editor does."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 import pytest_lsp

@@ -7,7 +7,9 @@ link to its entry in docs/errors.md.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -18,8 +20,8 @@ from engql.codes import CODES, Severity
 from engql.diagnostics import Diagnostic
 from engql.lsp.positions import to_range
 from engql.pipeline import analyse, with_file_warnings
-from engql.syntax.ast import Script
-from engql.syntax.source import Source
+from engql.syntax.ast import FileRef, Script, TweetCondition
+from engql.syntax.source import Source, Span
 
 HINT_MARK = "\nhint: "
 """What separates a message from its hint in an LSP diagnostic's message."""
@@ -36,20 +38,54 @@ def found(source: Source, opts: CheckOptions) -> tuple[Script, list[Diagnostic]]
     return script, with_file_warnings(source, diagnostics)
 
 
-def to_lsp(diagnostic: Diagnostic, encoding: str) -> types.Diagnostic:
+def to_lsp_all(
+    script: Script, diagnostics: Sequence[Diagnostic], encoding: str
+) -> list[types.Diagnostic]:
+    refs = _file_refs(script)
+    return [to_lsp(d, encoding, script.source, refs) for d in diagnostics]
+
+
+def to_lsp(
+    diagnostic: Diagnostic,
+    encoding: str,
+    document: Source,
+    file_refs: Mapping[str, Span] | None = None,
+) -> types.Diagnostic:
+    """A problem in an IDs file is shown at the FILE that names it (at the document's
+    start when none does), and its place in the file is its related information."""
+    span, related = diagnostic.span, None
+    if span is not None and span.source is not document:
+        name = span.source.name
+        path = os.path.normpath(os.path.join(os.path.dirname(document.name), name))
+        if os.path.isabs(path):
+            location = types.Location(uri=Path(path).as_uri(), range=to_range(span, encoding))
+            related = [types.DiagnosticRelatedInformation(location=location, message=name)]
+        span = (file_refs or {}).get(path)
     message = diagnostic.message
     if diagnostic.hint:
         message += HINT_MARK + diagnostic.hint
     href = errors_link(diagnostic.code)
     return types.Diagnostic(
-        range=to_range(diagnostic.span, encoding),
+        range=to_range(span, encoding),
         message=message,
         severity=_SEVERITIES[diagnostic.severity],
         code=diagnostic.code,
         code_description=types.CodeDescription(href=href) if href else None,
         source="engql",
+        related_information=related,
         data={"hint": diagnostic.hint} if diagnostic.hint else None,
     )
+
+
+def _file_refs(script: Script) -> dict[str, Span]:
+    """Each ``FILE 'path'`` of the script by the path it names, as the check reads it."""
+    folder = os.path.dirname(script.source.name)
+    return {
+        os.path.normpath(os.path.join(folder, c.tweets.path)): c.tweets.span
+        for statement in script.statements
+        for c in statement.conditions
+        if isinstance(c, TweetCondition) and isinstance(c.tweets, FileRef)
+    }
 
 
 def errors_link(code: str) -> str | None:

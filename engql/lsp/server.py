@@ -18,7 +18,7 @@ from pygls.lsp.server import LanguageServer
 from engql.diagnostics import Diagnostic
 from engql.lsp.actions import code_actions
 from engql.lsp.completion import completions
-from engql.lsp.diagnostics import found, to_lsp
+from engql.lsp.diagnostics import found, to_lsp_all
 from engql.lsp.formatting import format_edits
 from engql.lsp.hover import hover_text
 from engql.lsp.positions import offset
@@ -57,12 +57,12 @@ class EngqlServer(LanguageServer):
 
     def publish(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
-        _, diagnostics = self.analysed(uri)
+        script, diagnostics = self.analysed(uri)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri,
                 version=document.version,
-                diagnostics=[to_lsp(d, self.encoding) for d in diagnostics],
+                diagnostics=to_lsp_all(script, diagnostics, self.encoding),
             )
         )
 
