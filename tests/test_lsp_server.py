@@ -3,7 +3,9 @@ subprocess and talks to it over stdio, as an editor does."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -125,3 +127,36 @@ async def test_an_unknown_method_gets_an_error_and_the_server_goes_on(
     uri = "file:///nowhere/after.engql"
     open_document(client, uri, "SELECT favorites FROM totals WHERE tweet = 20;\n")
     assert list(await diagnostics_of(client, uri)) == []
+
+
+CONFIGURABLE = types.ClientCapabilities(
+    workspace=types.WorkspaceClientCapabilities(configuration=True)
+)
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def allowing_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    """A client whose settings (asked for by workspace/configuration) allow files."""
+    lsp_client.set_configuration({"allowFiles": True}, section="engql")
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=CONFIGURABLE))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_ids_files_are_read_beside_the_document_when_the_settings_allow(
+    allowing_client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "ids.txt").write_text("20\n21\n20\n", encoding="utf-8")
+    uri = (tmp_path / "q.engql").as_uri()
+    open_document(
+        allowing_client, uri, "SELECT favorites FROM totals WHERE tweet IN FILE 'ids.txt';\n"
+    )
+
+    async def read() -> list[str | int | None]:
+        while True:
+            codes = [d.code for d in await diagnostics_of(allowing_client, uri)]
+            if codes != ["E307"]:  # published before the settings came
+                return codes
+
+    assert await asyncio.wait_for(read(), timeout=10) == ["W301"]
