@@ -18,7 +18,7 @@ from engql.lsp import MISSING_PYGLS
 from engql.lsp.actions import code_actions
 from engql.lsp.completion import completions
 from engql.lsp.diagnostics import HINT_MARK, anchor, found, to_lsp_all
-from engql.lsp.formatting import format_edits
+from engql.lsp.formatting import format_edits, format_range_edits
 from engql.lsp.hover import hover_text
 from engql.lsp.positions import offset, position
 from engql.lsp.settings import Settings, read_settings
@@ -232,6 +232,21 @@ def test_formatting_is_fmts_and_leaves_a_broken_document_alone() -> None:
     assert edit.range.end == types.Position(line=2, character=0)
     assert format_edits(Source(edit.new_text), UTF16) == []
     assert format_edits(Source("SELECT favorites FROM;"), UTF16) == []
+
+
+def test_range_formatting_formats_the_statements_it_touches() -> None:
+    text = (
+        "select favorites from totals where tweet = 20 ;\n"
+        "-- the second\n"
+        "select retweets from totals where tweet = 21 /* here */ ;\n"
+    )
+    source = Source(text)
+    (edit,) = format_range_edits(source, line_range(0, 3, 5), UTF16)
+    assert edit == types.TextEdit(
+        range=line_range(0, 0, 47), new_text="SELECT favorites\nFROM totals\nWHERE tweet = 20;"
+    )
+    assert format_range_edits(source, line_range(2, 3, 5), UTF16) == []
+    assert format_range_edits(Source("SELECT favorites FROM;"), line_range(0, 0, 3), UTF16) == []
 
 
 def actions_for(text: str) -> list[tuple[str, str, types.Range]]:

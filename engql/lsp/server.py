@@ -19,7 +19,7 @@ from engql.diagnostics import Diagnostic
 from engql.lsp.actions import code_actions
 from engql.lsp.completion import completions
 from engql.lsp.diagnostics import found, to_lsp_all
-from engql.lsp.formatting import format_edits
+from engql.lsp.formatting import format_edits, format_range_edits
 from engql.lsp.hover import hover_text
 from engql.lsp.positions import offset
 from engql.lsp.settings import SECTION, Settings, read_settings
@@ -158,6 +158,13 @@ def build_server() -> EngqlServer:
     def formatting(ls: EngqlServer, params: types.DocumentFormattingParams) -> list[types.TextEdit]:
         source, _ = ls.source(params.text_document.uri)
         return format_edits(source, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
+    def range_formatting(
+        ls: EngqlServer, params: types.DocumentRangeFormattingParams
+    ) -> list[types.TextEdit]:
+        source, _ = ls.source(params.text_document.uri)
+        return format_range_edits(source, params.range, ls.encoding)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
