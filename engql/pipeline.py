@@ -13,7 +13,7 @@ from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.limits import MAX_DIAGNOSTICS
 from engql.plan.planner import Plan, plan_queries
 from engql.syntax.ast import Script
-from engql.syntax.parser import parse_script, stopped_checking
+from engql.syntax.parser import StatementParser, parse_script, stopped_checking
 from engql.syntax.source import Source, Span
 from engql.syntax.statements import scan
 from engql.times import as_utc
@@ -35,14 +35,16 @@ def options(
     )
 
 
-def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], list[Diagnostic]]:
+def analyse(
+    source: Source, opts: CheckOptions, statement_parser: StatementParser | None = None
+) -> tuple[Script, list[Query], list[Diagnostic]]:
     """Parse and validate; the diagnostics come statement by statement, in file order.
 
     Checking stops once MAX_DIAGNOSTICS errors are found (E007 says where); warnings
     never stop it, so a script that only has many warnings still compiles. At most
     MAX_DIAGNOSTICS diagnostics are returned, then one that counts what was left out.
     """
-    script, syntax = parse_script(source)
+    script, syntax = parse_script(source, statement_parser)
     keyed: list[tuple[int, Diagnostic]] = [(d.span.start if d.span else 0, d) for d in syntax]
     queries: list[Query] = []
     errors = len(syntax)

@@ -21,8 +21,10 @@ from engql.lsp.diagnostics import HINT_MARK, anchor, found, to_lsp_all
 from engql.lsp.formatting import format_edits, format_range_edits
 from engql.lsp.hover import hover_text
 from engql.lsp.positions import offset, position
+from engql.lsp.reparse import StatementTrees
 from engql.lsp.settings import Settings, read_settings
 from engql.lsp.symbols import statement_symbols
+from engql.syntax.ast import dump
 from engql.syntax.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -319,3 +321,32 @@ def test_without_pygls_the_command_says_what_to_install() -> None:
         [sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stdout, done.stderr) == (2, "", MISSING_PYGLS + "\n")
+
+
+def edits_of(text: str) -> list[str]:
+    """The text after each of a few keystrokes: typed, deleted, a line broken, at the
+    start, in the middle and at the end."""
+    middle = len(text) // 2
+    return [
+        text[:middle] + "x" + text[middle:],
+        text[:middle] + text[middle + 1 :],
+        text[:middle] + "\n" + text[middle:],
+        "\n" + text,
+        " " + text,
+        text + "\nSELECT",
+        text,
+    ]
+
+
+@pytest.mark.parametrize("path", CORPUS[::3], ids=lambda p: str(p.relative_to(ROOT)))
+def test_reused_trees_give_what_a_fresh_parse_gives(path: Path) -> None:
+    trees = StatementTrees()
+    opts = ALLOWED.check_options(str(path))
+    original = path.read_text(encoding="utf-8-sig")
+    for text in [original, *edits_of(original)]:
+        source = Source(text, str(path))
+        script, diagnostics = found(source, opts, trees)
+        fresh_script, fresh = found(Source(text, str(path)), opts)
+        assert [d.to_json() for d in diagnostics] == [d.to_json() for d in fresh]
+        assert dump(script, spans=True) == dump(fresh_script, spans=True)
+        assert all(s.span.source is source for s in script.statements)

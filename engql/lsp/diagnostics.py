@@ -19,6 +19,7 @@ from engql.check import CheckOptions
 from engql.codes import CODES, Severity
 from engql.diagnostics import Diagnostic
 from engql.lsp.positions import to_range
+from engql.lsp.reparse import StatementTrees
 from engql.pipeline import analyse, with_file_warnings
 from engql.syntax.ast import FileRef, Script, TweetCondition
 from engql.syntax.source import Source, Span
@@ -32,9 +33,14 @@ _SEVERITIES = {
 _ERRORS_DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "errors.md"
 
 
-def found(source: Source, opts: CheckOptions) -> tuple[Script, list[Diagnostic]]:
-    """The tree and every diagnostic of a document, exactly those ``engql check`` prints."""
-    script, _, diagnostics = analyse(source, opts)
+def found(
+    source: Source, opts: CheckOptions, trees: StatementTrees | None = None
+) -> tuple[Script, list[Diagnostic]]:
+    """The tree and every diagnostic of a document, exactly those ``engql check`` prints;
+    with ``trees``, the statements the last parse saw are not parsed again."""
+    script, _, diagnostics = analyse(source, opts, trees.parse if trees else None)
+    if trees is not None:
+        trees.end()
     return script, with_file_warnings(source, diagnostics)
 
 

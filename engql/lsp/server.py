@@ -22,6 +22,7 @@ from engql.lsp.diagnostics import found, to_lsp_all
 from engql.lsp.formatting import format_edits, format_range_edits
 from engql.lsp.hover import hover_text
 from engql.lsp.positions import offset
+from engql.lsp.reparse import StatementTrees
 from engql.lsp.settings import SECTION, Settings, read_settings
 from engql.lsp.symbols import statement_symbols
 from engql.syntax.ast import Script
@@ -40,6 +41,7 @@ class EngqlServer(LanguageServer):
         super().__init__("engql", engql.__version__)
         self.settings = Settings()
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.trees: dict[str, StatementTrees] = {}
 
     @property
     def encoding(self) -> str:
@@ -53,7 +55,8 @@ class EngqlServer(LanguageServer):
 
     def analysed(self, uri: str) -> tuple[Script, list[Diagnostic]]:
         source, path = self.source(uri)
-        return found(source, self.settings.check_options(path))
+        trees = self.trees.setdefault(uri, StatementTrees())
+        return found(source, self.settings.check_options(path), trees)
 
     def publish(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
@@ -129,6 +132,7 @@ def build_server() -> EngqlServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: EngqlServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.trees.pop(uri, None)
         pending = ls.pending.pop(uri, None)
         if pending is not None:
             pending.cancel()
