@@ -39,7 +39,7 @@ TYPED = "GROUP BY tweet.id, engagement.t"
 
 def document(lines: int, seed: int) -> tuple[str, int]:
     """The text and the offset of the cursor, at the end of the half-typed line."""
-    count = lines // LINES_A_STATEMENT
+    count = -(-lines // LINES_A_STATEMENT)
     ids = random_tweet_ids(5 * count, seed)
     statements = [
         f"-- statement {n}\nSELECT favorites, retweets, replies\nFROM totals\n"

@@ -160,3 +160,30 @@ async def test_ids_files_are_read_beside_the_document_when_the_settings_allow(
                 return codes
 
     assert await asyncio.wait_for(read(), timeout=10) == ["W301"]
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def allowed_at_start(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    """A client whose initializationOptions allow files."""
+    options = {"engql": {"allowFiles": True}}
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=UTF16, initialization_options=options)
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_initialization_options_allow_files_and_a_changed_setting_forbids_them(
+    allowed_at_start: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "ids.txt").write_text("20\n", encoding="utf-8")
+    uri = (tmp_path / "q.engql").as_uri()
+    open_document(
+        allowed_at_start, uri, "SELECT favorites FROM totals WHERE tweet IN FILE 'ids.txt';\n"
+    )
+    assert list(await diagnostics_of(allowed_at_start, uri)) == []
+    allowed_at_start.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"engql": {"allowFiles": False}})
+    )
+    assert [d.code for d in await diagnostics_of(allowed_at_start, uri)] == ["E307"]
