@@ -37,10 +37,9 @@ from engql.exits import Exit, internal_error
 from engql.limits import MAX_QUERY_CHARS
 from engql.output import format_names
 from engql.params import ParamSyntaxError, parse_cli_params
-from engql.pipeline import analyse, options, plan_source
+from engql.pipeline import analyse, options, plan_source, with_file_warnings
 from engql.plan.planner import Plan
-from engql.syntax.source import Source, Span
-from engql.syntax.statements import scan
+from engql.syntax.source import Source
 from engql.times import BadTime, parse_time_text
 
 
@@ -306,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="unavailable Tweets with their errors string, or their IDs alone",
     )
 
+    commands.add_parser("lsp", help="serve the Language Server Protocol on stdin and stdout")
     completion = commands.add_parser(
         "completion", help="print the completion script of a shell: bash, zsh or fish"
     )
@@ -444,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "explain": run_explain,
             "repl": run_repl,
             "completion": run_completion,
+            "lsp": run_lsp,
             "help": run_help,
         }[args.command]
         return command(args)
@@ -524,19 +525,6 @@ def _print_diagnostics(
     write_diagnostics(diagnostics, out, getattr(args, "error_format", "human"), args.color)
 
 
-def _with_file_warnings(source: Source, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
-    """The diagnostics and W002 when the file holds no statement (it is empty or only
-    comments): a command would otherwise check, compile or run nothing and say all is
-    well, while the user meant to give it a query."""
-    if scan(source.text).pieces:
-        return list(diagnostics)
-    hint = "write one, such as SELECT favorites FROM totals WHERE tweet = 20;"
-    return [
-        *diagnostics,
-        Diagnostic("W002", "the file has no statements", Span(source, 0, 0), hint),
-    ]
-
-
 def _fails(diagnostics: Sequence[Diagnostic]) -> bool:
     """An error, or a warning about the file itself that the commands exit 1 for."""
     return has_errors(diagnostics) or any(CODES[d.code].of_file for d in diagnostics)
@@ -547,7 +535,7 @@ def _plan(args: argparse.Namespace) -> Plan | None:
     params, now = _params(args), _clock(args)
     source, base_dir = read_source(args.file)
     plan, diagnostics = plan_source(source, options(params, now, True, base_dir))
-    diagnostics = _with_file_warnings(source, diagnostics)
+    diagnostics = with_file_warnings(source, diagnostics)
     _print_diagnostics(args, diagnostics, sys.stderr)
     return None if _fails(diagnostics) else plan
 
@@ -558,7 +546,7 @@ def run_check(args: argparse.Namespace) -> int:
     for path in args.files:
         source, base_dir = read_source(path)
         _, _, found = analyse(source, options(params, now, True, base_dir))
-        diagnostics = _with_file_warnings(source, found)
+        diagnostics = with_file_warnings(source, found)
         _print_diagnostics(args, diagnostics, sys.stdout)
         failed = failed or _fails(diagnostics)
     return Exit.QUERY if failed else Exit.OK
@@ -654,6 +642,12 @@ def run_completion(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def run_lsp(args: argparse.Namespace) -> int:
+    from engql.lsp import serve
+
+    return serve()
+
+
 def run_help(args: argparse.Namespace) -> int:
     """``engql help COMMAND`` is ``engql COMMAND --help``; ``engql help``, ``engql --help``."""
     build_parser().parse_args([args.topic, "--help"] if args.topic else ["--help"])
@@ -667,7 +661,7 @@ def run_debug(args: argparse.Namespace) -> int:
     source, base_dir = read_source(args.file)
     opts = options(params, now, allow_files=True, base_dir=base_dir)
     value, found = stage_json(args.stage, source, opts, args.base_url)
-    diagnostics = _with_file_warnings(source, found)
+    diagnostics = with_file_warnings(source, found)
     _print_diagnostics(args, diagnostics, sys.stderr)
     if value is None or _fails(diagnostics):
         return Exit.QUERY

@@ -73,6 +73,7 @@ EXAMPLES: Mapping[str, Sequence[str]] = {
         "engql completion zsh > ~/.zfunc/_engql",
         "engql completion fish > ~/.config/fish/completions/engql.fish",
     ),
+    "lsp": ("engql lsp",),
     "help": ("engql help", "engql help run"),
 }
 """Two or three command lines a user can start from, by command (``""``: engql itself)."""
@@ -92,6 +93,7 @@ EXITS: Mapping[str, Sequence[Exit]] = {
     "repl": (Exit.OK, Exit.USAGE, Exit.BUG),
     "sandbox": (Exit.OK, Exit.USAGE, Exit.BUG),
     "completion": _PLAIN,
+    "lsp": _PLAIN,
     "help": _PLAIN,
 }
 """The codes each command can end with, in the order docs/running.md lists them."""
@@ -105,6 +107,8 @@ _MEANING_HERE: Mapping[tuple[str, Exit], str] = {
     ("configure", Exit.INTERRUPTED): "interrupted (Ctrl-C); nothing was written",
     ("profiles", Exit.CONFIG): _NO_PROFILE,
     ("sandbox", Exit.OK): "stopped (Ctrl-C)",
+    ("lsp", Exit.OK): "the client asked the server to exit",
+    ("lsp", Exit.USAGE): "pygls is not installed: pip install 'engql[lsp]'",
 }
 """Where a command (by its first word) gives a code a narrower meaning than engql.exits."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,8 +13,9 @@ from engql.diagnostics import Diagnostic, EngqlError, has_errors
 from engql.limits import MAX_DIAGNOSTICS
 from engql.plan.planner import Plan, plan_queries
 from engql.syntax.ast import Script
-from engql.syntax.parser import parse_script, stopped_checking
+from engql.syntax.parser import StatementParser, parse_script, stopped_checking
 from engql.syntax.source import Source, Span
+from engql.syntax.statements import scan
 from engql.times import as_utc
 
 
@@ -34,14 +35,16 @@ def options(
     )
 
 
-def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], list[Diagnostic]]:
+def analyse(
+    source: Source, opts: CheckOptions, statement_parser: StatementParser | None = None
+) -> tuple[Script, list[Query], list[Diagnostic]]:
     """Parse and validate; the diagnostics come statement by statement, in file order.
 
     Checking stops once MAX_DIAGNOSTICS errors are found (E007 says where); warnings
     never stop it, so a script that only has many warnings still compiles. At most
     MAX_DIAGNOSTICS diagnostics are returned, then one that counts what was left out.
     """
-    script, syntax = parse_script(source)
+    script, syntax = parse_script(source, statement_parser)
     keyed: list[tuple[int, Diagnostic]] = [(d.span.start if d.span else 0, d) for d in syntax]
     queries: list[Query] = []
     errors = len(syntax)
@@ -57,6 +60,20 @@ def analyse(source: Source, opts: CheckOptions) -> tuple[Script, list[Query], li
             queries.append(query)
     keyed.sort(key=lambda pair: pair[0])
     return script, queries, _within_limit([d for _, d in keyed])
+
+
+def with_file_warnings(source: Source, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics and W002 when the file holds no statement (it is empty or only
+    comments): a command would otherwise check, compile or run nothing and say all is
+    well, while the user meant to give it a query. The commands and the language
+    server add it; ``check`` does not, since a Python caller gives text, not a file."""
+    if scan(source.text).pieces:
+        return list(diagnostics)
+    hint = "write one, such as SELECT favorites FROM totals WHERE tweet = 20;"
+    return [
+        *diagnostics,
+        Diagnostic("W002", "the file has no statements", Span(source, 0, 0), hint),
+    ]
 
 
 def _within_limit(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

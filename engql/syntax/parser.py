@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -31,8 +32,16 @@ def lark_parser() -> Lark:
     return Lark_StandAlone()  # type: ignore[no-any-return]
 
 
-def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:
+StatementParser = Callable[[Source, int, int], ast.Statement]
+"""``parse_statement``, or one that gives the same tree (the language server's, which
+reuses the trees of statements a keystroke left as they were)."""
+
+
+def parse_script(
+    source: Source, statement_parser: StatementParser | None = None
+) -> tuple[ast.Script, list[Diagnostic]]:
     """Every statement that parses, and one diagnostic for each one that does not."""
+    parse_one = statement_parser or parse_statement
     if len(source.text) > MAX_QUERY_CHARS:
         d = Diagnostic(
             "E005",
@@ -58,7 +67,7 @@ def parse_script(source: Source) -> tuple[ast.Script, list[Diagnostic]]:
             diagnostics.append(stopped_checking(Span(source, where, where)))
             break
         try:
-            statements.append(parse_statement(source, piece.start, piece.end))
+            statements.append(parse_one(source, piece.start, piece.end))
         except EngqlError as error:
             diagnostics.extend(error.diagnostics)
     comments = tuple(ast.Comment(source.text[a:b], Span(source, a, b)) for a, b in scanned.comments)

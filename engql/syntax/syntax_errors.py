@@ -110,14 +110,25 @@ def _missing_semicolon(
     can stand there, so it is known by its text."""
     if value.upper() != "SELECT" or "$END" not in expected:
         return None
+    end = semicolon_offset(text, pos)
+    if end is None:
+        return None
+    line, _ = source.line_col(base + end - 1)
+    return f"{FORGOTTEN_SEMICOLON} at the end of line {line}?"
+
+
+FORGOTTEN_SEMICOLON = "did you forget `;`"
+"""How the hint of a forgotten ``;`` begins; the language server offers to add it."""
+
+
+def semicolon_offset(text: str, pos: int) -> int | None:
+    """Where the forgotten ``;`` of a statement whose next one starts at ``pos`` goes:
+    after its last token, comments and blanks skipped; None when nothing comes before."""
     end = len(text[:pos].rstrip())
     for start, stop in reversed(scan(text[:pos]).comments):
         if start < end <= stop:
             end = len(text[:start].rstrip())
-    if end == 0:
-        return None
-    line, _ = source.line_col(base + end - 1)
-    return f"did you forget `;` at the end of line {line}?"
+    return end or None
 
 
 def _unexpected_character(
