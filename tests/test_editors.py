@@ -20,6 +20,7 @@ from textmate import Scopes, Tokenizer
 
 from engql import facts
 from engql.highlight import EngqlLexer
+from engql.lsp.settings import ALLOW_FILES, SECTION
 from engql.syntax.keywords import keyword_terminals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,8 +267,9 @@ def test_the_extension_gives_engql_files_the_grammar() -> None:
 
 
 def test_the_extension_allows_no_files_unless_set() -> None:
+    """By the name the server reads, so the setting cannot drift from it."""
     properties = MANIFEST["contributes"]["configuration"]["properties"]
-    assert properties["engql.allowFiles"]["default"] is False
+    assert properties[f"{SECTION}.{ALLOW_FILES}"]["default"] is False
     assert properties["engql.path"]["default"] == "engql"
 
 
@@ -383,3 +385,9 @@ def test_the_emacs_mode_compiles_and_knows_comments_and_strings(tmp_path: Path) 
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == 'engql-mode "-- " t t 39 nil'
+
+
+def test_the_docs_install_the_extra_that_brings_the_server() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(r.startswith("pygls") for r in project["optional-dependencies"]["lsp"])
+    assert "pip install 'engql[lsp]'" in (ROOT / "docs" / "editors.md").read_text()

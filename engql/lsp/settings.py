@@ -18,6 +18,8 @@ from engql.record import Record
 
 SECTION = "engql"
 """The settings' section, in initializationOptions and workspace/configuration."""
+ALLOW_FILES = "allowFiles"
+"""The setting that lets the server read the IDs files a document names (editors/ too)."""
 
 
 @attrs.frozen(repr=False)
@@ -38,5 +40,5 @@ def read_settings(value: Any, current: Settings) -> Settings:
     section = value.get(SECTION, value)
     if not isinstance(section, dict):
         return current
-    allow = section.get("allowFiles", current.allow_files)
+    allow = section.get(ALLOW_FILES, current.allow_files)
     return Settings(allow_files=allow is True)
