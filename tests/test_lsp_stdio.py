@@ -34,7 +34,7 @@ def test_a_malformed_message_gets_a_parse_error_and_the_server_reads_on() -> Non
         [sys.executable, "-m", "engql", "lsp"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     assert server.stdin is not None and server.stdout is not None
     try:
@@ -49,6 +49,10 @@ def test_a_malformed_message_gets_a_parse_error_and_the_server_reads_on() -> Non
         server.stdin.write(frame(b'{"jsonrpc": "2.0", "method": "exit"}'))
         server.stdin.close()
         assert server.wait(timeout=10) == 0
+        assert server.stderr is not None
+        logged = server.stderr.read().decode()
+        assert "Traceback" not in logged
+        assert logged.startswith("engql lsp: ") and "JSONDecodeError" in logged
     finally:
         server.kill()
         server.wait()
