@@ -29,9 +29,10 @@ from run_helpers import (
 )
 
 from engql.credentials import Credentials
+from engql.executor.result import Result
 from engql.executor.runner import Executor, RunOptions
 from engql.executor.transport import send
-from engql.plan.planner import Request
+from engql.plan.planner import Plan, Request
 from engql.repl.shell import Shell
 from engql.running import cannot_connect
 from engql.sandbox import auth
@@ -183,6 +184,15 @@ def test_a_server_known_to_be_down_gets_one_attempt_a_request() -> None:
     }
 
 
+def run_then_stop(executor: Executor, plan: Plan, started: list[Sandbox]) -> Result:
+    """Run ``plan``, then stop the sandboxes a hook started while it ran."""
+    try:
+        return executor.run(plan)
+    finally:
+        for api in started:
+            api.stop()
+
+
 def test_a_server_that_comes_up_while_retrying_answers() -> None:
     """A server restarting: the refused request is retried, and answered once it is up."""
     port = closed_port()
@@ -197,11 +207,7 @@ def test_a_server_that_comes_up_while_retrying_answers() -> None:
     executor = executor_at(
         f"http://127.0.0.1:{port}", sandbox_credentials(), said, on_response=start_after_two
     )
-    try:
-        result = executor.run(plan)
-    finally:
-        for api in started:
-            api.stop()
+    result = run_then_stop(executor, plan, started)
     assert said == ["connection refused"]
     assert result.missing == {}
     assert result.stats.sent == 2
@@ -227,11 +233,7 @@ def test_a_server_back_up_clears_what_was_known() -> None:
         said,
         on_response=start_after_the_first_gives_up,
     )
-    try:
-        result = executor.run(plan)
-    finally:
-        for api in started:
-            api.stop()
+    result = run_then_stop(executor, plan, started)
     assert said == ["connection refused"]
     assert set(result.statements[0].missing) == set(IDS_600[:250])
     assert attempts == [0, 0, 0, 0, 0, 1, 2]
